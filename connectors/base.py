@@ -1,0 +1,139 @@
+"""The batch-only protocol every billing source implements, and the errors it may raise.
+
+Every method takes a sequence of keys and returns one result per key, in key order
+(`None` or an empty list for a miss), so that one call serves a whole DataLoader batch.
+Pages are keyset pages: `Page.after` is a cursor string the same source produced.
+
+Errors: a source raises only `SourceError` subclasses; driver exceptions never leak.
+- `SourceUnavailable`: the database cannot be reached.
+- `SourceTimeout`: the database did not answer in time.
+- `InvalidCursor`: an `after` cursor this source cannot read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Protocol
+
+from .records import (
+    AccountTotals,
+    CommercialLine,
+    Comment,
+    Company,
+    ContactEmail,
+    ContactPhone,
+    Contract,
+    Customer,
+    CustomerFilter,
+    DeliveryNote,
+    Document,
+    Invoice,
+    InvoiceFilter,
+    InvoiceLine,
+    OpenItem,
+    Order,
+    Page,
+    PageOf,
+    Payment,
+    PaymentCommitment,
+    PaymentMethod,
+    Plan,
+    PlanSubscription,
+    Promotion,
+    Quote,
+    Ticket,
+    TicketFilter,
+    TicketMessage,
+)
+
+
+class SourceError(Exception):
+    """A billing source could not answer."""
+
+
+class SourceUnavailable(SourceError):
+    """The source's database cannot be reached."""
+
+
+class SourceTimeout(SourceError):
+    """The source's database did not answer within the configured time."""
+
+
+class InvalidCursor(SourceError):
+    """A pagination cursor that this source did not produce."""
+
+
+class BillingSource(Protocol):
+    """Read side of a billing/ERP database, in canonical records."""
+
+    # --- customers -------------------------------------------------------------------
+    async def companies_by_id(self, ids: Sequence[str]) -> list[Company | None]: ...
+    async def customers_by_id(self, ids: Sequence[str]) -> list[Customer | None]: ...
+    async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
+        """Customers ordered by name then id (analysts' list). `overdue_only` uses `today`."""
+    async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]: ...
+    async def phones_of(self, customer_ids: Sequence[str]) -> list[list[ContactPhone]]: ...
+
+    # --- billing ---------------------------------------------------------------------
+    async def account_totals(self, customer_ids: Sequence[str], today: date) -> list[AccountTotals]: ...
+    async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]: ...
+    async def invoices_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
+    ) -> list[PageOf]:
+        """Newest first (issue date, then id, descending)."""
+    async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]: ...
+    async def payments_by_id(self, ids: Sequence[str]) -> list[Payment | None]: ...
+    async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        """Newest first; each payment lists the invoices it settled."""
+    async def ledger_of(
+        self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
+    ) -> list[PageOf]:
+        """Current-account entries, newest first, each with the running balance after it."""
+    async def open_items_of(
+        self, customer_ids: Sequence[str], cut_off: date, company_id: str | None
+    ) -> list[list[OpenItem]]:
+        """Documents open at `cut_off`: posted on or before it and not cleared by then."""
+
+    # --- support ---------------------------------------------------------------------
+    async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]: ...
+    async def tickets_of(
+        self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
+    ) -> list[PageOf]:
+        """Newest first (created_at, then id, descending)."""
+    async def messages_of(
+        self, ticket_ids: Sequence[str], include_internal: bool
+    ) -> list[list[TicketMessage]]:
+        """Oldest first, with attachments."""
+
+    # --- contracts, plans ------------------------------------------------------------
+    async def contracts_by_id(self, ids: Sequence[str]) -> list[Contract | None]: ...
+    async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]: ...
+    async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]: ...
+    async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
+        """Plans ordered by price then id."""
+    async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]: ...
+    async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]: ...
+    async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
+        """Promotions applied to each subscription, with that subscription's validity."""
+
+    # --- commerce and documents ------------------------------------------------------
+    async def quotes_by_id(self, ids: Sequence[str]) -> list[Quote | None]: ...
+    async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]: ...
+    async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]: ...
+    async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]: ...
+    async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]: ...
+    async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]: ...
+    async def commercial_lines_of(
+        self, document_kind: str, document_ids: Sequence[str]
+    ) -> list[list[CommercialLine]]:
+        """Lines of quotes (QUOTE), orders (ORDER) or delivery notes (DELIVERY_NOTE)."""
+    async def documents_by_id(self, ids: Sequence[str]) -> list[Document | None]: ...
+    async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]: ...
+    async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
+        """Oldest first."""
+    async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]: ...
+    async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]: ...
+    async def payment_commitments_of(
+        self, customer_ids: Sequence[str]
+    ) -> list[list[PaymentCommitment]]: ...
