@@ -6,8 +6,10 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -43,3 +45,61 @@ async def empty_engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
             yield engine
         finally:
             await engine.dispose()
+
+
+DEMO_TODAY = __import__("datetime").date.today()
+DEMO_CUSTOMERS = 30
+TEST_SECRET = "test-secret-key-of-at-least-32-bytes!"
+
+
+@dataclass
+class DemoApi:
+    """A demo database behind the real app, and an HTTP client for it."""
+
+    backend: str
+    url: str
+    engine: AsyncEngine
+    client: httpx.AsyncClient
+    settings: object
+
+    async def post(self, query: str, variables: dict | None = None, token: str | None = None, **headers):
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+    async def gql(self, query: str, variables: dict | None = None, token: str | None = None, **headers) -> dict:
+        response = await self.post(query, variables, token, **headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def sign_in(self, login: str, password: str) -> str:
+        body = await self.gql(SIGN_IN, {"login": login, "password": password})
+        payload = body["data"]["signIn"]
+        assert payload["errors"] == [], payload
+        return payload["accessToken"]
+
+
+SIGN_IN = """
+mutation($login: String!, $password: String!) {
+  signIn(input: {login: $login, password: $password}) { accessToken expiresIn errors { code message field } }
+}
+"""
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
+    """The demo business (30 customers, fixed date) served by the app, on SQLite and PostgreSQL."""
+    from ventanilla.app import create_app
+    from ventanilla.connectors.native.demo import generate_demo
+    from ventanilla.settings import Settings
+
+    async with fresh_database(request.param, tmp_path_factory.mktemp("demo")) as url:
+        engine = create_async_engine(url)
+        await generate_demo(engine, customers=DEMO_CUSTOMERS, seed=7, today=DEMO_TODAY)
+        settings = Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC")
+        app = create_app(settings)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield DemoApi(request.param, url, engine, client, settings)
+        await app.state.engine.dispose()
+        await engine.dispose()

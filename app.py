@@ -1,0 +1,238 @@
+"""The Starlette application: /graphql (API and GraphiQL), its static assets, file downloads."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from .auth.principals import ANONYMOUS, Principal
+from .auth.sessions import AuthenticationError, principal_from_header
+from .connectors.base import InvalidCursor, SourceError
+from .connectors.native.source import NativeSource
+from .errors import ApiError, ErrorCode, language_of
+from .graphiql import graphiql_static_app, render_graphiql_page
+from .loaders import Loaders
+from .resolvers.context import Context
+from .schema.root import build_schema
+from .settings import Settings, load_settings
+
+log = logging.getLogger("ventanilla")
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+def _error_body(code: ErrorCode, language: str, **params: str) -> dict[str, Any]:
+    return {
+        "errors": [
+            {"message": ApiError(code, **params).message(language), "extensions": {"code": code.value}}
+        ]
+    }
+
+
+class IntrospectionGate(SchemaExtension):
+    """Introspection for staff and in demo mode; everyone else gets the API, not its map."""
+
+    def on_operation(self) -> Any:
+        ctx: Context = self.execution_context.context
+        if not (ctx.settings.demo or ctx.principal.is_staff):
+            self.execution_context.validation_rules = (
+                *self.execution_context.validation_rules,
+                NoSchemaIntrospectionCustomRule,
+            )
+        yield
+
+
+class VentanillaGraphQL(GraphQL):
+    """Strawberry's ASGI view with our context, offline GraphiQL and error presentation."""
+
+    def __init__(self, settings: Settings, source: NativeSource, store: AsyncEngine, secret: str) -> None:
+        schema = build_schema(
+            extensions=[
+                lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+                lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+                lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+                IntrospectionGate,
+            ]
+        )
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
+        self.settings = settings
+        self.source = source
+        self.store = store
+        self.secret = secret
+        self.zone = ZoneInfo(settings.timezone)
+        self._page = render_graphiql_page()
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(self._page)
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        principal: Principal = request.scope.get("ventanilla.principal", ANONYMOUS)
+        today = datetime.now(self.zone).date()
+        return Context(
+            principal=principal,
+            loaders=Loaders(self.source, today),
+            settings=self.settings,
+            store=self.store,
+            today=today,
+            language=language_of(request.headers.get("accept-language")),
+            request=request,
+            response=response,
+            extras={"secret_key": self.secret},
+        )
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        data: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            principal: Principal = request.scope.get("ventanilla.principal", ANONYMOUS)
+            language = language_of(request.headers.get("accept-language"))
+            data["errors"] = [self._present(e, principal, language) for e in result.errors]
+        return data
+
+    def _present(self, error: GraphQLError, principal: Principal, language: str) -> dict[str, Any]:
+        """Known failures get a code and a message in the caller's language; the rest is masked."""
+        original = error.original_error
+        formatted = error.formatted
+        if original is None:
+            message = error.message
+            if principal.is_anonymous:
+                message = _SUGGESTION.sub("", message)  # no map of the schema for strangers
+            formatted["message"] = message
+            parse_failed = message.startswith("Syntax Error")
+            formatted.setdefault("extensions", {})["code"] = (
+                "GRAPHQL_PARSE_FAILED" if parse_failed else "GRAPHQL_VALIDATION_FAILED"
+            )
+            return formatted
+        if isinstance(original, InvalidCursor):
+            original = ApiError(ErrorCode.BAD_INPUT, field=["after"], detail="after")
+        elif isinstance(original, SourceError):
+            log.warning("billing source failed: %s", original)
+            original = ApiError(ErrorCode.SOURCE_UNAVAILABLE)
+        if not isinstance(original, ApiError):
+            request_id = uuid.uuid4().hex[:12]
+            log.error("request %s failed", request_id, exc_info=original)
+            original = ApiError(ErrorCode.INTERNAL_ERROR, request_id=request_id)
+        formatted["message"] = original.message(language)
+        formatted["extensions"] = {"code": original.code.value}
+        return formatted
+
+
+class Authenticate:
+    """Resolve the caller once per request; a bad token is a 401, never a silent anonymous."""
+
+    def __init__(self, app: ASGIApp, store: AsyncEngine, secret: str) -> None:
+        self.app, self.store, self.secret = app, store, secret
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            try:
+                scope["ventanilla.principal"] = await principal_from_header(
+                    self.store, self.secret, request.headers.get("authorization")
+                )
+            except AuthenticationError:
+                language = language_of(request.headers.get("accept-language"))
+                response = JSONResponse(
+                    _error_body(ErrorCode.UNAUTHENTICATED, language),
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class LimitBody:
+    """Refuse request bodies over `limit` bytes with 413, whether announced or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        language = language_of(request.headers.get("accept-language"))
+        too_large = JSONResponse(
+            _error_body(ErrorCode.LIMIT_REACHED, language, detail=f"body > {self.limit} bytes"),
+            status_code=413,
+        )
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.limit:
+            await too_large(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _BodyTooLarge:
+            await too_large(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+    secret = settings.secret_key
+    if not secret:
+        if not settings.demo:
+            raise SystemExit(
+                "VENTANILLA_SECRET_KEY no está definida / is not set: "
+                "tokens must be signed with a key every worker shares."
+            )
+        secret = secrets.token_urlsafe(32)  # demo: one process, tokens die with it
+    engine = create_async_engine(settings.database_url, pool_pre_ping=True)
+    source = NativeSource(engine, timeout=settings.source_timeout_seconds)
+    graphql = VentanillaGraphQL(settings, source, engine, secret)
+    graphql_endpoint = LimitBody(Authenticate(graphql, engine, secret), settings.max_body_bytes)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            Mount("/static/graphiql", app=graphiql_static_app(), name="graphiql-static"),
+            Route("/health", health),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.secret = secret
+    return app

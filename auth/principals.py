@@ -1,0 +1,63 @@
+"""Who is calling, and the one ownership check every object a caller reaches passes through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class PrincipalKind(str, Enum):
+    ANONYMOUS = "ANONYMOUS"
+    CUSTOMER = "CUSTOMER"
+    PARTNER = "PARTNER"
+    STAFF = "STAFF"
+
+
+class StaffRole(str, Enum):
+    ANALYST = "analyst"  # reads every customer, changes nothing
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: PrincipalKind
+    user_id: int | None = None
+    name: str | None = None
+    role: StaffRole | None = None
+    # Customer users: the accounts they may act for, the default one first (FEATURES.md A10).
+    customer_ids: tuple[str, ...] = ()
+    must_change_password: bool = False
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind is PrincipalKind.ANONYMOUS
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind is PrincipalKind.STAFF
+
+    @property
+    def reads_every_customer(self) -> bool:
+        """Staff (analysts and admins) read across customers."""
+        return self.is_staff
+
+    @property
+    def default_customer_id(self) -> str | None:
+        return self.customer_ids[0] if self.customer_ids else None
+
+    def may_read_customer(self, customer_id: str | None) -> bool:
+        """The ownership rule: a customer user reaches exactly its linked accounts."""
+        if customer_id is None:
+            return False
+        if self.reads_every_customer:
+            return True
+        return self.kind is PrincipalKind.CUSTOMER and customer_id in self.customer_ids
+
+    @property
+    def sees_internal_notes(self) -> bool:
+        """Internal ticket notes are for the business's staff only."""
+        return self.is_staff
+
+
+ANONYMOUS = Principal(kind=PrincipalKind.ANONYMOUS)

@@ -1,0 +1,118 @@
+"""The `ventanilla` command: demo, serve, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+DEFAULT_DEMO_DB = "ventanilla-demo.db"
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import uvicorn
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from .app import create_app
+    from .connectors.native.demo import generate_demo, is_demo_database
+    from .settings import load_settings
+
+    db = Path(args.db).resolve()
+    url = f"sqlite+aiosqlite:///{db}"
+
+    async def prepare() -> tuple[tuple[str, str, str], ...] | None:
+        engine = create_async_engine(url)
+        try:
+            if await is_demo_database(engine):
+                return None
+            if db.exists() and db.stat().st_size > 0:
+                raise SystemExit(f"{db} existe pero no es una base de demo / exists but is not a demo database")
+            print(f"Generando datos de demo / generating demo data: {args.customers} clientes en {db}")
+            summary = await generate_demo(engine, customers=args.customers, seed=args.seed, progress=True)
+            print(
+                f"  {summary.customers} clientes, {summary.invoices} facturas, {summary.payments} pagos, "
+                f"{summary.tickets} tickets, {summary.contracts} contratos"
+            )
+            return summary.sign_ins
+        finally:
+            await engine.dispose()
+
+    sign_ins = asyncio.run(prepare())
+    from .connectors.native.demo import ANALYST_LOGIN, CUSTOMER_LOGIN
+
+    if sign_ins is None:
+        print(f"Usando la base de demo existente / reusing the demo database {db}")
+        sign_ins = (
+            (*CUSTOMER_LOGIN, "cliente con dos cuentas / customer user with two accounts"),
+            (*ANALYST_LOGIN, "analista (solo lectura) / analyst (read-only)"),
+        )
+    base = f"http://{args.host}:{args.port}"
+    print()
+    print(f"Ventanilla demo: GraphiQL en {base}/graphql")
+    print("Ingresos de demo / demo sign-ins (mutation signIn):")
+    for login, password, what in sign_ins:
+        print(f"  {login:<24} {password:<18} {what}")
+    print('Luego / then: Headers -> {"Authorization": "Bearer <accessToken>"}')
+    print()
+    settings = load_settings(database_url=url, demo=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .settings import load_settings
+
+    load_settings(args.config)  # validates the file now, and sets VENTANILLA_CONFIG for workers
+    uvicorn.run(
+        "ventanilla.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from .schema.root import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(args.output).write_text(sdl, encoding="utf-8")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="ventanilla", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="create a SQLite demo database and serve the API with GraphiQL")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--db", default=DEFAULT_DEMO_DB, help="demo database file; reused when it exists")
+    demo.add_argument("--customers", type=int, default=300, help="how many customers to generate")
+    demo.add_argument("--seed", type=int, default=7, help="seed of the generated data")
+    demo.set_defaults(run=_demo)
+
+    serve = commands.add_parser("serve", help="serve the API from a configuration file")
+    serve.add_argument("--config", help="ventanilla.toml (default: ./ventanilla.toml if present)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+
+    export = commands.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")
+    export.add_argument("output", nargs="?", default="schema.graphql")
+    export.set_defaults(run=_export_schema)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)

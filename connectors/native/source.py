@@ -1,0 +1,533 @@
+"""`NativeSource`: the BillingSource over Ventanilla's own tables, batched, with async SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Executable, Table, func, not_, or_, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..base import SourceTimeout, SourceUnavailable
+from ..records import (
+    AccountTotals,
+    Attachment,
+    CommercialLine,
+    Comment,
+    Company,
+    ContactEmail,
+    ContactPhone,
+    Contract,
+    Customer,
+    CustomerFilter,
+    DeliveryNote,
+    Document,
+    Invoice,
+    InvoiceFilter,
+    InvoiceLine,
+    OpenItem,
+    Order,
+    Page,
+    PageOf,
+    Payment,
+    PaymentCommitment,
+    PaymentMethod,
+    Plan,
+    PlanSubscription,
+    Promotion,
+    Quote,
+    Ticket,
+    TicketFilter,
+    TicketMessage,
+)
+from . import _billing, _rows
+from ._paging import Keyset
+from ._values import db_id, db_ids, money, optional_money
+from .tables import (
+    allocations,
+    attachments,
+    commercial_lines,
+    comments,
+    companies,
+    contracts,
+    customer_emails,
+    customer_phones,
+    customers,
+    delivery_notes,
+    documents,
+    invoice_lines,
+    invoices,
+    orders,
+    payment_commitments,
+    payment_methods,
+    payments,
+    plans,
+    promotions,
+    quotes,
+    subscription_promotions,
+    subscriptions,
+    ticket_messages,
+    tickets,
+)
+
+T = TypeVar("T")
+Rows = list[Row[Any]]
+
+
+def _newest_first(table: Table, posted: str, *, columns: Sequence[Any] | None = None) -> Keyset:
+    """A customer's documents by (`posted`, id) descending, one page per customer."""
+    return Keyset(
+        table,
+        (table.c[posted], table.c.id),
+        descending=True,
+        partition=table.c.customer_id,
+        columns=columns,
+    )
+
+
+_INVOICES = _newest_first(invoices, "issue_date")
+_PAYMENTS = _newest_first(payments, "paid_on")
+_TICKETS = _newest_first(tickets, "created_at")
+# A contract's body is long and no record holds it.
+_CONTRACTS = _newest_first(contracts, "issued_at", columns=[c for c in contracts.c if c.name != "body"])
+_QUOTES = _newest_first(quotes, "issue_date")
+_ORDERS = _newest_first(orders, "ordered_on")
+_DELIVERY_NOTES = _newest_first(delivery_notes, "issued_on")
+_DOCUMENTS = _newest_first(documents, "uploaded_at")
+_CUSTOMERS = Keyset(customers, (customers.c.name, customers.c.id), descending=False)
+_PLANS = Keyset(plans, (plans.c.price, plans.c.id), descending=False)
+
+
+def _grouped(keys: Sequence[str], rows: Rows, owner: str, build: Callable[[Row[Any]], T]) -> list[list[T]]:
+    """One list per key (in key order) of the rows whose `owner` column is that key."""
+    owned: dict[int, list[T]] = defaultdict(list)
+    for row in rows:
+        owned[row._mapping[owner]].append(build(row))
+    return [list(owned.get(db_id(key), ())) for key in keys]  # type: ignore[arg-type]
+
+
+class NativeSource:
+    """Reads Ventanilla's native billing schema (connectors/native/tables.py).
+
+    Every method opens its own connection, because Strawberry resolves sibling fields
+    concurrently, and issues a fixed number of statements whatever the number of keys.
+    Database failures surface as `SourceUnavailable`, slow answers (over `timeout`
+    seconds per call) as `SourceTimeout`, unreadable cursors as `InvalidCursor`.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, timeout: float = 10.0) -> None:
+        self._engine = engine
+        self._timeout = timeout
+
+    # --- execution ---------------------------------------------------------------------
+
+    async def _run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run `work` on a fresh connection under the timeout; map every database failure."""
+
+        async def connected() -> T:
+            async with self._engine.connect() as conn:
+                return await work(conn)
+
+        try:
+            return await asyncio.wait_for(connected(), self._timeout)
+        except TimeoutError as exc:  # before OSError, of which it is a subclass
+            raise SourceTimeout(f"the billing database did not answer within {self._timeout:g} s") from exc
+        except Exception as exc:
+            # `work` only executes statements and fetches rows (records are built after),
+            # so whatever it raises comes from the driver, the pool or the network; the
+            # drivers do not share an exception tree (asyncpg raises its own and OSError).
+            raise SourceUnavailable(f"the billing database cannot be read ({type(exc).__name__})") from exc
+
+    async def _fetch(self, *statements: Executable) -> list[Rows]:
+        """The rows of each statement, run one after the other on one connection."""
+
+        async def work(conn: AsyncConnection) -> list[Rows]:
+            return [list((await conn.execute(statement)).all()) for statement in statements]
+
+        return await self._run(work)
+
+    async def _by_id(
+        self, table: Table, ids: Sequence[str], build: Callable[[Row[Any]], T]
+    ) -> list[T | None]:
+        wanted = db_ids(ids)
+        if not wanted:
+            return [None] * len(ids)
+        (rows,) = await self._fetch(select(table).where(table.c.id.in_(wanted)))
+        found = {row.id: build(row) for row in rows}
+        return [found.get(db_id(key)) for key in ids]  # type: ignore[arg-type]
+
+    async def _children(
+        self,
+        keys: Sequence[str],
+        owner: ColumnElement[Any],
+        build: Callable[[Row[Any]], T],
+        *,
+        order_by: Sequence[Any],
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> list[list[T]]:
+        """Rows of `owner`'s table per key, in `order_by` order, in one statement."""
+        wanted = db_ids(keys)
+        if not wanted:
+            return [[] for _ in keys]
+        statement = select(owner.table).where(owner.in_(wanted), *where).order_by(owner, *order_by)
+        (rows,) = await self._fetch(statement)
+        return _grouped(keys, rows, owner.name, build)
+
+    async def _pages_of(
+        self,
+        listing: Keyset,
+        customer_ids: Sequence[str],
+        page: Page,
+        build: Callable[[Row[Any]], T],
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> list[PageOf]:
+        """Each customer's page of `listing`, all in one statement."""
+        assert listing.partition is not None
+        wanted = db_ids(customer_ids)
+        # Built first, so that a bad cursor is reported even when no id is valid.
+        statement = listing.statement(page, [listing.partition.in_(wanted), *where])
+        if not wanted:
+            return [PageOf() for _ in customer_ids]
+        (rows,) = await self._fetch(statement)
+        return listing.pages(customer_ids, rows, page, build)
+
+    # --- customers -----------------------------------------------------------------------
+
+    async def companies_by_id(self, ids: Sequence[str]) -> list[Company | None]:
+        return await self._by_id(companies, ids, _rows.company)
+
+    async def customers_by_id(self, ids: Sequence[str]) -> list[Customer | None]:
+        return await self._by_id(customers, ids, _rows.customer)
+
+    async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
+        conditions: list[ColumnElement[bool]] = []
+        search = (filter.search or "").strip()
+        if search:
+            matches = [
+                func.lower(customers.c.name).contains(search.lower(), autoescape=True),
+                customers.c.code == search,
+            ]
+            # Tax ids are stored as digits: "20-12345678-9" finds 20123456789.
+            digits = re.sub(r"\D", "", search)
+            if digits:
+                matches.append(customers.c.tax_id.contains(digits, autoescape=True))
+            conditions.append(or_(*matches))
+        if filter.status is not None:
+            conditions.append(customers.c.status == filter.status.value)
+        if filter.company_id is not None:
+            conditions.append(_billing.same_company(customers.c.company_id, filter.company_id))
+        if filter.overdue_only:
+            conditions.append(_billing.overdue_exists(today))
+        (rows,) = await self._fetch(_CUSTOMERS.statement(page, conditions))
+        return _CUSTOMERS.page(rows, page, _rows.customer)
+
+    async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
+        return await self._children(
+            customer_ids,
+            customer_emails.c.customer_id,
+            _rows.email,
+            order_by=[customer_emails.c.is_primary.desc(), customer_emails.c.id],
+        )
+
+    async def phones_of(self, customer_ids: Sequence[str]) -> list[list[ContactPhone]]:
+        return await self._children(
+            customer_ids,
+            customer_phones.c.customer_id,
+            _rows.phone,
+            order_by=[customer_phones.c.is_primary.desc(), customer_phones.c.id],
+        )
+
+    # --- billing -------------------------------------------------------------------------
+
+    async def account_totals(self, customer_ids: Sequence[str], today: date) -> list[AccountTotals]:
+        wanted = db_ids(customer_ids)
+        rows: Rows = []
+        if wanted:
+            (rows,) = await self._fetch(_billing.account_totals(wanted, today))
+        found = {row.id: row for row in rows}
+        totals = []
+        for key in customer_ids:
+            row = found.get(db_id(key))  # type: ignore[arg-type]
+            if row is None:  # unknown customer: an empty account rather than a hole
+                nothing = money(0)
+                totals.append(AccountTotals(key, "ARS", nothing, nothing, nothing, nothing, None))
+                continue
+            totals.append(
+                AccountTotals(
+                    customer_id=key,
+                    currency=row.currency,
+                    unpaid_total=money(row.unpaid_total),
+                    debits=money(row.debits),
+                    credits=money(row.credit_notes) + money(row.paid),
+                    overdue=money(row.overdue),
+                    credit_limit=optional_money(row.credit_limit),
+                )
+            )
+        return totals
+
+    async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
+        return await self._by_id(invoices, ids, _rows.invoice)
+
+    async def invoices_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
+    ) -> list[PageOf]:
+        where = _billing.invoice_conditions(filter, today)
+        return await self._pages_of(_INVOICES, customer_ids, page, _rows.invoice, where)
+
+    async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
+        return await self._children(
+            invoice_ids,
+            invoice_lines.c.invoice_id,
+            _rows.invoice_line,
+            order_by=[invoice_lines.c.position, invoice_lines.c.id],
+        )
+
+    async def _settled(self, conn: AsyncConnection, payment_ids: list[int]) -> dict[int, list[int]]:
+        """The invoices each payment's allocations settled (the second statement of payments)."""
+        if not payment_ids:
+            return {}
+        statement = select(allocations.c.payment_id, allocations.c.invoice_id).where(
+            allocations.c.payment_id.in_(payment_ids)
+        )
+        settled: dict[int, list[int]] = defaultdict(list)
+        for row in (await conn.execute(statement)).all():
+            settled[row.payment_id].append(row.invoice_id)
+        return settled
+
+    async def payments_by_id(self, ids: Sequence[str]) -> list[Payment | None]:
+        wanted = db_ids(ids)
+        if not wanted:
+            return [None] * len(ids)
+
+        async def work(conn: AsyncConnection) -> tuple[Rows, dict[int, list[int]]]:
+            rows = (await conn.execute(select(payments).where(payments.c.id.in_(wanted)))).all()
+            return list(rows), await self._settled(conn, [row.id for row in rows])
+
+        rows, settled = await self._run(work)
+        found = {row.id: _rows.payment(row, settled) for row in rows}
+        return [found.get(db_id(key)) for key in ids]  # type: ignore[arg-type]
+
+    async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        wanted = db_ids(customer_ids)
+        statement = _PAYMENTS.statement(page, [payments.c.customer_id.in_(wanted)])
+        if not wanted:
+            return [PageOf() for _ in customer_ids]
+
+        async def work(conn: AsyncConnection) -> tuple[Rows, dict[int, list[int]]]:
+            rows = (await conn.execute(statement)).all()
+            return list(rows), await self._settled(conn, [row.id for row in rows])
+
+        rows, settled = await self._run(work)
+        return _PAYMENTS.pages(customer_ids, rows, page, lambda row: _rows.payment(row, settled))
+
+    async def ledger_of(
+        self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
+    ) -> list[PageOf]:
+        entries = _billing.ledger_entries(db_ids(customer_ids))
+        listing = Keyset(
+            entries,
+            (entries.c.posted_on, entries.c.kind_rank, entries.c.document_id),
+            descending=True,
+            partition=entries.c.customer_id,
+        )
+        # Filtered after the running balance is computed, so it still counts all history.
+        where = []
+        if date_from is not None:
+            where.append(entries.c.posted_on >= date_from)
+        if date_to is not None:
+            where.append(entries.c.posted_on <= date_to)
+        return await self._pages_of(listing, customer_ids, page, _rows.ledger_entry, where)
+
+    async def open_items_of(
+        self, customer_ids: Sequence[str], cut_off: date, company_id: str | None
+    ) -> list[list[OpenItem]]:
+        wanted = db_ids(customer_ids)
+        if not wanted:
+            return [[] for _ in customer_ids]
+        (rows,) = await self._fetch(_billing.open_items(wanted, cut_off, company_id))
+        return _grouped(customer_ids, rows, "customer_id", _rows.open_item)
+
+    # --- support -------------------------------------------------------------------------
+
+    async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]:
+        return await self._by_id(tickets, ids, _rows.ticket)
+
+    async def tickets_of(
+        self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
+    ) -> list[PageOf]:
+        where: list[ColumnElement[bool]] = []
+        if filter.status is not None:
+            where.append(tickets.c.status == filter.status.value)
+        if filter.open_only:
+            where.append(tickets.c.status != "CLOSED")
+        search = (filter.search or "").strip().lower()
+        if search:
+            where.append(
+                or_(
+                    func.lower(tickets.c.subject).contains(search, autoescape=True),
+                    func.lower(tickets.c.number).contains(search, autoescape=True),
+                )
+            )
+        return await self._pages_of(_TICKETS, customer_ids, page, _rows.ticket, where)
+
+    async def messages_of(
+        self, ticket_ids: Sequence[str], include_internal: bool
+    ) -> list[list[TicketMessage]]:
+        wanted = db_ids(ticket_ids)
+        if not wanted:
+            return [[] for _ in ticket_ids]
+        shown = [ticket_messages.c.ticket_id.in_(wanted)]
+        if not include_internal:
+            shown.append(not_(ticket_messages.c.internal))
+        messages = select(ticket_messages).where(*shown).order_by(
+            ticket_messages.c.ticket_id, ticket_messages.c.created_at, ticket_messages.c.id
+        )
+        # The attachments of the same messages, found through the same predicate rather
+        # than a list of message ids, so both statements can run without waiting.
+        files = (
+            select(attachments, ticket_messages.c.id.label("message_id"))
+            .select_from(
+                attachments.join(
+                    ticket_messages,
+                    (attachments.c.owner_kind == "TicketMessage")
+                    & (attachments.c.owner_id == ticket_messages.c.id),
+                )
+            )
+            .where(*shown)
+            .order_by(attachments.c.id)
+        )
+        message_rows, file_rows = await self._fetch(messages, files)
+        by_message: dict[int, list[Attachment]] = defaultdict(list)
+        for row in file_rows:
+            by_message[row.message_id].append(_rows.attachment(row))
+        return _grouped(
+            ticket_ids, message_rows, "ticket_id", lambda row: _rows.ticket_message(row, by_message)
+        )
+
+    # --- contracts, plans ----------------------------------------------------------------
+
+    async def contracts_by_id(self, ids: Sequence[str]) -> list[Contract | None]:
+        wanted = db_ids(ids)
+        if not wanted:
+            return [None] * len(ids)
+        (rows,) = await self._fetch(select(*_CONTRACTS.columns).where(contracts.c.id.in_(wanted)))
+        found = {row.id: _rows.contract(row) for row in rows}
+        return [found.get(db_id(key)) for key in ids]  # type: ignore[arg-type]
+
+    async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self._pages_of(_CONTRACTS, customer_ids, page, _rows.contract)
+
+    async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
+        return await self._by_id(plans, ids, _rows.plan)
+
+    async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
+        where = [plans.c.available_in_portal.is_(True)] if portal_only else []
+        (rows,) = await self._fetch(_PLANS.statement(page, where))
+        return _PLANS.page(rows, page, _rows.plan)
+
+    async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
+        return await self._by_id(subscriptions, ids, _rows.subscription)
+
+    async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]:
+        return await self._children(
+            customer_ids, subscriptions.c.customer_id, _rows.subscription, order_by=[subscriptions.c.id]
+        )
+
+    async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
+        wanted = db_ids(subscription_ids)
+        if not wanted:
+            return [[] for _ in subscription_ids]
+        applied = subscription_promotions
+        statement = (
+            select(
+                applied.c.subscription_id,
+                applied.c.promotion_id,
+                applied.c.valid_from,
+                applied.c.valid_to,
+                promotions.c.name,
+                promotions.c.discount_percent,
+                promotions.c.fixed_price,
+                subscriptions.c.currency,
+            )
+            .select_from(
+                applied.join(promotions, promotions.c.id == applied.c.promotion_id).join(
+                    subscriptions, subscriptions.c.id == applied.c.subscription_id
+                )
+            )
+            .where(applied.c.subscription_id.in_(wanted))
+            .order_by(applied.c.subscription_id, applied.c.valid_from, applied.c.id)
+        )
+        (rows,) = await self._fetch(statement)
+        return _grouped(subscription_ids, rows, "subscription_id", _rows.promotion)
+
+    # --- commerce and documents ----------------------------------------------------------
+
+    async def quotes_by_id(self, ids: Sequence[str]) -> list[Quote | None]:
+        return await self._by_id(quotes, ids, _rows.quote)
+
+    async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self._pages_of(_QUOTES, customer_ids, page, _rows.quote)
+
+    async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
+        return await self._by_id(orders, ids, _rows.order)
+
+    async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self._pages_of(_ORDERS, customer_ids, page, _rows.order)
+
+    async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
+        return await self._by_id(delivery_notes, ids, _rows.delivery_note)
+
+    async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self._pages_of(_DELIVERY_NOTES, customer_ids, page, _rows.delivery_note)
+
+    async def commercial_lines_of(
+        self, document_kind: str, document_ids: Sequence[str]
+    ) -> list[list[CommercialLine]]:
+        return await self._children(
+            document_ids,
+            commercial_lines.c.document_id,
+            _rows.commercial_line,
+            order_by=[commercial_lines.c.position, commercial_lines.c.id],
+            where=[commercial_lines.c.document_kind == document_kind],
+        )
+
+    async def documents_by_id(self, ids: Sequence[str]) -> list[Document | None]:
+        return await self._by_id(documents, ids, _rows.document)
+
+    async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self._pages_of(_DOCUMENTS, customer_ids, page, _rows.document)
+
+    async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
+        return await self._children(
+            subject_ids,
+            comments.c.subject_id,
+            _rows.comment,
+            order_by=[comments.c.created_at, comments.c.id],
+            where=[comments.c.subject_kind == subject_kind],
+        )
+
+    async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]:
+        return await self._children(
+            customer_ids,
+            payment_methods.c.customer_id,
+            _rows.payment_method,
+            order_by=[payment_methods.c.is_default.desc(), payment_methods.c.id],
+        )
+
+    async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]:
+        return await self._by_id(payment_methods, ids, _rows.payment_method)
+
+    async def payment_commitments_of(
+        self, customer_ids: Sequence[str]
+    ) -> list[list[PaymentCommitment]]:
+        return await self._children(
+            customer_ids,
+            payment_commitments.c.customer_id,
+            _rows.payment_commitment,
+            order_by=[payment_commitments.c.requested_at.desc(), payment_commitments.c.id.desc()],
+        )

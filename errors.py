@@ -1,0 +1,127 @@
+"""Error codes shared by every layer, with their messages in Spanish and English.
+
+Resolvers raise `ApiError(code)`; the GraphQL layer shows it as a top-level error with
+`extensions.code` (authorization, not found) or as a `UserError` in a mutation payload,
+in the caller's language (Accept-Language; Spanish by default).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ErrorCode(str, Enum):
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    FEATURE_DISABLED = "FEATURE_DISABLED"
+    LIMIT_REACHED = "LIMIT_REACHED"
+    BAD_INPUT = "BAD_INPUT"
+    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+MESSAGES: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.INVALID_CREDENTIALS: (
+        "Usuario o contraseña incorrectos.",
+        "Wrong login or password.",
+    ),
+    ErrorCode.UNAUTHENTICATED: (
+        "Iniciá sesión para ver estos datos (o el token de acceso venció).",
+        "Sign in to see this data (or the access token has expired).",
+    ),
+    ErrorCode.FORBIDDEN: (
+        "Tu usuario no tiene permiso para esta operación.",
+        "Your user is not allowed to do this.",
+    ),
+    ErrorCode.NOT_FOUND: (
+        "No se encontró {what}.",
+        "{what_en} not found.",
+    ),
+    ErrorCode.FEATURE_DISABLED: (
+        "Esta función no está habilitada en el portal: {feature}.",
+        "This feature is not enabled in the portal: {feature}.",
+    ),
+    ErrorCode.LIMIT_REACHED: (
+        "Se alcanzó un límite: {detail}.",
+        "A limit was reached: {detail}.",
+    ),
+    ErrorCode.BAD_INPUT: (
+        "Dato inválido: {detail}.",
+        "Invalid input: {detail}.",
+    ),
+    ErrorCode.PASSWORD_CHANGE_REQUIRED: (
+        "Tenés que cambiar tu contraseña temporal antes de continuar.",
+        "You must change your temporary password before going on.",
+    ),
+    ErrorCode.TOO_MANY_ATTEMPTS: (
+        "Demasiados intentos. Probá de nuevo en {seconds} segundos.",
+        "Too many attempts. Try again in {seconds} seconds.",
+    ),
+    ErrorCode.SOURCE_UNAVAILABLE: (
+        "El sistema de facturación no responde; probá de nuevo en unos minutos.",
+        "The billing system is not answering; try again in a few minutes.",
+    ),
+    ErrorCode.INTERNAL_ERROR: (
+        "Error interno. Si persiste, informá el código {request_id}.",
+        "Internal error. If it persists, report the code {request_id}.",
+    ),
+}
+
+# What NOT_FOUND names, per kind of object.
+THINGS: dict[str, tuple[str, str]] = {
+    "Customer": ("el cliente", "Customer"),
+    "Invoice": ("la factura", "Invoice"),
+    "Ticket": ("el ticket", "Ticket"),
+    "Contract": ("el contrato", "Contract"),
+    "Plan": ("el plan", "Plan"),
+    "PlanSubscription": ("el plan contratado", "Subscription"),
+    "Company": ("la empresa", "Company"),
+    "Payment": ("el pago", "Payment"),
+    "Quote": ("el presupuesto", "Quote"),
+    "Order": ("el pedido", "Order"),
+    "DeliveryNote": ("el remito", "Delivery note"),
+    "Document": ("el documento", "Document"),
+    "PaymentMethod": ("el medio de pago", "Payment method"),
+    "object": ("el objeto", "Object"),
+}
+
+
+class ApiError(Exception):
+    """An expected failure with a stable code and a message in the caller's language."""
+
+    def __init__(self, code: ErrorCode, field: list[str] | None = None, **params: str) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.field = field
+        self.params = params
+
+    def message(self, language: str = "es") -> str:
+        es, en = MESSAGES[self.code]
+        params = dict(self.params)
+        if self.code is ErrorCode.NOT_FOUND:
+            what = THINGS.get(params.get("what", "object"), THINGS["object"])
+            params["what"], params["what_en"] = what
+        template = en if language == "en" else es
+        try:
+            return template.format(**params)
+        except KeyError:
+            return template
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(ErrorCode.NOT_FOUND, what=what)
+
+
+def language_of(accept_language: str | None) -> str:
+    """'en' when the caller prefers English over Spanish, else 'es'."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("es"):
+            return "es"
+    return "es"

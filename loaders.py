@@ -1,0 +1,213 @@
+"""Per-request DataLoaders over the billing source: one batch per (method, arguments).
+
+Built in the request context, never at module level, so nothing is cached across
+requests or callers. Each loader is created on first use. Names follow `<thing>_by_<key>`.
+Loaders keyed by a tuple `(id, *arguments)` batch the ids that share the same arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from datetime import date
+from functools import cached_property, partial
+from typing import Any
+
+from aiodataloader import DataLoader
+
+from .connectors.base import BillingSource
+
+Fetch = Callable[..., Awaitable[list[Any]]]
+
+
+def _by_id(fetch: Fetch) -> DataLoader:
+    async def batch(keys: Sequence[Hashable]) -> list[Any]:
+        return await fetch(list(keys))
+
+    return DataLoader(batch_load_fn=batch, max_batch_size=500)
+
+
+def _by_id_and_arguments(fetch: Fetch) -> DataLoader:
+    """Keys (id, *args): keys sharing args go to `fetch(ids, *args)` in one call."""
+
+    async def batch(keys: Sequence[tuple[Hashable, ...]]) -> list[Any]:
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for index, key in enumerate(keys):
+            groups[key[1:]].append(index)
+        results: list[Any] = [None] * len(keys)
+
+        async def run(args: tuple, indexes: list[int]) -> None:
+            answers = await fetch([keys[i][0] for i in indexes], *args)
+            for i, answer in zip(indexes, answers, strict=True):
+                results[i] = answer
+
+        await asyncio.gather(*(run(args, idx) for args, idx in groups.items()))
+        return results
+
+    return DataLoader(batch_load_fn=batch, max_batch_size=500)
+
+
+class Loaders:
+    """Every loader a request may use."""
+
+    def __init__(self, source: BillingSource, today: date) -> None:
+        self.source = source
+        self.today = today
+
+    # customers
+    @cached_property
+    def company_by_id(self) -> DataLoader:
+        return _by_id(self.source.companies_by_id)
+
+    @cached_property
+    def customer_by_id(self) -> DataLoader:
+        return _by_id(self.source.customers_by_id)
+
+    @cached_property
+    def emails_by_customer(self) -> DataLoader:
+        return _by_id(self.source.emails_of)
+
+    @cached_property
+    def phones_by_customer(self) -> DataLoader:
+        return _by_id(self.source.phones_of)
+
+    # billing
+    @cached_property
+    def account_by_customer(self) -> DataLoader:
+        return _by_id(partial(self.source.account_totals, today=self.today))
+
+    @cached_property
+    def invoice_by_id(self) -> DataLoader:
+        return _by_id(self.source.invoices_by_id)
+
+    @cached_property
+    def invoices_by_customer(self) -> DataLoader:
+        """Keys (customer id, InvoiceFilter, Page)."""
+        return _by_id_and_arguments(partial(self.source.invoices_of, today=self.today))
+
+    @cached_property
+    def lines_by_invoice(self) -> DataLoader:
+        return _by_id(self.source.lines_of)
+
+    @cached_property
+    def payment_by_id(self) -> DataLoader:
+        return _by_id(self.source.payments_by_id)
+
+    @cached_property
+    def payments_by_customer(self) -> DataLoader:
+        """Keys (customer id, Page)."""
+        return _by_id_and_arguments(self.source.payments_of)
+
+    @cached_property
+    def ledger_by_customer(self) -> DataLoader:
+        """Keys (customer id, Page, date from, date to)."""
+        return _by_id_and_arguments(self.source.ledger_of)
+
+    @cached_property
+    def open_items_by_customer(self) -> DataLoader:
+        """Keys (customer id, cut-off, company id)."""
+        return _by_id_and_arguments(self.source.open_items_of)
+
+    @cached_property
+    def payment_methods_by_customer(self) -> DataLoader:
+        return _by_id(self.source.payment_methods_of)
+
+    @cached_property
+    def payment_method_by_id(self) -> DataLoader:
+        return _by_id(self.source.payment_methods_by_id)
+
+    @cached_property
+    def payment_commitments_by_customer(self) -> DataLoader:
+        return _by_id(self.source.payment_commitments_of)
+
+    # support
+    @cached_property
+    def ticket_by_id(self) -> DataLoader:
+        return _by_id(self.source.tickets_by_id)
+
+    @cached_property
+    def tickets_by_customer(self) -> DataLoader:
+        """Keys (customer id, TicketFilter, Page)."""
+        return _by_id_and_arguments(self.source.tickets_of)
+
+    @cached_property
+    def messages_by_ticket(self) -> DataLoader:
+        """Keys (ticket id, include internal notes)."""
+        return _by_id_and_arguments(self.source.messages_of)
+
+    # contracts and plans
+    @cached_property
+    def contract_by_id(self) -> DataLoader:
+        return _by_id(self.source.contracts_by_id)
+
+    @cached_property
+    def contracts_by_customer(self) -> DataLoader:
+        return _by_id_and_arguments(self.source.contracts_of)
+
+    @cached_property
+    def plan_by_id(self) -> DataLoader:
+        return _by_id(self.source.plans_by_id)
+
+    @cached_property
+    def subscription_by_id(self) -> DataLoader:
+        return _by_id(self.source.subscriptions_by_id)
+
+    @cached_property
+    def subscriptions_by_customer(self) -> DataLoader:
+        return _by_id(self.source.subscriptions_of)
+
+    @cached_property
+    def promotions_by_subscription(self) -> DataLoader:
+        return _by_id(self.source.promotions_of)
+
+    # commerce and documents
+    @cached_property
+    def quote_by_id(self) -> DataLoader:
+        return _by_id(self.source.quotes_by_id)
+
+    @cached_property
+    def quotes_by_customer(self) -> DataLoader:
+        return _by_id_and_arguments(self.source.quotes_of)
+
+    @cached_property
+    def order_by_id(self) -> DataLoader:
+        return _by_id(self.source.orders_by_id)
+
+    @cached_property
+    def orders_by_customer(self) -> DataLoader:
+        return _by_id_and_arguments(self.source.orders_of)
+
+    @cached_property
+    def delivery_note_by_id(self) -> DataLoader:
+        return _by_id(self.source.delivery_notes_by_id)
+
+    @cached_property
+    def delivery_notes_by_customer(self) -> DataLoader:
+        return _by_id_and_arguments(self.source.delivery_notes_of)
+
+    @cached_property
+    def lines_by_commercial_document(self) -> DataLoader:
+        """Keys (document id, QUOTE | ORDER | DELIVERY_NOTE)."""
+
+        async def fetch(ids: list[str], kind: str) -> list[Any]:
+            return await self.source.commercial_lines_of(kind, ids)
+
+        return _by_id_and_arguments(fetch)
+
+    @cached_property
+    def document_by_id(self) -> DataLoader:
+        return _by_id(self.source.documents_by_id)
+
+    @cached_property
+    def documents_by_customer(self) -> DataLoader:
+        return _by_id_and_arguments(self.source.documents_of)
+
+    @cached_property
+    def comments_by_subject(self) -> DataLoader:
+        """Keys (subject id, subject kind)."""
+
+        async def fetch(ids: list[str], kind: str) -> list[Any]:
+            return await self.source.comments_of(kind, ids)
+
+        return _by_id_and_arguments(fetch)

@@ -1,0 +1,265 @@
+"""The customer account and everything reached from it (FEATURES.md B2, A10)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from ..connectors import records
+from ..resolvers import billing as resolve_billing
+from ..resolvers import catalog as resolve_catalog
+from ..resolvers import commerce as resolve_commerce
+from ..resolvers import customers as resolve
+from ..resolvers import support as resolve_support
+from .billing import (
+    AccountSummary,
+    InvoiceFilter,
+    Invoice,
+    LedgerEntry,
+    Payment,
+    PaymentCommitment,
+    PaymentMethod,
+    Statement,
+    invoice_type,
+    ledger_entry,
+    payment_commitment_type,
+    payment_method_type,
+    payment_type,
+    statement_type,
+)
+from .catalog import Contract, PlanSubscription, contract_type, subscription_type
+from .commerce import DeliveryNote, Document, Order, Quote, delivery_note_type, document_type, order_type, quote_type
+from .common import Address, ContactEmail, ContactPhone, TaxId, address, maybe_money, money, tax_id
+from .enums import CustomerStatus, InvoiceKind, InvoiceStatus, TicketStatus
+from .relay import After, Connection, First, Node, connection, from_global_id, to_global_id
+from .support import Ticket, TicketFilter, ticket_type
+
+
+@strawberry.type(description="A company of the business's group; a multi-company ERP bills from several.")
+class Company(Node):
+    code: str = strawberry.field(description="The company's code in the ERP.")
+    name: str = strawberry.field(description="Legal name.")
+    tax_id: TaxId | None = strawberry.field(description="The company's tax id.")
+    currency: str = strawberry.field(description="Currency it bills in.")
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
+
+
+def company_type(r: records.Company) -> Company:
+    return Company(
+        id=to_global_id("Company", r.id),
+        code=r.code,
+        name=r.name,
+        tax_id=tax_id(r.tax_id),
+        currency=r.currency,
+        country=r.country,
+    )
+
+
+def _invoice_filter(f: InvoiceFilter | None) -> records.InvoiceFilter:
+    if f is None:
+        return records.InvoiceFilter()
+    return records.InvoiceFilter(
+        status=records.InvoiceStatus(f.status.value) if f.status else None,
+        kind=records.InvoiceKind(f.kind.value) if f.kind else None,
+        issued_from=f.issued_from,
+        issued_to=f.issued_to,
+        unpaid_only=f.unpaid_only,
+        company_id=from_global_id(f.company_id, "Company")[1] if f.company_id else None,
+    )
+
+
+def _ticket_filter(f: TicketFilter | None) -> records.TicketFilter:
+    if f is None:
+        return records.TicketFilter()
+    return records.TicketFilter(
+        status=records.TicketStatus(f.status.value) if f.status else None,
+        open_only=f.open_only,
+        search=f.search.strip() if f.search and f.search.strip() else None,
+    )
+
+
+@strawberry.type(description="A customer account in the ERP, with everything the portal shows of it.")
+class Customer(Node):
+    code: str = strawberry.field(description="The ERP's customer number, e.g. 003365.")
+    name: str = strawberry.field(description="Name or business name.")
+    tax_id: TaxId | None = strawberry.field(description="Tax id (DNI, CUIT, CUIL ...), if the ERP has one.")
+    status: CustomerStatus = strawberry.field(description="Active, suspended or deleted.")
+    billing_address: Address | None = strawberry.field(description="Address invoices are issued to.")
+    tax_condition: str | None = strawberry.field(
+        description="VAT condition, e.g. Consumidor Final, Responsable Inscripto, Monotributo."
+    )
+    customer_since: datetime.date | None = strawberry.field(description="Date the account was opened.")
+    record: strawberry.Private[records.Customer]
+
+    @strawberry.field(description="Email addresses, the primary one first.")
+    async def emails(self, info: Info) -> list[ContactEmail]:
+        found = await resolve.emails(info.context, self.record.id)
+        return [ContactEmail(address=e.address, primary=e.primary) for e in found]
+
+    @strawberry.field(description="Phone numbers, the primary one first.")
+    async def phones(self, info: Info) -> list[ContactPhone]:
+        found = await resolve.phones(info.context, self.record.id)
+        return [ContactPhone(number=p.number, kind=p.kind, primary=p.primary) for p in found]
+
+    @strawberry.field(description="The company of the group this account belongs to.")
+    async def company(self, info: Info) -> Company | None:
+        found = await resolve.company(info.context, self.record.company_id)
+        return company_type(found) if found else None
+
+    @strawberry.field(description="Dashboard figures: unpaid total, balance, credit (B1).")
+    async def account(self, info: Info) -> AccountSummary:
+        s = await resolve.account(info.context, self.record.id)
+        return AccountSummary(
+            unpaid_total=money(s.unpaid_total, s.currency),
+            balance=money(s.balance, s.currency),
+            credit_limit=maybe_money(s.credit_limit, s.currency),
+            available_credit=maybe_money(s.available_credit, s.currency),
+            overdue=money(s.overdue, s.currency),
+        )
+
+    @strawberry.field(description="Invoices, credit and debit notes, newest first (B3).")
+    async def invoices(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            InvoiceFilter | None, strawberry.argument(description="Narrow the list.")
+        ] = None,
+    ) -> Connection[Invoice]:
+        ctx = info.context
+        found = await resolve_billing.invoices(ctx, self.record.id, first, after, _invoice_filter(filter))
+        return connection(found, lambda r: invoice_type(r, ctx.today), after)
+
+    @strawberry.field(description="Payments received, newest first (B8).")
+    async def payments(self, info: Info, first: First = None, after: After = None) -> Connection[Payment]:
+        found = await resolve_billing.payments(info.context, self.record.id, first, after)
+        return connection(found, payment_type, after)
+
+    @strawberry.field(description="The current account (cuenta corriente), newest entry first (B6).")
+    async def ledger(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        from_: Annotated[
+            datetime.date | None,
+            strawberry.argument(name="from", description="Only entries posted on or after this date."),
+        ] = None,
+        to: Annotated[
+            datetime.date | None, strawberry.argument(description="Only entries posted on or before this date.")
+        ] = None,
+    ) -> Connection[LedgerEntry]:
+        found = await resolve_billing.ledger(info.context, self.record.id, first, after, from_, to)
+        return connection(found, ledger_entry, after)
+
+    @strawberry.field(description="Account statement at a cut-off date, optionally for one company (B7).")
+    async def statement(
+        self,
+        info: Info,
+        cut_off: Annotated[
+            datetime.date | None, strawberry.argument(description="The cut-off date; default today.")
+        ] = None,
+        company_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only the documents of this company of the group."),
+        ] = None,
+    ) -> Statement:
+        company = from_global_id(company_id, "Company")[1] if company_id else None
+        figures = await resolve_billing.customer_statement(info.context, self.record, cut_off, company)
+        return statement_type(figures, self.record, company)
+
+    @strawberry.field(description="Support tickets, newest first (C1).")
+    async def tickets(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[TicketFilter | None, strawberry.argument(description="Narrow the list.")] = None,
+    ) -> Connection[Ticket]:
+        found = await resolve_support.tickets(info.context, self.record.id, first, after, _ticket_filter(filter))
+        return connection(found, ticket_type, after)
+
+    @strawberry.field(description="Contracts, newest first; pending ones are flagged (D1).")
+    async def contracts(self, info: Info, first: First = None, after: After = None) -> Connection[Contract]:
+        found = await resolve_catalog.contracts(info.context, self.record.id, first, after)
+        return connection(found, contract_type, after)
+
+    @strawberry.field(description="Contracted plans with service address, price and promotions (D3).")
+    async def subscriptions(self, info: Info) -> list[PlanSubscription]:
+        return [subscription_type(s) for s in await resolve_catalog.subscriptions(info.context, self.record.id)]
+
+    @strawberry.field(description="Quotes, newest first (D5).")
+    async def quotes(self, info: Info, first: First = None, after: After = None) -> Connection[Quote]:
+        found = await resolve_commerce.quotes(info.context, self.record.id, first, after)
+        return connection(found, quote_type, after)
+
+    @strawberry.field(description="Orders, newest first (D6).")
+    async def orders(self, info: Info, first: First = None, after: After = None) -> Connection[Order]:
+        found = await resolve_commerce.orders(info.context, self.record.id, first, after)
+        return connection(found, order_type, after)
+
+    @strawberry.field(description="Delivery notes, newest first (D7).")
+    async def delivery_notes(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[DeliveryNote]:
+        found = await resolve_commerce.delivery_notes(info.context, self.record.id, first, after)
+        return connection(found, delivery_note_type, after)
+
+    @strawberry.field(description="Documents the business shared with this customer, newest first (D8).")
+    async def documents(self, info: Info, first: First = None, after: After = None) -> Connection[Document]:
+        found = await resolve_commerce.documents(info.context, self.record.id, first, after)
+        return connection(found, document_type, after)
+
+    @strawberry.field(description="Saved payment methods for automatic debits, the default first (B12).")
+    async def payment_methods(self, info: Info) -> list[PaymentMethod]:
+        return [payment_method_type(m) for m in await resolve_billing.payment_methods(info.context, self.record.id)]
+
+    @strawberry.field(description="Payment commitments, newest first (B11).")
+    async def payment_commitments(self, info: Info) -> list[PaymentCommitment]:
+        found = await resolve_billing.payment_commitments(info.context, self.record.id)
+        return [payment_commitment_type(c) for c in found]
+
+
+def customer_type(r: records.Customer) -> Customer:
+    return Customer(
+        id=to_global_id("Customer", r.id),
+        code=r.code,
+        name=r.name,
+        tax_id=tax_id(r.tax_id),
+        status=CustomerStatus(r.status.value),
+        billing_address=address(r.billing_address),
+        tax_condition=r.tax_condition,
+        customer_since=r.created_on,
+        record=r,
+    )
+
+
+@strawberry.input(description="Narrows the analysts' list of customers.")
+class CustomerFilter:
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name, the exact customer code, or digits of the tax id."
+    )
+    status: CustomerStatus | None = strawberry.field(default=None, description="Only this status.")
+    overdue_only: bool = strawberry.field(
+        default=False, description="Only customers with an overdue balance today."
+    )
+    company_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only accounts of this company of the group."
+    )
+
+
+def customer_filter(f: CustomerFilter | None) -> records.CustomerFilter:
+    if f is None:
+        return records.CustomerFilter()
+    return records.CustomerFilter(
+        search=f.search.strip() if f.search and f.search.strip() else None,
+        status=records.CustomerStatus(f.status.value) if f.status else None,
+        overdue_only=f.overdue_only,
+        company_id=from_global_id(f.company_id, "Company")[1] if f.company_id else None,
+    )
+
+

@@ -1,0 +1,35 @@
+"""Errors as the API shows them: codes, and the UserError of mutation payloads."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.enum(description="Stable machine-readable error codes; messages may change, codes do not.")
+class ErrorCode(Enum):
+    INVALID_CREDENTIALS = strawberry.enum_value("INVALID_CREDENTIALS", description="Wrong login or password.")
+    UNAUTHENTICATED = strawberry.enum_value("UNAUTHENTICATED", description="Sign in first, or the token expired.")
+    FORBIDDEN = strawberry.enum_value("FORBIDDEN", description="The caller may not do this.")
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND", description="No such object, or it belongs to another customer."
+    )
+    FEATURE_DISABLED = strawberry.enum_value("FEATURE_DISABLED", description="The business switched this off.")
+    LIMIT_REACHED = strawberry.enum_value("LIMIT_REACHED", description="A configured limit was reached.")
+    BAD_INPUT = strawberry.enum_value("BAD_INPUT", description="An argument is malformed or out of range.")
+    PASSWORD_CHANGE_REQUIRED = strawberry.enum_value(
+        "PASSWORD_CHANGE_REQUIRED", description="A temporary password must be changed first."
+    )
+    TOO_MANY_ATTEMPTS = strawberry.enum_value("TOO_MANY_ATTEMPTS", description="Wait before trying again.")
+    SOURCE_UNAVAILABLE = strawberry.enum_value(
+        "SOURCE_UNAVAILABLE", description="The billing system behind the gateway is not answering."
+    )
+    INTERNAL_ERROR = strawberry.enum_value("INTERNAL_ERROR", description="An unexpected error; it was logged.")
+
+
+@strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")
+class UserError:
+    field: list[str] | None = strawberry.field(description="Path of the input field at fault, if one is.")
+    code: ErrorCode = strawberry.field(description="Stable code of the error.")
+    message: str = strawberry.field(description="Message for the user, in the caller's language.")

@@ -1,0 +1,65 @@
+"""What a portal shows before sign-in: branding, login field, enabled features (F1-F4)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from ..settings import Settings
+from .enums import LoginField
+
+
+@strawberry.enum(description="Optional portal features the business can switch off (FEATURES.md F1).")
+class Feature(Enum):
+    CURRENT_ACCOUNT = strawberry.enum_value("CURRENT_ACCOUNT", description="Current account list (B6).")
+    STATEMENT = strawberry.enum_value("STATEMENT", description="Account statement at a cut-off (B7).")
+    INVOICE_DOWNLOAD = strawberry.enum_value("INVOICE_DOWNLOAD", description="Invoice PDF download (B4).")
+    ONLINE_PAYMENT = strawberry.enum_value("ONLINE_PAYMENT", description="Pay online (B9).")
+    PAYMENT_RECEIPTS = strawberry.enum_value("PAYMENT_RECEIPTS", description="Upload payment receipts (B10).")
+    PAYMENT_COMMITMENTS = strawberry.enum_value(
+        "PAYMENT_COMMITMENTS", description="Payment commitments (B11)."
+    )
+    PAYMENT_METHODS = strawberry.enum_value("PAYMENT_METHODS", description="Saved payment methods (B12).")
+    BILLING_DATA_UPDATE = strawberry.enum_value(
+        "BILLING_DATA_UPDATE", description="Customers update their billing data (B13)."
+    )
+    TICKETS = strawberry.enum_value("TICKETS", description="See support tickets (C1).")
+    TICKET_CREATION = strawberry.enum_value("TICKET_CREATION", description="Create tickets (C2).")
+    CONTRACTS = strawberry.enum_value("CONTRACTS", description="See contracts (D1).")
+    CONTRACT_SIGNING = strawberry.enum_value("CONTRACT_SIGNING", description="Sign contracts (D2).")
+    PLANS = strawberry.enum_value("PLANS", description="My plans and the plan catalogue (D3).")
+    PLAN_REQUESTS = strawberry.enum_value("PLAN_REQUESTS", description="Request a plan or a change (D4).")
+    QUOTES = strawberry.enum_value("QUOTES", description="Quotes (D5).")
+    ORDERS = strawberry.enum_value("ORDERS", description="Orders (D6).")
+    DELIVERY_NOTES = strawberry.enum_value("DELIVERY_NOTES", description="Delivery notes (D7).")
+    DOCUMENTS = strawberry.enum_value("DOCUMENTS", description="Shared documents (D8).")
+    COMMENTS = strawberry.enum_value("COMMENTS", description="Comments on documents (D9).")
+    SIGN_IN_CODES = strawberry.enum_value("SIGN_IN_CODES", description="Passwordless sign-in codes (A5).")
+
+
+@strawberry.type(description="Public facts of the portal: branding, how to sign in, what is enabled.")
+class PortalInfo:
+    name: str = strawberry.field(description="Name of the portal or the business.")
+    logo_url: str | None = strawberry.field(description="URL of the logo.")
+    primary_color: str = strawberry.field(description='Main colour, e.g. "#1f6feb".')
+    login_field: LoginField = strawberry.field(description="What customers type as their user name.")
+    login_hint: str | None = strawberry.field(description="Hint under the user field, e.g. DNI, CUIT o CUIL.")
+    password_hint: str | None = strawberry.field(description="Hint under the password field.")
+    payment_buttons_title: str | None = strawberry.field(description='Title beside the payment buttons, e.g. "Pagá con:".')
+    features: list[Feature] = strawberry.field(description="The optional features that are switched on.")
+    languages: list[str] = strawberry.field(description="Languages of messages and emails, e.g. es, en.")
+
+
+def portal_info(settings: Settings) -> PortalInfo:
+    return PortalInfo(
+        name=settings.portal_name,
+        logo_url=settings.logo_url,
+        primary_color=settings.primary_color,
+        login_field=LoginField(settings.login_field.value),
+        login_hint=settings.login_hint,
+        password_hint=settings.password_hint,
+        payment_buttons_title=settings.payment_buttons_title,
+        features=[Feature(f.value) for f in settings.features],
+        languages=list(settings.languages),
+    )

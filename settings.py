@@ -1,0 +1,170 @@
+"""Settings from `VENTANILLA_*` environment variables over an optional `ventanilla.toml`.
+
+The TOML file groups settings in sections; each key maps to one flat setting:
+
+    [store]    url             -> database_url
+    [auth]     secret_key, access_token_minutes
+    [portal]   name, logo_url, primary_color, login_field, login_hint, password_hint,
+               payment_buttons_title, languages, features, tickets_open_only
+    [limits]   max_depth, max_aliases, max_tokens, max_body_bytes, max_page_size,
+               source_timeout_seconds
+
+Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
+`VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class LoginField(str, Enum):
+    EMAIL = "EMAIL"
+    TAX_ID = "TAX_ID"
+    CUSTOMER_CODE = "CUSTOMER_CODE"
+
+
+class Feature(str, Enum):
+    """Optional portal features a business can switch off (FEATURES.md F1)."""
+
+    CURRENT_ACCOUNT = "CURRENT_ACCOUNT"  # B6
+    STATEMENT = "STATEMENT"  # B7
+    INVOICE_DOWNLOAD = "INVOICE_DOWNLOAD"  # B4
+    ONLINE_PAYMENT = "ONLINE_PAYMENT"  # B9
+    PAYMENT_RECEIPTS = "PAYMENT_RECEIPTS"  # B10
+    PAYMENT_COMMITMENTS = "PAYMENT_COMMITMENTS"  # B11
+    PAYMENT_METHODS = "PAYMENT_METHODS"  # B12
+    BILLING_DATA_UPDATE = "BILLING_DATA_UPDATE"  # B13
+    TICKETS = "TICKETS"  # C1
+    TICKET_CREATION = "TICKET_CREATION"  # C2
+    CONTRACTS = "CONTRACTS"  # D1
+    CONTRACT_SIGNING = "CONTRACT_SIGNING"  # D2
+    PLANS = "PLANS"  # D3
+    PLAN_REQUESTS = "PLAN_REQUESTS"  # D4
+    QUOTES = "QUOTES"  # D5
+    ORDERS = "ORDERS"  # D6
+    DELIVERY_NOTES = "DELIVERY_NOTES"  # D7
+    DOCUMENTS = "DOCUMENTS"  # D8
+    COMMENTS = "COMMENTS"  # D9
+    SIGN_IN_CODES = "SIGN_IN_CODES"  # A5
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VENTANILLA_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///ventanilla-demo.db"
+    secret_key: str | None = Field(default=None, description="HMAC key for access tokens")
+    access_token_minutes: int = 15
+    demo: bool = False  # demo mode: introspection for everyone, sign-ins printed
+    timezone: str = "America/Argentina/Buenos_Aires"  # the business's "today" (due dates, aging)
+
+    portal_name: str = "Portal de Clientes"
+    logo_url: str | None = None
+    primary_color: str = "#1f6feb"
+    login_field: LoginField = LoginField.EMAIL
+    login_hint: str | None = "Tu correo electrónico"
+    password_hint: str | None = None
+    payment_buttons_title: str | None = "Pagá con:"
+    languages: list[str] = ["es", "en"]
+    features: list[Feature] = list(Feature)
+    tickets_open_only: bool = False  # C1: customers see only open tickets
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 3000
+    max_body_bytes: int = 1_000_000
+    max_page_size: int = 100
+    source_timeout_seconds: float = 10.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    def has(self, feature: Feature) -> bool:
+        return feature in self.features
+
+
+_PORTAL_KEYS = {
+    "name": "portal_name",
+    "logo_url": "logo_url",
+    "primary_color": "primary_color",
+    "login_field": "login_field",
+    "login_hint": "login_hint",
+    "password_hint": "password_hint",
+    "payment_buttons_title": "payment_buttons_title",
+    "languages": "languages",
+    "features": "features",
+    "tickets_open_only": "tickets_open_only",
+}
+_LIMIT_KEYS = {
+    key: key
+    for key in (
+        "max_depth",
+        "max_aliases",
+        "max_tokens",
+        "max_body_bytes",
+        "max_page_size",
+        "source_timeout_seconds",
+    )
+}
+_SECTION_KEYS = {
+    "store": {"url": "database_url"},
+    "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
+    "portal": _PORTAL_KEYS | {"timezone": "timezone"},
+    "limits": _LIMIT_KEYS,
+}
+
+
+def config_path() -> Path | None:
+    """`VENTANILLA_CONFIG`, else ./ventanilla.toml when it exists."""
+    explicit = os.environ.get("VENTANILLA_CONFIG")
+    if explicit:
+        return Path(explicit)
+    default = Path("ventanilla.toml")
+    return default if default.exists() else None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Flatten a ventanilla.toml into Settings field names; unknown keys are an error."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    flat: dict[str, Any] = {}
+    for section, values in data.items():
+        if section not in _SECTION_KEYS:
+            continue  # [sources] and [routes] belong to the connector configuration
+        for key, value in values.items():
+            try:
+                flat[_SECTION_KEYS[section][key]] = value
+            except KeyError:
+                raise ValueError(f"{path}: unknown setting [{section}] {key}") from None
+    return flat
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = config_path()
+        return read_toml(path) if path else {}
+
+
+def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment over `config` (or the default file), then `overrides`."""
+    if config is not None:
+        # Through the environment so that uvicorn's worker processes read the same file.
+        os.environ["VENTANILLA_CONFIG"] = str(config)
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
