@@ -103,3 +103,9 @@ async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
             yield DemoApi(request.param, url, engine, client, settings)
         await app.state.engine.dispose()
         await engine.dispose()
+
+
+@pytest.fixture
+def fresh_database_factory():
+    """`fresh_database` for tests that need several databases in one test."""
+    return fresh_database

@@ -63,7 +63,9 @@ def invoice(
     }  # fmt: skip
 
 
-def payment(id: int, receipt: int, paid_on: date, amount: str, method: str, customer: int = 1) -> dict:
+def payment(
+    id: int, receipt: int, paid_on: date, amount: str, method: str, customer: int = 1
+) -> dict:
     return {
         "id": id, "customer_id": customer, "company_id": 1, "number": f"RC 0001-{receipt:08d}",
         "paid_on": paid_on, "amount": D(amount), "currency": "ARS", "method": method,
@@ -267,6 +269,12 @@ async def load(engine: AsyncEngine, rows_by_table: list[tuple]) -> None:
             await conn.execute(insert(table), rows)
 
 
+async def load_more(engine: AsyncEngine, rows_by_table: list[tuple]) -> None:
+    async with engine.begin() as conn:
+        for table, rows in rows_by_table:
+            await conn.execute(insert(table), rows)
+
+
 @pytest.fixture
 async def source(empty_engine: AsyncEngine) -> NativeSource:
     await load(empty_engine, BUSINESS)
@@ -363,10 +371,13 @@ async def test_account_totals(source: NativeSource) -> None:
         overdue=D("950.00"),
         credit_limit=None,
     )
-    assert totals[1] == AccountTotals(BRUNO, "USD", D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("50000.00"))
-    assert totals[2] == AccountTotals(CARLA, "ARS", D("500.00"), D("500.00"), D("0.00"), D("500.00"), None)
-    for unknown in totals[3:]:
-        assert (unknown.currency, unknown.unpaid_total, unknown.credit_limit) == ("ARS", D("0.00"), None)
+    nothing = D("0.00")
+    assert totals[1] == AccountTotals(BRUNO, "USD", *[nothing] * 4, credit_limit=D("50000.00"))
+    assert totals[2] == AccountTotals(
+        CARLA, "ARS", D("500.00"), D("500.00"), nothing, D("500.00"), credit_limit=None
+    )
+    for key, unknown in zip(["999", "abc"], totals[3:]):
+        assert unknown == AccountTotals(key, "ARS", *[nothing] * 4, credit_limit=None)
     assert [x.customer_id for x in totals] == [ANA, BRUNO, CARLA, "999", "abc"]
 
 
@@ -420,7 +431,10 @@ async def test_ledger_last_page_and_other_customers(source: NativeSource) -> Non
         [ANA, BRUNO, CARLA], Page(first=8, after=eight.cursors[-1]), None, None
     )
     # then
-    assert [(e.id, e.balance) for e in ana.items] == [("PAYMENT:21", D("0.00")), ("INVOICE:11", D("-1000.00"))]
+    assert [(e.id, e.balance) for e in ana.items] == [
+        ("PAYMENT:21", D("0.00")),
+        ("INVOICE:11", D("-1000.00")),
+    ]
     assert not ana.has_next
     assert bruno == PageOf()
     assert carla == PageOf()  # Carla's only entry (03-01) is not past Ana's cursor (02-10)
@@ -464,7 +478,8 @@ async def test_invoice_filters(source: NativeSource) -> None:
         "13",
         "14",
     ]
-    assert await of(InvoiceFilter(status=InvoiceStatus.PAID, kind=InvoiceKind.INVOICE)) == ["15", "11"]
+    paid_invoices = InvoiceFilter(status=InvoiceStatus.PAID, kind=InvoiceKind.INVOICE)
+    assert await of(paid_invoices) == ["15", "11"]
     assert await of(InvoiceFilter(company_id="2")) == []
     assert len(await of(InvoiceFilter(company_id="1"))) == 7
 
@@ -489,7 +504,8 @@ async def test_invoice_record_and_pages(source: NativeSource) -> None:
     assert latest.payment_code is not None
     assert latest.payment_code.code == "0004000017"
     assert latest.payment_code.networks == NETWORKS
-    assert (latest.issue_date, latest.due_date, latest.company_id) == (date(2024, 4, 5), date(2024, 4, 20), "1")
+    assert (latest.issue_date, latest.due_date) == (date(2024, 4, 5), date(2024, 4, 20))
+    assert latest.company_id == "1"
     assert credit_note.kind is InvoiceKind.CREDIT_NOTE and credit_note.balance_due == D("0.00")
     assert credit_note.payment_code is None
     assert void.void and void.balance_due == D("0.00")
@@ -527,11 +543,15 @@ async def test_customers_by_id_and_misses(source: NativeSource) -> None:
     assert misses == [None] * 5
     assert ana is not None and bruno is not None
     assert ana.tax_id == TaxId("CUIT", "27123456784")
-    assert ana.billing_address == Address("Av. Corrientes 1234", "CABA", "Buenos Aires", "C1043", "AR")
-    assert (ana.status, ana.company_id, ana.created_on) == (CustomerStatus.ACTIVE, "1", date(2023, 6, 1))
+    assert ana.billing_address == Address(
+        "Av. Corrientes 1234", "CABA", "Buenos Aires", "C1043", "AR"
+    )
+    assert (ana.status, ana.company_id) == (CustomerStatus.ACTIVE, "1")
+    assert ana.created_on == date(2023, 6, 1)
     assert (bruno.billing_address, bruno.tax_id, bruno.credit_limit) == (None, None, D("50000.00"))
     (company, nothing) = await source.companies_by_id(["1", "3"])
-    assert company is not None and company.tax_id == TaxId("CUIT", "30712345678") and nothing is None
+    assert company is not None and company.tax_id == TaxId("CUIT", "30712345678")
+    assert nothing is None
 
 
 async def test_customer_page_search_and_filters(source: NativeSource) -> None:
@@ -541,7 +561,8 @@ async def test_customer_page_search_and_filters(source: NativeSource) -> None:
         return [c.name for c in page.items]
 
     first = await source.customer_page(CustomerFilter(), Page(first=2), TODAY)
-    rest = await source.customer_page(CustomerFilter(), Page(first=2, after=first.cursors[-1]), TODAY)
+    after = Page(first=2, after=first.cursors[-1])
+    rest = await source.customer_page(CustomerFilter(), after, TODAY)
     # then
     assert [c.name for c in first.items] == ["Ana Pérez", "Bruno Díaz"] and first.has_next
     assert [c.name for c in rest.items] == ["Carla Gómez"] and not rest.has_next
@@ -603,7 +624,8 @@ async def test_contracts_plans_and_promotions(source: NativeSource) -> None:
     (subscriptions,) = await source.subscriptions_of([ANA])
     (promotions, none) = await source.promotions_of(["61", "62"])
     # then
-    assert ids(contracts) == ["71"] and contract is not None and contract.signed_at == utc(2023, 6, 2, 8)
+    assert ids(contracts) == ["71"]
+    assert contract is not None and contract.signed_at == utc(2023, 6, 2, 8)
     assert [p.code for p in cheapest.items] == ["FIBRA100"] and cheapest.has_next
     assert [p.code for p in next_plan.items] == ["FIBRA300"] and not next_plan.has_next
     assert [p.code for p in every_plan.items] == ["CORP1G", "FIBRA100", "FIBRA300"]
@@ -649,8 +671,12 @@ def crowd() -> list[tuple]:
                     customer=c)
             for c in CROWD for n in (1, 2)
         ]),
-        (t.payments, [payment(c, c, date(2024, 1, 5), "100.00", "Rapipago", customer=c) for c in CROWD]),
-        (t.allocations, [allocation(c, c * 10 + 1, "100.00", date(2024, 1, 5), payment=c) for c in CROWD]),
+        (t.payments, [
+            payment(c, c, date(2024, 1, 5), "100.00", "Rapipago", customer=c) for c in CROWD
+        ]),
+        (t.allocations, [
+            allocation(c, c * 10 + 1, "100.00", date(2024, 1, 5), payment=c) for c in CROWD
+        ]),
     ]  # fmt: skip
 
 
@@ -685,24 +711,29 @@ async def test_statements_do_not_grow_with_the_keys(
     assert thirty[29] == (await call(source, keys[29:]))[0]  # same answer batched or alone
 
 
-async def load_more(engine: AsyncEngine, rows_by_table: list[tuple]) -> None:
-    async with engine.begin() as conn:
-        for table, rows in rows_by_table:
-            await conn.execute(insert(table), rows)
-
-
-async def test_batched_pages_are_per_customer(source: NativeSource, empty_engine: AsyncEngine) -> None:
+async def test_batched_pages_are_per_customer(
+    source: NativeSource, empty_engine: AsyncEngine
+) -> None:
     # given
     await load_more(empty_engine, crowd())
     # when
-    pages = await source.invoices_of(["1001", ANA, "x", "1030"], InvoiceFilter(), Page(first=1), TODAY)
+    keys = ["1001", ANA, "x", "1030"]
+    pages = await source.invoices_of(keys, InvoiceFilter(), Page(first=1), TODAY)
     # then
     assert [ids(p) for p in pages] == [["10012"], ["17"], [], ["10302"]]
     assert [p.has_next for p in pages] == [True, True, False, True]
 
 
 @pytest.mark.parametrize(
-    "cursor", ["not-a-cursor", "2024-13-45|1", "2024-03-01|x", "2024-03-01|1|2", "|", "2024-03-01|99999999999"]
+    "cursor",
+    [
+        "not-a-cursor",
+        "2024-13-45|1",
+        "2024-03-01|x",
+        "2024-03-01|1|2",
+        "|",
+        "2024-03-01|99999999999",  # no INTEGER id is that large
+    ],
 )
 async def test_a_cursor_we_did_not_make_is_invalid(source: NativeSource, cursor: str) -> None:
     # when / then
@@ -715,7 +746,8 @@ async def test_invalid_cursors_of_other_listings(source: NativeSource) -> None:
     with pytest.raises(InvalidCursor):
         await source.ledger_of([ANA], Page(first=5, after="2024-03-01|0"), None, None)
     with pytest.raises(InvalidCursor):
-        await source.tickets_of([ANA], TicketFilter(), Page(first=5, after="2024-04-01T10:00:00|31"))
+        naive = Page(first=5, after="2024-04-01T10:00:00|31")  # instants carry their offset
+        await source.tickets_of([ANA], TicketFilter(), naive)
     with pytest.raises(InvalidCursor):
         await source.plan_page(Page(first=5, after="cheap|1"), portal_only=False)
     with pytest.raises(InvalidCursor):

@@ -147,7 +147,9 @@ def ledger_entries(customer_ids: Sequence[int]) -> Subquery:
         *_document_columns(),
         invoices.c.issue_date.label("posted_on"),
         invoices.c.due_date,
-        case((is_credit_note, KIND_RANK[CREDIT_NOTE]), else_=KIND_RANK["INVOICE"]).label("kind_rank"),
+        case((is_credit_note, KIND_RANK[CREDIT_NOTE]), else_=KIND_RANK["INVOICE"]).label(
+            "kind_rank"
+        ),
         case((is_credit_note, _zero()), else_=invoices.c.total).label("debit"),
         case((is_credit_note, invoices.c.total), else_=_zero()).label("credit"),
     ).where(invoices.c.customer_id.in_(customer_ids), not_(invoices.c.void))

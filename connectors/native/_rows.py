@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -56,8 +55,6 @@ from ._values import (
     optional_money,
     text_id,
 )
-
-Rows = Sequence[Row[Any]]
 
 PAYMENT_NETWORKS = ("Rapipago", "Pago Fácil", "Link", "PagoMisCuentas")
 _TITLES = {"INVOICE": "Factura", "CREDIT_NOTE": "Nota de crédito", "DEBIT_NOTE": "Nota de débito"}
@@ -118,7 +115,9 @@ def invoice(row: Row[Any]) -> Invoice:
     owing = ZERO if row.void or row.kind == CREDIT_NOTE else max(total - paid, ZERO)
     code = None
     if row.payment_code is not None:
-        code = PaymentCode(code=row.payment_code, barcode=row.barcode or "", networks=PAYMENT_NETWORKS)
+        code = PaymentCode(
+            code=row.payment_code, barcode=row.barcode or "", networks=PAYMENT_NETWORKS
+        )
     return Invoice(
         id=str(row.id),
         customer_id=str(row.customer_id),

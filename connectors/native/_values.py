@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
+
+T = TypeVar("T")
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -28,6 +31,12 @@ def db_id(key: str) -> int | None:
 def db_ids(keys: Iterable[str]) -> list[int]:
     """The distinct integer ids behind `keys`, misses left out, in first-seen order."""
     return list(dict.fromkeys(i for i in map(db_id, keys) if i is not None))
+
+
+def found_by(found: Mapping[int, T], key: str) -> T | None:
+    """The record found for canonical id `key` among records by integer id."""
+    native = db_id(key)
+    return None if native is None else found.get(native)
 
 
 def text_id(value: int | None) -> str | None:

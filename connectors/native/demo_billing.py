@@ -29,6 +29,7 @@ _RENTAL = Decimal("2500")
 _INSTALL = Decimal("45000")
 _REJECTED_DEBIT_FEE = Decimal("3500")
 _SURCHARGE_RATE = Decimal("0.05")
+_SECOND_DUE_CAP = Decimal("9000")  # second-due surcharge: 5 % up to a cap, so it fits the barcode's field
 
 
 def price_at(ctx: DemoContext, today_price: Decimal, day: date) -> Decimal:
@@ -203,5 +204,5 @@ def assign_numbers(ctx: DemoContext, customer_codes: dict[int, str]) -> None:
             if row["kind"] != "CREDIT_NOTE" and not row["void"]:
                 row["barcode"] = payment_barcode(
                     entities[row["company_id"]], customer_codes[row["customer_id"]], row["number"],
-                    row["total"], row["due_date"], money(row["total"] * _SURCHARGE_RATE), 10,
+                    row["total"], row["due_date"], min(money(row["total"] * _SURCHARGE_RATE), _SECOND_DUE_CAP), 10,
                 )  # fmt: skip

@@ -94,6 +94,17 @@ def _now(today: date) -> datetime:
     return datetime.combine(today, time(23, 0), tzinfo=timezone.utc)
 
 
+def _awake(moment: datetime, staff: bool) -> datetime:
+    """Push a message into waking hours in Argentina (UTC−3): staff answer 8–20 h, customers write 7–23 h."""
+    start, end = (8, 20) if staff else (7, 23)
+    local = moment - timedelta(hours=3)
+    if local.hour < start:
+        local = local.replace(hour=start)
+    elif local.hour >= end:
+        local = (local + timedelta(days=1)).replace(hour=start)
+    return local + timedelta(hours=3)
+
+
 def add_tickets(ctx: DemoContext, spec: CustomerSpec) -> None:
     rng, today = ctx.rng, ctx.today
     count = rng.choices((0, 1, 2, 3, 4), weights=(35, 30, 18, 11, 6))[0]
@@ -127,9 +138,10 @@ def _ticket(ctx: DemoContext, spec: CustomerSpec, topic: _Topic, day: date, rece
     last = created
     staff_spoke = False
     for position in range(wanted):
+        from_customer = position % 2 == 0
+        moment = _awake(moment, staff=not from_customer)
         if moment > _now(ctx.today):
             break
-        from_customer = position % 2 == 0
         if from_customer:
             body = rng.choice(topic.opening) if position == 0 else rng.choice(_CUSTOMER_FOLLOW_UPS)
             name = author

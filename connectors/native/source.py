@@ -1,4 +1,4 @@
-"""`NativeSource`: the BillingSource over Ventanilla's own tables, batched, with async SQLAlchemy Core."""
+"""`NativeSource`: the BillingSource over Ventanilla's own tables, batched, in async SQL Core."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Executable, Table, func, not_, or_, select
+from sqlalchemy import Column, ColumnElement, Executable, Table, func, not_, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -47,7 +47,7 @@ from ..records import (
 )
 from . import _billing, _rows
 from ._paging import Keyset
-from ._values import db_id, db_ids, money, optional_money
+from ._values import db_ids, found_by, money, optional_money
 from .tables import (
     allocations,
     attachments,
@@ -94,7 +94,8 @@ _INVOICES = _newest_first(invoices, "issue_date")
 _PAYMENTS = _newest_first(payments, "paid_on")
 _TICKETS = _newest_first(tickets, "created_at")
 # A contract's body is long and no record holds it.
-_CONTRACTS = _newest_first(contracts, "issued_at", columns=[c for c in contracts.c if c.name != "body"])
+_CONTRACT_COLUMNS = [c for c in contracts.c if c.name != "body"]
+_CONTRACTS = _newest_first(contracts, "issued_at", columns=_CONTRACT_COLUMNS)
 _QUOTES = _newest_first(quotes, "issue_date")
 _ORDERS = _newest_first(orders, "ordered_on")
 _DELIVERY_NOTES = _newest_first(delivery_notes, "issued_on")
@@ -103,12 +104,14 @@ _CUSTOMERS = Keyset(customers, (customers.c.name, customers.c.id), descending=Fa
 _PLANS = Keyset(plans, (plans.c.price, plans.c.id), descending=False)
 
 
-def _grouped(keys: Sequence[str], rows: Rows, owner: str, build: Callable[[Row[Any]], T]) -> list[list[T]]:
+def _grouped(
+    keys: Sequence[str], rows: Rows, owner: str, build: Callable[[Row[Any]], T]
+) -> list[list[T]]:
     """One list per key (in key order) of the rows whose `owner` column is that key."""
     owned: dict[int, list[T]] = defaultdict(list)
     for row in rows:
         owned[row._mapping[owner]].append(build(row))
-    return [list(owned.get(db_id(key), ())) for key in keys]  # type: ignore[arg-type]
+    return [list(found_by(owned, key) or ()) for key in keys]
 
 
 class NativeSource:
@@ -136,12 +139,14 @@ class NativeSource:
         try:
             return await asyncio.wait_for(connected(), self._timeout)
         except TimeoutError as exc:  # before OSError, of which it is a subclass
-            raise SourceTimeout(f"the billing database did not answer within {self._timeout:g} s") from exc
+            message = f"the billing database did not answer within {self._timeout:g} s"
+            raise SourceTimeout(message) from exc
         except Exception as exc:
             # `work` only executes statements and fetches rows (records are built after),
             # so whatever it raises comes from the driver, the pool or the network; the
             # drivers do not share an exception tree (asyncpg raises its own and OSError).
-            raise SourceUnavailable(f"the billing database cannot be read ({type(exc).__name__})") from exc
+            message = f"the billing database cannot be read ({type(exc).__name__})"
+            raise SourceUnavailable(message) from exc
 
     async def _fetch(self, *statements: Executable) -> list[Rows]:
         """The rows of each statement, run one after the other on one connection."""
@@ -159,12 +164,12 @@ class NativeSource:
             return [None] * len(ids)
         (rows,) = await self._fetch(select(table).where(table.c.id.in_(wanted)))
         found = {row.id: build(row) for row in rows}
-        return [found.get(db_id(key)) for key in ids]  # type: ignore[arg-type]
+        return [found_by(found, key) for key in ids]
 
     async def _children(
         self,
         keys: Sequence[str],
-        owner: ColumnElement[Any],
+        owner: Column[Any],
         build: Callable[[Row[Any]], T],
         *,
         order_by: Sequence[Any],
@@ -252,7 +257,7 @@ class NativeSource:
         found = {row.id: row for row in rows}
         totals = []
         for key in customer_ids:
-            row = found.get(db_id(key))  # type: ignore[arg-type]
+            row = found_by(found, key)
             if row is None:  # unknown customer: an empty account rather than a hole
                 nothing = money(0)
                 totals.append(AccountTotals(key, "ARS", nothing, nothing, nothing, nothing, None))
@@ -310,7 +315,7 @@ class NativeSource:
 
         rows, settled = await self._run(work)
         found = {row.id: _rows.payment(row, settled) for row in rows}
-        return [found.get(db_id(key)) for key in ids]  # type: ignore[arg-type]
+        return [found_by(found, key) for key in ids]
 
     async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         wanted = db_ids(customer_ids)
@@ -415,9 +420,9 @@ class NativeSource:
         wanted = db_ids(ids)
         if not wanted:
             return [None] * len(ids)
-        (rows,) = await self._fetch(select(*_CONTRACTS.columns).where(contracts.c.id.in_(wanted)))
+        (rows,) = await self._fetch(select(*_CONTRACT_COLUMNS).where(contracts.c.id.in_(wanted)))
         found = {row.id: _rows.contract(row) for row in rows}
-        return [found.get(db_id(key)) for key in ids]  # type: ignore[arg-type]
+        return [found_by(found, key) for key in ids]
 
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self._pages_of(_CONTRACTS, customer_ids, page, _rows.contract)
@@ -435,7 +440,10 @@ class NativeSource:
 
     async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]:
         return await self._children(
-            customer_ids, subscriptions.c.customer_id, _rows.subscription, order_by=[subscriptions.c.id]
+            customer_ids,
+            subscriptions.c.customer_id,
+            _rows.subscription,
+            order_by=[subscriptions.c.id],
         )
 
     async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
@@ -502,7 +510,9 @@ class NativeSource:
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self._pages_of(_DOCUMENTS, customer_ids, page, _rows.document)
 
-    async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
+    async def comments_of(
+        self, subject_kind: str, subject_ids: Sequence[str]
+    ) -> list[list[Comment]]:
         return await self._children(
             subject_ids,
             comments.c.subject_id,
