@@ -136,7 +136,7 @@ def _parse_value(text: str, kind: type) -> object:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is None:
             raise ValueError("cursor instants carry their offset")
-        return moment
+        return instant(moment)  # SQLite compares the UTC wall clock it stored
     if kind is date:
         return date.fromisoformat(text)
     if kind is int:

@@ -1,4 +1,4 @@
-"""`NativeSource`: the BillingSource over Ventanilla's own tables, batched, in async SQL Core."""
+"""`NativeSource`: BillingSource over the native tables, batched, with async SQLAlchemy Core."""
 
 from __future__ import annotations
 
