@@ -29,6 +29,7 @@ from .auth.principals import ANONYMOUS, Principal
 from .auth.sessions import AuthenticationError, principal_from_header
 from .connectors.base import InvalidCursor, SourceError
 from .connectors.native.source import NativeSource
+from .downloads import download_routes
 from .errors import ApiError, ErrorCode, language_of
 from .graphiql import graphiql_static_app, render_graphiql_page
 from .loaders import Loaders
@@ -229,10 +230,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Mount("/static/graphiql", app=graphiql_static_app(), name="graphiql-static"),
             Route("/health", health),
+            *download_routes(),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret = secret
+    app.state.source = source
     return app

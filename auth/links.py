@@ -10,9 +10,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from urllib.parse import urlencode
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
 
 LINK_SECONDS = 15 * 60
+_OWN_PARAMS = ("u", "exp", "sig")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkClaims:
+    """What a link that came back says: the signed path and who it was signed for, until when."""
+
+    signed_path: str
+    user_id: int
+    expires: int
+    signature: str
 
 
 def _signature(secret: str, path: str, user_id: int, expires: int) -> str:
@@ -20,11 +33,35 @@ def _signature(secret: str, path: str, user_id: int, expires: int) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+def _with_params(path: str, params: Sequence[tuple[str, str]]) -> str:
+    # The one encoding of a path's own parameters, shared by signing and reading back.
+    return f"{path}?{urlencode(params)}" if params else path
+
+
 def signed_link(secret: str, path: str, user_id: int, params: dict[str, str] | None = None) -> str:
     expires = int(time.time()) + LINK_SECONDS
-    signed_path = f"{path}?{urlencode(params)}" if params else path
+    signed_path = _with_params(path, list((params or {}).items()))
     query = urlencode({"u": user_id, "exp": expires, "sig": _signature(secret, signed_path, user_id, expires)})
     return f"{signed_path}{'&' if params else '?'}{query}"
+
+
+def read_link(path: str, query_string: str) -> LinkClaims | None:
+    """The claims of a link `signed_link` made, from the path and raw query a browser sent back.
+
+    The path's own parameters are re-encoded as `signed_link` encoded them, in the order they
+    came, so a client that percent-encodes differently still matches. None when u/exp/sig are
+    missing, repeated or not numbers.
+    """
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    own = [(k, v) for k, v in pairs if k in _OWN_PARAMS]
+    values = dict(own)
+    if len(own) != len(_OWN_PARAMS) or len(values) != len(_OWN_PARAMS):
+        return None
+    user_id, expires = values["u"], values["exp"]
+    if not (user_id.isascii() and user_id.isdigit() and expires.isascii() and expires.isdigit()):
+        return None
+    rest = [(k, v) for k, v in pairs if k not in _OWN_PARAMS]
+    return LinkClaims(_with_params(path, rest), int(user_id), int(expires), values["sig"])
 
 
 def verify_link(secret: str, signed_path: str, user_id: int, expires: int, signature: str) -> bool:
@@ -32,4 +69,5 @@ def verify_link(secret: str, signed_path: str, user_id: int, expires: int, signa
     if expires < time.time():
         return False
     expected = _signature(secret, signed_path, user_id, expires)
-    return hmac.compare_digest(expected, signature)
+    # As bytes: compare_digest refuses non-ASCII str, and a tampered link may carry some.
+    return hmac.compare_digest(expected.encode(), signature.encode())

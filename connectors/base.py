@@ -18,8 +18,8 @@ from typing import Protocol
 
 from .records import (
     AccountTotals,
-    CommercialLine,
     Comment,
+    CommercialLine,
     Company,
     ContactEmail,
     ContactPhone,

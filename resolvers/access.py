@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..auth.sessions import SignedIn, sign_in as authenticate
+from ..auth.sessions import SignedIn
+from ..auth.sessions import sign_in as authenticate
 from ..errors import ApiError, ErrorCode
 from .context import Context
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..connectors.records import CommercialLine, Comment, PageOf
+from ..connectors.records import Comment, CommercialLine, PageOf
 from ..settings import Feature
 from .common import page, require_feature
 from .context import Context

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..connectors.records import (
+    Company,
     ContactEmail,
     ContactPhone,
-    Company,
     Customer,
     CustomerFilter,
     PageOf,

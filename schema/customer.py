@@ -16,8 +16,8 @@ from ..resolvers import customers as resolve
 from ..resolvers import support as resolve_support
 from .billing import (
     AccountSummary,
-    InvoiceFilter,
     Invoice,
+    InvoiceFilter,
     LedgerEntry,
     Payment,
     PaymentCommitment,
@@ -31,9 +31,18 @@ from .billing import (
     statement_type,
 )
 from .catalog import Contract, PlanSubscription, contract_type, subscription_type
-from .commerce import DeliveryNote, Document, Order, Quote, delivery_note_type, document_type, order_type, quote_type
+from .commerce import (
+    DeliveryNote,
+    Document,
+    Order,
+    Quote,
+    delivery_note_type,
+    document_type,
+    order_type,
+    quote_type,
+)
 from .common import Address, ContactEmail, ContactPhone, TaxId, address, maybe_money, money, tax_id
-from .enums import CustomerStatus, InvoiceKind, InvoiceStatus, TicketStatus
+from .enums import CustomerStatus
 from .relay import After, Connection, First, Node, connection, from_global_id, to_global_id
 from .support import Ticket, TicketFilter, ticket_type
 

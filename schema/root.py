@@ -10,7 +10,7 @@ from strawberry.types import Info
 from ..resolvers import catalog as resolve_catalog
 from ..resolvers import customers as resolve_customers
 from ..resolvers import nodes as resolve_nodes
-from .access import SignInInput, SignInPayload, Viewer, sign_in, viewer_type
+from .access import SignInPayload, Viewer, sign_in, viewer_type
 from .billing import invoice_type, payment_method_type, payment_type
 from .catalog import Plan, contract_type, plan_type, subscription_type
 from .commerce import delivery_note_type, document_type, order_type, quote_type

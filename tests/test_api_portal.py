@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-
-
 CUSTOMER = ("cliente@example.com", "perro.calamar")
 
 VIEWER = "{ viewer { kind name mustChangePassword accounts { id name company { id name } } customer { id } } }"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
 from ventanilla.connectors.base import InvalidCursor, SourceTimeout, SourceUnavailable
 from ventanilla.connectors.native import tables as t
 from ventanilla.connectors.native.source import NativeSource
@@ -36,7 +35,7 @@ NETWORKS = ("Rapipago", "Pago Fácil", "Link", "PagoMisCuentas")
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def invoice(

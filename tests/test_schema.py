@@ -11,12 +11,11 @@ from graphql import (
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLObjectType,
-    ObjectTypeDefinitionNode,
     InterfaceTypeDefinitionNode,
+    ObjectTypeDefinitionNode,
     parse,
     print_type,
 )
-
 from ventanilla.schema.root import build_schema
 
 ROOT = Path(__file__).resolve().parents[1]

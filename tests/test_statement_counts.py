@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import create_async_engine
-
 from ventanilla.app import create_app
 from ventanilla.connectors.native import tables as t
 from ventanilla.settings import Settings
@@ -53,7 +52,7 @@ async def build_business(url: str, customers: int, invoices_per_customer: int) -
              "price": Decimal(10000 * p), "currency": "ARS", "available_in_portal": True} for p in (1, 2)])
         await conn.execute(insert(t.promotions), [{"id": 1, "plan_id": 1, "name": "50% 3 meses", "discount_percent": Decimal(50), "months": 3}])
         rows: dict = {k: [] for k in ("customers", "invoices", "lines", "tickets", "messages", "contracts", "subs", "subpromos")}
-        now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+        now = datetime(2026, 6, 1, tzinfo=UTC)
         for c in range(1, customers + 1):
             rows["customers"].append({"id": c, "code": f"{c:06d}", "name": f"Cliente {c:04d}", "status": "ACTIVE", "company_id": 1,
                                       "currency": "ARS", "credit_limit": Decimal(500000), "created_on": date(2020, 1, 1)})

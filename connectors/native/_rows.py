@@ -10,8 +10,8 @@ from sqlalchemy.engine import Row
 from ..records import (
     Address,
     Attachment,
-    CommercialLine,
     Comment,
+    CommercialLine,
     Company,
     ContactEmail,
     ContactPhone,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
@@ -67,8 +67,8 @@ def optional_money(value: object) -> Decimal | None:
 def instant(value: datetime) -> datetime:
     """A timezone-aware UTC datetime: SQLite returns the stored UTC wall clock, naive."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def optional_instant(value: datetime | None) -> datetime | None:

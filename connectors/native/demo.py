@@ -1,4 +1,4 @@
-"""Believable Argentine billing data for `ventanilla demo`: two companies, customers, three years of history, sign-ins."""
+"""Believable Argentine billing data for `ventanilla demo`: two companies, three years of history, sign-ins."""
 
 from __future__ import annotations
 
@@ -17,7 +17,13 @@ from ...store import tables as store_tables
 from ...store.users import create_user
 from . import tables as t
 from .demo_billing import add_invoices, assign_numbers
-from .demo_commerce import add_commerce, add_contracts, add_documents, add_invoice_comments, assign_commerce_numbers
+from .demo_commerce import (
+    add_commerce,
+    add_contracts,
+    add_documents,
+    add_invoice_comments,
+    assign_commerce_numbers,
+)
 from .demo_context import CustomerSpec, DemoContext, RowSink
 from .demo_customers import add_companies, add_customers, add_plans
 from .demo_payments import add_commitments, add_payment_methods, add_payments, assign_receipt_numbers
@@ -72,8 +78,9 @@ async def generate_demo(
     """
     if customers < 2:
         raise ValueError("the demo needs at least two customers (one per company)")
-    ctx = DemoContext(rng=random.Random(seed), fake=Faker("es_AR"), today=today or date.today(), sink=RowSink())
-    ctx.fake.seed_instance(seed)
+    fake = Faker("es_AR")
+    fake.seed_instance(seed)  # Faker's own generator, never the global `random`
+    ctx = DemoContext(rng=random.Random(seed), fake=fake, today=today or date.today(), sink=RowSink())
     specs = _generate(ctx, customers, progress)
     async with engine.begin() as conn:
         await conn.run_sync(t.metadata.create_all)
@@ -86,7 +93,7 @@ async def generate_demo(
 
 
 async def is_demo_database(engine: AsyncEngine) -> bool:
-    """True when the native tables exist and hold at least one customer (so `ventanilla demo` can reuse it)."""
+    """True when the native tables exist and hold at least one customer (`ventanilla demo` then reuses it)."""
     async with engine.connect() as conn:
         if not await conn.run_sync(lambda sync: inspect(sync).has_table(t.customers.name)):
             return False
@@ -124,7 +131,9 @@ def _tables_in_order(sink: RowSink) -> list[Table]:
 async def _insert_all(conn: AsyncConnection, sink: RowSink, progress: bool) -> None:
     tables = _tables_in_order(sink)
     total = sum(len(sink.rows[table.name]) for table in tables)
-    with tqdm(total=total, desc="Guardando", unit=" filas", file=sys.stderr, disable=not progress, leave=False) as bar:
+    with tqdm(
+        total=total, desc="Guardando", unit=" filas", file=sys.stderr, disable=not progress, leave=False
+    ) as bar:
         for table in tables:
             rows = sink.rows[table.name]
             for start in range(0, len(rows), _BATCH):
@@ -137,12 +146,15 @@ async def _reset_sequences(conn: AsyncConnection, sink: RowSink) -> None:
     """Ids were inserted explicitly, which PostgreSQL's sequences do not see: move them past the largest id."""
     for table in _tables_in_order(sink):
         if "id" in table.c:
+            name = table.name  # our own table names, not input
             await conn.execute(
-                text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))")
+                text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
             )
 
 
-async def _add_sign_ins(conn: AsyncConnection, specs: list[CustomerSpec], seed: int) -> tuple[tuple[str, str, str], ...]:
+async def _add_sign_ins(
+    conn: AsyncConnection, specs: list[CustomerSpec], seed: int
+) -> tuple[tuple[str, str, str], ...]:
     """The demo customer acts for two accounts of different companies (FEATURES.md A10); staff see everything."""
     home, business = specs[0], next(s for s in specs if s.company is not specs[0].company)
     login, password = CUSTOMER_LOGIN
@@ -151,24 +163,31 @@ async def _add_sign_ins(conn: AsyncConnection, specs: list[CustomerSpec], seed: 
         customer_ids=[str(home.id), str(business.id)],
     )  # fmt: skip
     analyst_login, analyst_password = ANALYST_LOGIN
-    await create_user(conn, login=analyst_login, name="Analista Demo", password=analyst_password, kind="STAFF", role="analyst")
-    words = random.Random(f"ventanilla-admin-{seed}").sample(_PASSWORD_WORDS, 2)
-    admin_password = ".".join(words)
-    await create_user(conn, login=ADMIN_LOGIN, name="Administrador Demo", password=admin_password, kind="STAFF", role="admin")
+    await create_user(
+        conn, login=analyst_login, name="Analista Demo", password=analyst_password, kind="STAFF",
+        role="analyst",
+    )  # fmt: skip
+    # A generated two-word password (FEATURES.md A8), the same for the same seed.
+    admin_password = ".".join(random.Random(f"ventanilla-admin-{seed}").sample(_PASSWORD_WORDS, 2))
+    await create_user(
+        conn, login=ADMIN_LOGIN, name="Administrador Demo", password=admin_password, kind="STAFF",
+        role="admin",
+    )  # fmt: skip
+    accounts = f"{home.name} ({home.company.name}) y {business.name} ({business.company.name})"
     return (
-        (login, password, f"Cliente con dos cuentas: {home.name} ({home.company.name}) y {business.name} ({business.company.name})"),
+        (login, password, f"Cliente con dos cuentas: {accounts}"),
         (analyst_login, analyst_password, "Analista: lectura de todos los clientes"),
         (ADMIN_LOGIN, admin_password, "Administrador"),
     )
 
 
+_COUNTED = (
+    t.customers, t.companies, t.plans, t.subscriptions, t.invoices, t.invoice_lines, t.payments, t.tickets,
+    t.ticket_messages, t.contracts, t.quotes, t.orders, t.delivery_notes, t.documents, t.payment_methods,
+    t.payment_commitments,
+)  # fmt: skip
+
+
 def _summary(sink: RowSink, sign_ins: tuple[tuple[str, str, str], ...]) -> DemoSummary:
-    return DemoSummary(
-        customers=sink.count(t.customers), companies=sink.count(t.companies), plans=sink.count(t.plans),
-        subscriptions=sink.count(t.subscriptions), invoices=sink.count(t.invoices),
-        invoice_lines=sink.count(t.invoice_lines), payments=sink.count(t.payments), tickets=sink.count(t.tickets),
-        ticket_messages=sink.count(t.ticket_messages), contracts=sink.count(t.contracts), quotes=sink.count(t.quotes),
-        orders=sink.count(t.orders), delivery_notes=sink.count(t.delivery_notes), documents=sink.count(t.documents),
-        payment_methods=sink.count(t.payment_methods), payment_commitments=sink.count(t.payment_commitments),
-        sign_ins=sign_ins,
-    )  # fmt: skip
+    # DemoSummary's count fields are named after the tables they count.
+    return DemoSummary(**{table.name: sink.count(table) for table in _COUNTED}, sign_ins=sign_ins)

@@ -1,4 +1,4 @@
-"""Demo invoices: monthly bills with their lines, credit and debit notes, void bills, AFIP numbering and barcodes."""
+"""Demo invoices: monthly bills and their lines, credit and debit notes, void bills, AFIP numbers, barcodes."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .demo_payments import plan_settlement
 HISTORY_MONTHS = 36
 DUE_AFTER = timedelta(days=10)
 _IVA_INCLUDED = Decimal("1.21")  # list prices include the general 21 % rate
+_GENERAL = Decimal("21.00")
 _ONE = Decimal("1.000")
 
 # Today's prices of the extras, IVA included; older bills get them deflated like the plans.
@@ -81,29 +82,33 @@ def _monthly_lines(
     rate = _service_rate(spec)
     period = f"{SPANISH_MONTHS[day.month - 1]} {day.year}"
     lines: list[dict] = []
+
+    def add(description: str, net: Decimal, line_rate: Decimal, plan_id: int | None = None) -> None:
+        lines.append(_line(len(lines) + 1, description, net, line_rate, plan_id))
+
     for sub in _active(spec.subscriptions, day):
-        gross = price_at(ctx, sub.price, day)
+        fee = _net(price_at(ctx, sub.price, day))
         # Name the service address only when it is not the billing address.
         where = "" if sub.street == spec.street else f" ({sub.street}, {sub.city})"
-        lines.append(_line(len(lines) + 1, f"Abono mensual {sub.plan.name}{where} — {period}", _net(gross), rate, sub.plan.id))
+        add(f"Abono mensual {sub.plan.name}{where} — {period}", fee, rate, sub.plan.id)
         promo = sub.promotion
         if promo and sub.promo_from and sub.promo_to and sub.promo_from <= day <= sub.promo_to:
             if promo.discount_percent is not None:
-                discount = money(_net(gross) * promo.discount_percent / 100)
+                discount = money(fee * promo.discount_percent / 100)
             else:
-                discount = _net(gross) - _net(price_at(ctx, promo.fixed_price or gross, day))
+                discount = fee - _net(price_at(ctx, promo.fixed_price or sub.price, day))
             if discount > 0:
-                lines.append(_line(len(lines) + 1, f"Bonificación {promo.name}", -discount, rate, sub.plan.id))
+                add(f"Bonificación {promo.name}", -discount, rate, sub.plan.id)
         if sub.equipment_rental:
-            lines.append(_line(len(lines) + 1, "Alquiler de equipo (router WiFi)", _net(price_at(ctx, _RENTAL, day)), Decimal("21.00")))
+            add("Alquiler de equipo (router WiFi)", _net(price_at(ctx, _RENTAL, day)), _GENERAL)
         if sub.id not in billed:
             billed.add(sub.id)
-            # Only a new connection pays installation, and only on its first bill (not one from before the window).
+            # Only a new connection pays installation, on its first bill (not on one from before the window).
             if sub.install_fee and day - sub.started_on <= timedelta(days=31):
-                lines.append(_line(len(lines) + 1, "Instalación y conexión", _net(price_at(ctx, _INSTALL, day)), Decimal("21.00")))
+                add("Instalación y conexión", _net(price_at(ctx, _INSTALL, day)), _GENERAL)
     if previous is not None and previous.late and lines:
         surcharge = money(previous.total * _SURCHARGE_RATE / (1 + rate / 100))
-        lines.append(_line(len(lines) + 1, "Recargo por pago fuera de término", surcharge, rate))
+        add("Recargo por pago fuera de término", surcharge, rate)
     return lines
 
 
@@ -130,11 +135,13 @@ def _add_document(
 
 
 def add_invoices(ctx: DemoContext, spec: CustomerSpec) -> list[DebitDoc]:
-    """Bill every month; plan each bill's payment as it is issued, so a late payment shows up as next month's surcharge."""
+    """Bill every month; each bill's payment is planned as it is issued, so lateness shows in the next bill."""
     rng, today = ctx.rng, ctx.today
     days = issue_dates(ctx, spec)
     overdue_dues = [d + DUE_AFTER for d in days if d + DUE_AFTER < today]
-    unpaid_from = overdue_dues[-min(spec.unpaid_months, len(overdue_dues))] if spec.unpaid_months and overdue_dues else None
+    unpaid_from = None  # debtors: bills due on or after this day stay unpaid
+    if spec.unpaid_months and overdue_dues:
+        unpaid_from = overdue_dues[-min(spec.unpaid_months, len(overdue_dues))]
     docs: list[DebitDoc] = []
     billed: set[int] = set()
     previous: DebitDoc | None = None
@@ -150,7 +157,7 @@ def add_invoices(ctx: DemoContext, spec: CustomerSpec) -> list[DebitDoc]:
             _credit_note(ctx, spec, doc, lines[0])
         plan_settlement(ctx, spec, doc, unpaid_from)
         docs.append(doc)
-        if spec.payer == "autodebit" and rng.random() < 0.03 and doc.settle_on:
+        if spec.payer == "autodebit" and rng.random() < 0.03 and doc.due_date + timedelta(days=3) <= today:
             docs.append(_rejected_debit(ctx, spec, doc))
         previous = doc
     return docs
@@ -175,7 +182,8 @@ def _credit_note(ctx: DemoContext, spec: CustomerSpec, doc: DebitDoc, fee: dict)
 def _rejected_debit(ctx: DemoContext, spec: CustomerSpec, doc: DebitDoc) -> DebitDoc:
     """The bank rejected the automatic debit: a debit note for the fee, both paid by transfer days later."""
     issued = doc.due_date + timedelta(days=3)
-    fee = _line(1, "Gastos administrativos por débito automático rechazado", _net(price_at(ctx, _REJECTED_DEBIT_FEE, issued)), Decimal("21.00"))
+    net = _net(price_at(ctx, _REJECTED_DEBIT_FEE, issued))
+    fee = _line(1, "Gastos administrativos por débito automático rechazado", net, _GENERAL)
     row = _add_document(ctx, spec, "DEBIT_NOTE", issued, [fee])
     note = DebitDoc(row["id"], issued, row["due_date"], row["total"], row)
     paid_on = issued + timedelta(days=ctx.rng.randint(2, 9))
@@ -202,7 +210,8 @@ def assign_numbers(ctx: DemoContext, customer_codes: dict[int, str]) -> None:
         for offset, row in enumerate(rows):
             row["number"] = start + offset
             if row["kind"] != "CREDIT_NOTE" and not row["void"]:
+                second_due_surcharge = min(money(row["total"] * _SURCHARGE_RATE), _SECOND_DUE_CAP)
                 row["barcode"] = payment_barcode(
                     entities[row["company_id"]], customer_codes[row["customer_id"]], row["number"],
-                    row["total"], row["due_date"], min(money(row["total"] * _SURCHARGE_RATE), _SECOND_DUE_CAP), 10,
+                    row["total"], row["due_date"], second_due_surcharge, 10,
                 )  # fmt: skip

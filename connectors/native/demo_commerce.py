@@ -53,17 +53,20 @@ _INVOICE_COMMENTS = (
      "Verificamos el pago y corresponde bonificar el recargo; lo verá en la próxima factura."),
     ("Necesito esta factura a nombre de la empresa, con CUIT.",
      "Para facturas A necesitamos la constancia de inscripción; puede adjuntarla en un ticket."),
-    ("Ya la pagué por Pago Fácil, ¿cuándo se acredita?", "Los pagos en efectivo se acreditan en 48 a 72 horas hábiles."),
+    ("Ya la pagué por Pago Fácil, ¿cuándo se acredita?",
+     "Los pagos en efectivo se acreditan en 48 a 72 horas hábiles."),
 )  # fmt: skip
 _QUOTE_COMMENTS = (
-    ("¿El precio incluye la instalación?", "Sí, está detallada en el ítem «Instalación». Los equipos tienen 12 meses de garantía."),
-    ("¿Pueden mejorar el precio si pagamos por transferencia?", "Podemos ofrecer un 5 % de descuento por pago anticipado."),
+    ("¿El precio incluye la instalación?",
+     "Sí, está detallada en el ítem «Instalación». Los equipos tienen 12 meses de garantía."),
+    ("¿Pueden mejorar el precio si pagamos por transferencia?",
+     "Podemos ofrecer un 5 % de descuento por pago anticipado."),
     ("¿Cuál es el plazo de entrega?", "Entre 5 y 7 días hábiles desde la aceptación del presupuesto."),
 )  # fmt: skip
 
 
 def add_contracts(ctx: DemoContext, spec: CustomerSpec) -> None:
-    """One service contract per subscription; recent ones still wait for the customer's signature (FEATURES.md D1–D2)."""
+    """A service contract per subscription; recent ones wait for the customer's signature (FEATURES.md D1–D2)."""
     rng, today = ctx.rng, ctx.today
     for sub in spec.subscriptions:
         issued = ctx.instant(sub.started_on - timedelta(days=rng.randint(0, 3)))
@@ -75,11 +78,11 @@ def add_contracts(ctx: DemoContext, spec: CustomerSpec) -> None:
         else:
             status, signed = "SIGNED", issued + timedelta(minutes=rng.randint(30, 5 * 24 * 60))
         kind = "enlace dedicado" if sub.plan.code.startswith("DED") else "Internet"
+        title = f"Contrato de servicio de {kind} — {sub.plan.name}"
         valid_to = sub.ended_on  # open-ended while the service lasts
         contract_id = ctx.sink.add(
-            t.contracts, customer_id=spec.id, number="", title=f"Contrato de servicio de {kind} — {sub.plan.name}",
-            status=status, issued_at=issued, signed_at=signed, valid_from=sub.started_on, valid_to=valid_to,
-            body=_body(ctx, spec, sub),
+            t.contracts, customer_id=spec.id, number="", title=title, status=status, issued_at=issued,
+            signed_at=signed, valid_from=sub.started_on, valid_to=valid_to, body=_body(ctx, spec, sub),
         )  # fmt: skip
         ctx.sink.last(t.contracts)["number"] = f"CT-{sub.started_on.year}-{contract_id:05d}"
 
@@ -93,7 +96,7 @@ def _body(ctx: DemoContext, spec: CustomerSpec, sub: SubscriptionSpec) -> str:
 
 
 def add_commerce(ctx: DemoContext, spec: CustomerSpec) -> None:
-    """Quotes, orders and delivery notes: mostly business customers and the equipment-selling second company."""
+    """Quotes, orders and delivery notes: mostly for businesses and from the equipment-selling second company."""
     rng, today = ctx.rng, ctx.today
     second_company = spec.company is ctx.companies[1]
     if spec.business:
@@ -114,7 +117,7 @@ def add_commerce(ctx: DemoContext, spec: CustomerSpec) -> None:
             _order(ctx, spec, day, None, _lines(ctx, day), status="SHIPPED")
 
 
-_HOME_ITEMS = ("Router WiFi 6", "Instalación", "Tendido de fibra óptica (por metro)", "Extensor WiFi mesh (kit x2)")
+_HOME_ITEMS = ("Router WiFi 6", "Instalación", "Extensor WiFi mesh (kit x2)")
 
 
 def _lines(ctx: DemoContext, day: date, home: bool = False) -> list[tuple[str, Decimal, Decimal, Decimal]]:
@@ -131,8 +134,9 @@ def _lines(ctx: DemoContext, day: date, home: bool = False) -> list[tuple[str, D
 def _add_lines(ctx: DemoContext, kind: str, document_id: int, lines: list, priced: bool = True) -> None:
     for position, (name, qty, unit, _) in enumerate(lines, start=1):
         ctx.sink.add(
-            t.commercial_lines, document_kind=kind, document_id=document_id, position=position, description=name,
-            quantity=qty, unit_price=unit if priced else None, total=money(qty * unit) if priced else None,
+            t.commercial_lines, document_kind=kind, document_id=document_id, position=position,
+            description=name, quantity=qty, unit_price=unit if priced else None,
+            total=money(qty * unit) if priced else None,
         )  # fmt: skip
 
 
@@ -166,7 +170,12 @@ def _quote(ctx: DemoContext, spec: CustomerSpec, day: date, status: str | None =
 
 
 def _order(
-    ctx: DemoContext, spec: CustomerSpec, day: date, quote_id: int | None, lines: list, status: str | None = None
+    ctx: DemoContext,
+    spec: CustomerSpec,
+    day: date,
+    quote_id: int | None,
+    lines: list,
+    status: str | None = None,
 ) -> None:
     rng, today = ctx.rng, ctx.today
     age = (today - day).days
@@ -219,7 +228,9 @@ def add_documents(ctx: DemoContext, spec: CustomerSpec) -> None:
         choices.append(_DOCUMENTS[3])
     for title, category, filename in choices:
         name = filename.format(code=spec.code)
-        day = spec.created_on if category == "Altas" else ctx.day_between(spec.created_on, spec.left_on or ctx.today)
+        day = spec.created_on
+        if category != "Altas":
+            day = ctx.day_between(spec.created_on, spec.left_on or ctx.today)
         ctx.sink.add(
             t.documents, customer_id=spec.id, title=title, category=category, filename=name,
             content_type="image/png" if name.endswith(".png") else "application/pdf",
@@ -233,11 +244,19 @@ def add_invoice_comments(ctx: DemoContext, spec: CustomerSpec, docs: list[DebitD
         return
     doc = ctx.rng.choice(docs[-6:])
     question, answer = ctx.rng.choice(_INVOICE_COMMENTS)
-    _comment(ctx, spec, "Invoice", doc.id, doc.issue_date + timedelta(days=2), question, answer, "Administración")
+    asked = doc.issue_date + timedelta(days=2)
+    _comment(ctx, spec, "Invoice", doc.id, asked, question, answer, "Administración")
 
 
 def _comment(
-    ctx: DemoContext, spec: CustomerSpec, kind: str, subject_id: int, day: date, question: str, answer: str, area: str
+    ctx: DemoContext,
+    spec: CustomerSpec,
+    kind: str,
+    subject_id: int,
+    day: date,
+    question: str,
+    answer: str,
+    area: str,
 ) -> None:
     day = min(day, ctx.today)
     asked = ctx.instant(day)

@@ -1,4 +1,4 @@
-"""Shared state of one demo generation: the seeded randomness, the rows collected per table, the specs linking them."""
+"""State shared by one demo generation: seeded randomness, rows collected per table, specs that link them."""
 
 from __future__ import annotations
 

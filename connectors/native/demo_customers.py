@@ -102,7 +102,8 @@ def add_companies(ctx: DemoContext) -> None:
         )  # fmt: skip
         ctx.companies.append(CompanySpec(cid, code, name, pos, issue_day, entity, towns, domain))
     areas = ("Soporte Técnico", "Administración", "Comercial", "Instalaciones")
-    ctx.staff = {area: [f"{ctx.fake.first_name()} {ctx.fake.last_name()}" for _ in range(2)] for area in areas}
+    fake = ctx.fake
+    ctx.staff = {area: [f"{fake.first_name()} {fake.last_name()}" for _ in range(2)] for area in areas}
 
 
 def add_plans(ctx: DemoContext) -> None:
@@ -169,14 +170,18 @@ def _customer(
     city, province, postal_code, area_code = rng.choice(company.towns)
     street = f"{fake.street_name()} {fake.building_number()}"
     if rng.random() < 0.15:  # a flat; offices and shops only for businesses
-        street += f", {fake.secondary_address()}" if business else f", Piso {rng.randint(1, 9)} Dto. {rng.choice('ABCD')}"
+        flat = f"Piso {rng.randint(1, 9)} Dto. {rng.choice('ABCD')}"
+        street += f", {fake.secondary_address() if business else flat}"
     male = rng.random() < 0.5
     person = f"{fake.first_name_male() if male else fake.first_name_female()} {fake.last_name()}"
     birth_year = rng.randint(1950, 2004)
     if not business:
         dni, cuil = person_tax_id(rng, male, birth_year)
         roll = rng.random()
-        kind, number = ("DNI", PLACEHOLDER_TAX_ID) if roll < 0.02 else ("DNI", dni) if roll < 0.57 else ("CUIL", cuil)
+        if roll < 0.02:  # left blank in the ERP, which stores AFIP's placeholder
+            kind, number = "DNI", PLACEHOLDER_TAX_ID
+        else:
+            kind, number = ("DNI", dni) if roll < 0.57 else ("CUIL", cuil)
         name, condition, letter = person, "Consumidor Final", "B"
     else:
         roll = rng.random()
@@ -191,11 +196,14 @@ def _customer(
             condition, number = "Responsable Inscripto", company_cuit(rng)
         kind, letter = "CUIT", "B" if condition == "Exento" else "A"
     payer, unpaid = _payer(ctx, business)
-    method = "Débito automático" if payer == "autodebit" else (
-        ("Transferencia" if rng.random() < 0.8 else "MercadoPago") if business else _weighted(ctx, _PERSON_METHODS)
-    )  # fmt: skip
+    if payer == "autodebit":
+        method = "Débito automático"
+    elif business:
+        method = "Transferencia" if rng.random() < 0.8 else "MercadoPago"
+    else:
+        method = _weighted(ctx, _PERSON_METHODS)
     status, left_on = "ACTIVE", None
-    if payer == "debtor" and unpaid >= 3:
+    if payer == "debtor" and unpaid >= 3 and created_on < ctx.today - timedelta(days=120):
         status = "SUSPENDED"  # the ISP cuts the service after a few unpaid months
     elif not demo and rng.random() < 0.035 and created_on < ctx.today - timedelta(days=150):
         status = "DELETED"
@@ -245,13 +253,15 @@ def _add_contacts(ctx: DemoContext, spec: CustomerSpec) -> None:
     rng = ctx.rng
     words = _ascii(spec.name).split()
     if spec.business:
-        slug = "".join(w for w in words if w not in {"sa", "srl", "sas", "scs", "y", "de", "hnos", "asoc"})[:24]
+        noise = {"sa", "srl", "sas", "scs", "y", "de", "hnos", "asoc"}
+        slug = "".join(w for w in words if w not in noise)[:24]
         domain = f"{slug or 'empresa'}.example.com"
         locals_ = ["administracion", "facturacion", words[0] if words else "contacto"]
     else:
         domain = ctx.fake.safe_domain_name()
         first, last = words[0], words[-1]
-        locals_ = [f"{first}.{last}", f"{first[0]}{last}{rng.randint(1, 99)}", f"{last}.{first}{rng.randint(60, 99)}"]
+        locals_ = [f"{first}.{last}", f"{first[0]}{last}{rng.randint(1, 99)}"]
+        locals_.append(f"{last}{first}{rng.randint(60, 99)}")
     how_many = rng.choices((1, 2, 3), weights=(60, 30, 10))[0]
     addresses = [f"{local}@{domain}" for local in locals_[:how_many]]
     if spec.demo and not spec.business:
@@ -325,9 +335,10 @@ def _subscription(
     price = plan_spec.price
     if plan_spec.business and rng.random() < 0.3:
         price = (price * Decimal("0.9")).quantize(Decimal("100"))  # negotiated discount
+    rental = not plan_spec.business and rng.random() < 0.25
     sub = SubscriptionSpec(
         id=0, plan=plan_spec, started_on=start, ended_on=end, status=status, price=price, street=street,
-        city=city, province=province, postal_code=postal, equipment_rental=not plan_spec.business and rng.random() < 0.25,
+        city=city, province=province, postal_code=postal, equipment_rental=rental,
         install_fee=rng.random() < 0.7,
     )  # fmt: skip
     sub.id = ctx.sink.add(

@@ -1,4 +1,4 @@
-"""Demo collections: when each bill is paid, payments with their allocations, commitments and saved payment methods."""
+"""Demo collections: when bills are paid, payments and allocations, commitments, saved payment methods."""
 
 from __future__ import annotations
 
@@ -79,14 +79,19 @@ def add_payments(ctx: DemoContext, spec: CustomerSpec, docs: list[DebitDoc]) -> 
             _pay(ctx, spec, day, method, parts)
 
 
-def _pay(ctx: DemoContext, spec: CustomerSpec, day: date, method: str, parts: list[tuple[DebitDoc, Decimal]]) -> None:
+def _pay(
+    ctx: DemoContext, spec: CustomerSpec, day: date, method: str, parts: list[tuple[DebitDoc, Decimal]]
+) -> None:
     payment_id = ctx.sink.add(
         t.payments, customer_id=spec.id, company_id=spec.company.id, number="", paid_on=day,
         amount=sum((amount for _, amount in parts), Decimal("0")), currency=CURRENCY, method=method,
         reference=_reference(ctx, spec, method),
     )  # fmt: skip
     for doc, amount in parts:
-        ctx.sink.add(t.allocations, invoice_id=doc.id, payment_id=payment_id, credit_note_id=None, amount=amount, cleared_on=day)
+        ctx.sink.add(
+            t.allocations, invoice_id=doc.id, payment_id=payment_id, credit_note_id=None, amount=amount,
+            cleared_on=day,
+        )  # fmt: skip
         doc.row["paid_amount"] += amount
         doc.paid_on = day
 
@@ -157,11 +162,12 @@ _CARD_BRANDS = ("Visa", "Visa", "Mastercard", "Mastercard", "American Express", 
 
 
 def add_payment_methods(ctx: DemoContext, spec: CustomerSpec) -> None:
-    """Saved methods for automatic debits (FEATURES.md B12): every direct-debit customer has one, some others too."""
+    """Saved methods for automatic debits (FEATURES.md B12): every direct-debit customer has one, a few others."""
     rng = ctx.rng
     if spec.demo and not spec.business:
-        labels = [("CARD", "Visa terminada en 4242", f"{ctx.today.month:02d}/{(ctx.today.year + 3) % 100:02d}"),
-                  ("BANK_ACCOUNT", "CBU terminada en 0458", None)]  # fmt: skip
+        expires = f"{ctx.today.month:02d}/{(ctx.today.year + 3) % 100:02d}"
+        labels = [("CARD", "Visa terminada en 4242", expires)]
+        labels.append(("BANK_ACCOUNT", "CBU terminada en 0458", None))
     elif spec.payer == "autodebit" or rng.random() < 0.15:
         labels = [_method(ctx) for _ in range(rng.choice((1, 1, 1, 2)))]
     else:
@@ -179,7 +185,8 @@ def _method(ctx: DemoContext) -> tuple[str, str, str | None]:
     last4 = f"{rng.randint(0, 9999):04d}"
     if roll < 0.6:
         year = (ctx.today.year + rng.randint(-1, 4)) % 100  # a few expired cards, as in real wallets
-        return "CARD", f"{rng.choice(_CARD_BRANDS)} terminada en {last4}", f"{rng.randint(1, 12):02d}/{year:02d}"
+        expires = f"{rng.randint(1, 12):02d}/{year:02d}"
+        return "CARD", f"{rng.choice(_CARD_BRANDS)} terminada en {last4}", expires
     if roll < 0.9:
         return "BANK_ACCOUNT", f"CBU terminada en {last4}", None
     return "WALLET", "Cuenta MercadoPago", None

@@ -24,18 +24,18 @@ _TOPICS = (
     _Topic("Sin conexión desde ayer", "Soporte Técnico", "Sin servicio", "Alta",
            ("Desde ayer a la tarde no tengo internet. Ya reinicié el router y sigue la luz roja titilando.",
             "Hola, estoy sin servicio desde anoche. ¿Hay algún corte en la zona?"),
-           ("Vemos la ONU sin señal desde nuestro lado. ¿Podría verificar que el cable de fibra no esté doblado?",
-            "Hubo un corte de fibra en el tendido troncal por obras en la calle; la cuadrilla ya está trabajando."),
+           ("Vemos la ONU sin señal desde nuestro lado. ¿Puede revisar que el cable de fibra no esté doblado?",
+            "Hubo un corte de fibra en el tendido troncal por obras; la cuadrilla ya está trabajando."),
            ("foto_router.jpg", "luces_onu.jpg")),
     _Topic("Lentitud en horario nocturno", "Soporte Técnico", "Lentitud", "Media",
-           ("A partir de las 20 h la conexión anda muy lenta, el test de velocidad da menos de la mitad del plan.",
+           ("Desde las 20 h la conexión anda muy lenta; el test da menos de la mitad del plan.",
             "De noche no puedo ver series sin que se corte, durante el día anda bien."),
-           ("Le pedimos un test por cable de red (no por WiFi) entre las 21 y las 23 h para descartar interferencias.",
+           ("Le pedimos un test por cable de red (no por WiFi) entre las 21 y las 23 h.",
             "Detectamos saturación en el nodo de su barrio; ampliamos la capacidad esta semana."),
            ("captura_speedtest.png", "test_velocidad_noche.png")),
     _Topic("Cortes intermitentes del servicio", "Soporte Técnico", "Cortes", "Media",
            ("Se corta internet varias veces por día, unos minutos cada vez.",),
-           ("Revisamos los registros y vemos reconexiones frecuentes. Vamos a cambiar el conector de la roseta.",),
+           ("Vemos reconexiones frecuentes en los registros. Vamos a cambiar el conector de la roseta.",),
            ("video_cortes.mp4",)),
     _Topic("El router no enciende", "Soporte Técnico", "Equipos", "Alta",
            ("Después de la tormenta el router no prende ninguna luz.",),
@@ -43,10 +43,10 @@ _TOPICS = (
            ("foto_router.jpg",)),
     _Topic("Cambio de contraseña del WiFi", "Soporte Técnico", "Configuración", "Baja",
            ("¿Cómo hago para cambiar la clave del WiFi? No encuentro la opción.",),
-           ("Puede hacerlo entrando a 192.168.1.1 con el usuario de la etiqueta del equipo; le dejamos el instructivo.",)),
+           ("Puede hacerlo en 192.168.1.1 con el usuario de la etiqueta del equipo; le dejamos el instructivo.",)),
     _Topic("Cambio de domicilio", "Comercial", "Mudanza", "Media",
            ("Me mudo a fin de mes y quiero llevar el servicio a la nueva casa. ¿Qué tengo que hacer?",),
-           ("Verificamos factibilidad en el nuevo domicilio: hay fibra. El traslado tiene un costo de reinstalación.",)),
+           ("Hay fibra en el nuevo domicilio. El traslado tiene un costo de reinstalación.",)),
     _Topic("Consulta por cambio de plan", "Comercial", "Cambio de plan", "Baja",
            ("Quisiera pasar a un plan de más velocidad. ¿Se mantiene el precio promocional?",),
            ("El cambio se hace sin visita técnica y se aplica desde la próxima factura.",)),
@@ -65,7 +65,7 @@ _TOPICS = (
            ("plano_casa.jpg",)),
     _Topic("Solicitud de baja del servicio", "Comercial", "Bajas", "Media",
            ("Quiero dar de baja el servicio a partir del mes que viene.",),
-           ("Registramos la baja. Le pedimos devolver el equipo en la oficina comercial dentro de los 10 días.",)),
+           ("Registramos la baja. Le pedimos devolver el equipo en la oficina dentro de los 10 días.",)),
 )  # fmt: skip
 
 _CUSTOMER_FOLLOW_UPS = (
@@ -94,14 +94,14 @@ def _now(today: date) -> datetime:
     return datetime.combine(today, time(23, 0), tzinfo=timezone.utc)
 
 
-def _awake(moment: datetime, staff: bool) -> datetime:
+def _awake(ctx: DemoContext, moment: datetime, staff: bool) -> datetime:
     """Push a message into waking hours in Argentina (UTC−3): staff answer 8–20 h, customers write 7–23 h."""
     start, end = (8, 20) if staff else (7, 23)
     local = moment - timedelta(hours=3)
     if local.hour < start:
-        local = local.replace(hour=start)
+        local = local.replace(hour=start + ctx.rng.randint(0, 3))
     elif local.hour >= end:
-        local = (local + timedelta(days=1)).replace(hour=start)
+        local = (local + timedelta(days=1)).replace(hour=start + ctx.rng.randint(0, 3))
     return local + timedelta(hours=3)
 
 
@@ -112,14 +112,18 @@ def add_tickets(ctx: DemoContext, spec: CustomerSpec) -> None:
     end = spec.left_on or today
     days = sorted(ctx.day_between(start, end) for _ in range(count))
     if spec.demo:
-        days = sorted(ctx.day_between(start, end - timedelta(days=30)) for _ in range(2)) + [today - timedelta(days=2)]
+        # Two old tickets and one from two days ago, still being handled.
+        days = sorted(ctx.day_between(start, end - timedelta(days=30)) for _ in range(2))
+        days.append(today - timedelta(days=2))
     for day in days:
         recent = (today - day).days < 10
         topic = rng.choice(_TOPICS if not recent else _TOPICS[:9])
         _ticket(ctx, spec, topic, day, recent, force_open=spec.demo and day == days[-1])
 
 
-def _ticket(ctx: DemoContext, spec: CustomerSpec, topic: _Topic, day: date, recent: bool, force_open: bool) -> None:
+def _ticket(
+    ctx: DemoContext, spec: CustomerSpec, topic: _Topic, day: date, recent: bool, force_open: bool
+) -> None:
     rng = ctx.rng
     created = ctx.instant(day)
     ticket_id = ctx.sink.add(
@@ -139,7 +143,7 @@ def _ticket(ctx: DemoContext, spec: CustomerSpec, topic: _Topic, day: date, rece
     staff_spoke = False
     for position in range(wanted):
         from_customer = position % 2 == 0
-        moment = _awake(moment, staff=not from_customer)
+        moment = _awake(ctx, moment, staff=not from_customer)
         if moment > _now(ctx.today):
             break
         if from_customer:
@@ -160,7 +164,7 @@ def _ticket(ctx: DemoContext, spec: CustomerSpec, topic: _Topic, day: date, rece
                 t.attachments, owner_kind="TicketMessage", owner_id=message_id, filename=filename,
                 content_type=_CONTENT_TYPES[filename.rsplit(".", 1)[1]], size=rng.randint(40_000, 3_500_000),
             )  # fmt: skip
-        note_at = moment + timedelta(minutes=rng.randint(5, 90))
+        note_at = _awake(ctx, moment + timedelta(minutes=rng.randint(5, 90)), staff=True)
         if not from_customer and rng.random() < 0.25 and note_at <= _now(ctx.today):
             moment = note_at
             ctx.sink.add(

@@ -17,8 +17,8 @@ from ..base import SourceTimeout, SourceUnavailable
 from ..records import (
     AccountTotals,
     Attachment,
-    CommercialLine,
     Comment,
+    CommercialLine,
     Company,
     ContactEmail,
     ContactPhone,
@@ -51,8 +51,8 @@ from ._values import db_ids, found_by, money, optional_money
 from .tables import (
     allocations,
     attachments,
-    commercial_lines,
     comments,
+    commercial_lines,
     companies,
     contracts,
     customer_emails,
