@@ -14,6 +14,7 @@ class ErrorCode(str, Enum):
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
+    LINK_EXPIRED = "LINK_EXPIRED"
     NOT_FOUND = "NOT_FOUND"
     FEATURE_DISABLED = "FEATURE_DISABLED"
     LIMIT_REACHED = "LIMIT_REACHED"
@@ -36,6 +37,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.FORBIDDEN: (
         "Tu usuario no tiene permiso para esta operación.",
         "Your user is not allowed to do this.",
+    ),
+    ErrorCode.LINK_EXPIRED: (
+        "El enlace de descarga venció o no es válido: actualizá la página para obtener uno nuevo.",
+        "The download link has expired or is not valid: reload the page to get a new one.",
     ),
     ErrorCode.NOT_FOUND: (
         "No se encontró {what}.",

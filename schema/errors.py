@@ -12,6 +12,9 @@ class ErrorCode(Enum):
     INVALID_CREDENTIALS = strawberry.enum_value("INVALID_CREDENTIALS", description="Wrong login or password.")
     UNAUTHENTICATED = strawberry.enum_value("UNAUTHENTICATED", description="Sign in first, or the token expired.")
     FORBIDDEN = strawberry.enum_value("FORBIDDEN", description="The caller may not do this.")
+    LINK_EXPIRED = strawberry.enum_value(
+        "LINK_EXPIRED", description="A download link expired or was altered; ask the API for a new one."
+    )
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND", description="No such object, or it belongs to another customer."
     )

@@ -12,7 +12,6 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-
 from ventanilla.connectors.native import tables as t
 from ventanilla.connectors.native.demo import (
     ANALYST_LOGIN,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from faker import Faker
@@ -147,7 +147,7 @@ class DemoContext:
         """A moment during Argentine office hours on `day`, stored in UTC (Argentina is UTC−3)."""
         minutes = self.rng.randint(earliest * 60, latest * 60 - 1)
         local = datetime.combine(day, time(minutes // 60, minutes % 60, self.rng.randint(0, 59)))
-        return (local + timedelta(hours=3)).replace(tzinfo=timezone.utc)
+        return (local + timedelta(hours=3)).replace(tzinfo=UTC)
 
     def day_between(self, start: date, end: date) -> date:
         if end <= start:

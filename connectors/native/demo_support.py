@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from . import tables as t
 from .demo_context import CustomerSpec, DemoContext
@@ -91,7 +91,7 @@ _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/p
 
 def _now(today: date) -> datetime:
     """Generation's 'now': the end of today's working day in Argentina (UTC−3)."""
-    return datetime.combine(today, time(23, 0), tzinfo=timezone.utc)
+    return datetime.combine(today, time(23, 0), tzinfo=UTC)
 
 
 def _awake(ctx: DemoContext, moment: datetime, staff: bool) -> datetime:
