@@ -12,23 +12,34 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from .auth.http import PartnerCors, token_endpoint
 from .auth.principals import ANONYMOUS, Principal
+from .auth.services import AccessServices
 from .auth.sessions import AuthenticationError, principal_from_header
 from .connectors.base import InvalidCursor, SourceError
 from .connectors.native.source import NativeSource
+from .connectors.routing import build_source
 from .downloads import download_routes
 from .errors import ApiError, ErrorCode, language_of
 from .graphiql import graphiql_static_app, render_graphiql_page
@@ -63,16 +74,62 @@ class IntrospectionGate(SchemaExtension):
         yield
 
 
+class CachedDocuments(SchemaExtension):
+    """Parse and validate each distinct query once: documents by text, errors by text and rules.
+
+    The rules are part of the key because they differ by caller (introspection, partner
+    scopes); the limiters' rules are built once per app so that their classes are stable.
+    """
+
+    def __init__(self, documents: dict[Any, Any], errors: dict[Any, Any], size: int = 512) -> None:
+        self.documents, self.errors, self.size = documents, errors, size
+
+    def _key(self) -> tuple[Any, ...]:
+        ctx = self.execution_context
+        return (ctx.query, tuple(sorted(ctx.parse_options.items())))
+
+    def _store(self, cache: dict[Any, Any], key: Any, value: Any) -> None:
+        if len(cache) >= self.size:
+            cache.pop(next(iter(cache)))  # the oldest: enough for a set of page queries
+        cache[key] = value
+
+    def on_parse(self) -> Any:
+        ctx = self.execution_context
+        key = self._key()
+        if ctx.graphql_document is None and ctx.query is not None:
+            ctx.graphql_document = self.documents.get(key)
+        yield
+        if ctx.graphql_document is not None and ctx.query is not None and key not in self.documents:
+            self._store(self.documents, key, ctx.graphql_document)
+
+    def on_validate(self) -> Any:
+        ctx = self.execution_context
+        key = (*self._key(), ctx.validation_rules)
+        cached = self.errors.get(key)
+        if cached is not None and ctx.pre_execution_errors is None:
+            ctx.pre_execution_errors = list(cached)
+        yield
+        if cached is None and ctx.pre_execution_errors is not None:
+            self._store(self.errors, key, tuple(ctx.pre_execution_errors))
+
+
 class VentanillaGraphQL(GraphQL):
     """Strawberry's ASGI view with our context, offline GraphiQL and error presentation."""
 
     def __init__(self, settings: Settings, source: NativeSource, store: AsyncEngine, secret: str) -> None:
+        # The limiters' rules built once, so that validation results can be cached by rule.
+        limits = [
+            *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        ]
+        documents: dict[Any, Any] = {}
+        errors: dict[Any, Any] = {}
         schema = build_schema(
             extensions=[
-                lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-                lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+                lambda: AddValidationRules(limits),
                 lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
                 IntrospectionGate,
+                lambda: CachedDocuments(documents, errors),
             ]
         )
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
@@ -82,6 +139,9 @@ class VentanillaGraphQL(GraphQL):
         self.secret = secret
         self.zone = ZoneInfo(settings.timezone)
         self._page = render_graphiql_page()
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._page)
@@ -138,13 +198,17 @@ class VentanillaGraphQL(GraphQL):
 
 
 class Authenticate:
-    """Resolve the caller once per request; a bad token is a 401, never a silent anonymous."""
+    """Resolve the caller once per request; a bad token is a 401, never a silent anonymous.
 
-    def __init__(self, app: ASGIApp, store: AsyncEngine, secret: str) -> None:
-        self.app, self.store, self.secret = app, store, secret
+    It also hands the access services (sessions, limits, mail) to the resolvers of the request.
+    """
+
+    def __init__(self, app: ASGIApp, store: AsyncEngine, secret: str, services: AccessServices | None = None) -> None:
+        self.app, self.store, self.secret, self.services = app, store, secret, services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            scope["ventanilla.access"] = self.services
             request = Request(scope)
             try:
                 scope["ventanilla.principal"] = await principal_from_header(
@@ -213,9 +277,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         secret = secrets.token_urlsafe(32)  # demo: one process, tokens die with it
     engine = create_async_engine(settings.database_url, pool_pre_ping=True)
-    source = NativeSource(engine, timeout=settings.source_timeout_seconds)
+    source = build_source(settings, engine)  # the store, or the sources ventanilla.toml routes to
     graphql = VentanillaGraphQL(settings, source, engine, secret)
-    graphql_endpoint = LimitBody(Authenticate(graphql, engine, secret), settings.max_body_bytes)
+    access = AccessServices.build(engine, secret, settings)
+    graphql_endpoint = LimitBody(Authenticate(graphql, engine, secret, access), settings.max_body_bytes)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -230,12 +295,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Mount("/static/graphiql", app=graphiql_static_app(), name="graphiql-static"),
             Route("/health", health),
+            Route("/oauth/token", token_endpoint(access), methods=["POST"]),  # partners (FEATURES.md A11)
             *download_routes(),
         ],
+        middleware=[Middleware(PartnerCors, services=access)],  # partners' registered browser origins
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret = secret
     app.state.source = source
+    app.state.access = access
     return app

@@ -110,6 +110,8 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")
     export.add_argument("output", nargs="?", default="schema.graphql")
     export.set_defaults(run=_export_schema)
+    __import__("ventanilla.cli_access").cli_access.add_access_commands(commands)  # access, partners, staff
+    __import__("ventanilla.cli_connectors").cli_connectors.register(commands)  # demo-data, check-mapping
     return root
 
 

@@ -23,6 +23,14 @@ class ErrorCode(str, Enum):
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    # access (FEATURES.md A)
+    PLACEHOLDER_TAX_ID = "PLACEHOLDER_TAX_ID"
+    FORMER_CUSTOMER = "FORMER_CUSTOMER"
+    ACCESS_REVOKED = "ACCESS_REVOKED"
+    INVALID_RESET_LINK = "INVALID_RESET_LINK"
+    INVALID_CODE = "INVALID_CODE"
+    SESSION_ENDED = "SESSION_ENDED"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -73,6 +81,36 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.INTERNAL_ERROR: (
         "Error interno. Si persiste, informá el código {request_id}.",
         "Internal error. If it persists, report the code {request_id}.",
+    ),
+    ErrorCode.PLACEHOLDER_TAX_ID: (
+        "Ese CUIT/DNI es un valor de relleno (vacío, 9999999 o todo ceros) y no identifica a nadie: "
+        "ingresá con tu correo o pedí a la empresa que cargue tu documento.",
+        "That tax id is a placeholder (blank, 9999999 or all zeros) and identifies nobody: "
+        "sign in with your email or ask the business to record your real tax id.",
+    ),
+    ErrorCode.FORMER_CUSTOMER: (
+        "Tu cuenta de cliente fue dada de baja; el portal no está disponible para ex clientes.",
+        "Your customer account was closed; the portal is not available to former customers.",
+    ),
+    ErrorCode.ACCESS_REVOKED: (
+        "El acceso al portal de este usuario fue dado de baja. Consultá con la empresa.",
+        "Portal access for this user was revoked. Contact the business.",
+    ),
+    ErrorCode.INVALID_RESET_LINK: (
+        "El enlace para cambiar la contraseña venció o ya fue usado: pedí uno nuevo.",
+        "The password-reset link has expired or was already used: ask for a new one.",
+    ),
+    ErrorCode.INVALID_CODE: (
+        "El código no es válido, venció o se agotaron sus intentos: pedí uno nuevo.",
+        "The code is wrong, expired or out of attempts: ask for a new one.",
+    ),
+    ErrorCode.SESSION_ENDED: (
+        "La sesión terminó: volvé a ingresar.",
+        "The session has ended: sign in again.",
+    ),
+    ErrorCode.WEAK_PASSWORD: (
+        "La contraseña nueva debe tener al menos {minimum} caracteres y no puede ser la actual.",
+        "The new password must have at least {minimum} characters and differ from the current one.",
     ),
 }
 

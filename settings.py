@@ -8,6 +8,9 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                payment_buttons_title, languages, features, tickets_open_only
     [limits]   max_depth, max_aliases, max_tokens, max_body_bytes, max_page_size,
                source_timeout_seconds
+    [access]   session_hours, refresh_days, reset_minutes, code_minutes, code_attempts,
+               login_attempts, ip_attempts, redis_url, smtp_url, mail_from, mail_templates_dir,
+               portal_url, send_password_by_email, former_customers_keep_access, min_password_length
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
@@ -83,6 +86,23 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     source_timeout_seconds: float = 10.0
 
+    # --- access (FEATURES.md A) --- ([access] in ventanilla.toml; see README "Access")
+    session_hours: int = 12  # A2: a session without rememberMe (the access token still lasts minutes)
+    refresh_days: int = 30  # A2: a rememberMe session, renewed by rotating refresh tokens
+    reset_minutes: int = 60  # A3: a password-reset link's life
+    code_minutes: int = 10  # A5: a sign-in code's life
+    code_attempts: int = 5  # A5: wrong tries that spend a code
+    login_attempts: str = "5/15 minutes"  # failed sign-ins per login (`limits` notation)
+    ip_attempts: str = "30/15 minutes"  # failed sign-ins per client IP
+    redis_url: str | None = None  # rate-limit counters shared by every worker; in process without it
+    smtp_url: str | None = None  # smtp://user:pass@host:port (smtps:// for TLS); console without it
+    mail_from: str = "Portal de Clientes <portal@localhost>"
+    mail_templates_dir: str | None = None  # overrides templates/<lang>/<name>.txt of the package
+    portal_url: str = "http://127.0.0.1:8000"  # links in emails point here
+    send_password_by_email: bool = False  # A9: else the business gives the password by another channel
+    former_customers_keep_access: bool = False  # A7 (001 c): DELETED customers may still sign in
+    min_password_length: int = 8
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -121,11 +141,18 @@ _LIMIT_KEYS = {
         "source_timeout_seconds",
     )
 }
+# --- access (FEATURES.md A): every access setting keeps its name under [access] ---
+_ACCESS_KEYS = (
+    "session_hours", "refresh_days", "reset_minutes", "code_minutes", "code_attempts", "login_attempts",
+    "ip_attempts", "redis_url", "smtp_url", "mail_from", "mail_templates_dir", "portal_url",
+    "send_password_by_email", "former_customers_keep_access", "min_password_length",
+)  # fmt: skip
 _SECTION_KEYS = {
     "store": {"url": "database_url"},
     "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
     "portal": _PORTAL_KEYS | {"timezone": "timezone"},
     "limits": _LIMIT_KEYS,
+    "access": {key: key for key in _ACCESS_KEYS},  # --- access (FEATURES.md A) ---
 }
 
 

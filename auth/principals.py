@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .scopes import CUSTOMERS_READ
+
 
 class PrincipalKind(str, Enum):
     ANONYMOUS = "ANONYMOUS"
@@ -28,6 +30,8 @@ class Principal:
     customer_ids: tuple[str, ...] = ()
     must_change_password: bool = False
     scopes: frozenset[str] = field(default_factory=frozenset)
+    session_id: str | None = None  # the sign-in session an access token names (signOut ends it)
+    client_id: str | None = None  # partners: the registered client application
 
     @property
     def is_anonymous(self) -> bool:
@@ -38,9 +42,13 @@ class Principal:
         return self.kind is PrincipalKind.STAFF
 
     @property
+    def is_admin(self) -> bool:
+        return self.is_staff and self.role is StaffRole.ADMIN
+
+    @property
     def reads_every_customer(self) -> bool:
-        """Staff (analysts and admins) read across customers."""
-        return self.is_staff
+        """Staff (analysts and admins) and partners granted `customers:read` read across customers."""
+        return self.is_staff or (self.kind is PrincipalKind.PARTNER and CUSTOMERS_READ in self.scopes)
 
     @property
     def default_customer_id(self) -> str | None:

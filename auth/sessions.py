@@ -1,37 +1,20 @@
-"""Turn a request's bearer token into a Principal, and a login + password into a token."""
+"""Turn a request's bearer token into a Principal: a user in a live session, or a partner client."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..store.users import User, user_by_id, user_by_login
-from .passwords import verify_password
-from .principals import ANONYMOUS, Principal, PrincipalKind, StaffRole
-from .tokens import TokenError, issue_access_token, read_access_token
+from ..store.partners import client_by_id
+from ..store.users import user_for_request
+from .principals import ANONYMOUS, Principal, PrincipalKind
+from .services import principal_of, session_is_live
+from .tokens import TokenError, read_access_token
+
+__all__ = ["AuthenticationError", "bearer_token", "principal_from_header", "principal_of"]
 
 
 class AuthenticationError(Exception):
-    """A bearer token was sent but is not valid (expired, forged, or its user is gone)."""
-
-
-def principal_of(user: User) -> Principal:
-    if user.kind == "STAFF":
-        return Principal(
-            kind=PrincipalKind.STAFF,
-            user_id=user.id,
-            name=user.name,
-            role=StaffRole(user.role or "analyst"),
-            must_change_password=user.must_change_password,
-        )
-    return Principal(
-        kind=PrincipalKind.CUSTOMER,
-        user_id=user.id,
-        name=user.name,
-        customer_ids=user.customer_ids,
-        must_change_password=user.must_change_password,
-    )
+    """A bearer token was sent but is not valid (expired, forged, revoked, or its user is gone)."""
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -46,7 +29,13 @@ def bearer_token(authorization: str | None) -> str | None:
 async def principal_from_header(
     store: AsyncEngine, secret: str, authorization: str | None
 ) -> Principal:
-    """ANONYMOUS without a header; the token's user otherwise (re-read, so a disabled user stops at once)."""
+    """ANONYMOUS without a header; else the token's user (or partner) as the store holds it NOW.
+
+    One statement per request reads the user, its accounts and the token's session, so a
+    revoked session, a disabled user or an unlinked account takes effect on the next request,
+    on every worker (FEATURES.md A7). Tokens without a session id are only minted by tools
+    holding the key (benchmarks); they still stop when the user is disabled.
+    """
     token = bearer_token(authorization)
     if token is None:
         return ANONYMOUS
@@ -54,28 +43,22 @@ async def principal_from_header(
         claims = read_access_token(secret, token)
     except TokenError as exc:
         raise AuthenticationError(str(exc)) from exc
+    if claims.client_id is not None:
+        async with store.connect() as conn:
+            client = await client_by_id(conn, claims.client_id)
+        if client is None or client.disabled:
+            raise AuthenticationError("unknown or disabled client")
+        return Principal(
+            kind=PrincipalKind.PARTNER,
+            name=client.name,
+            client_id=client.client_id,
+            scopes=claims.scopes & client.scopes,  # a scope removed since issuance is gone at once
+        )
+    assert claims.user_id is not None
     async with store.connect() as conn:
-        user = await user_by_id(conn, claims.user_id)
+        user, session = await user_for_request(conn, claims.user_id, claims.session_id)
     if user is None or user.disabled:
         raise AuthenticationError("unknown or disabled user")
-    return principal_of(user)
-
-
-@dataclass(frozen=True, slots=True)
-class SignedIn:
-    access_token: str
-    expires_in: int
-    principal: Principal
-
-
-async def sign_in(
-    store: AsyncEngine, secret: str, minutes: int, login: str, password: str
-) -> SignedIn | None:
-    """A fresh access token when login and password match an enabled user, else None."""
-    async with store.connect() as conn:
-        user = await user_by_login(conn, login)
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or user.disabled:
-        return None
-    token, lifetime = issue_access_token(secret, user.id, minutes)
-    return SignedIn(token, lifetime, principal_of(user))
+    if claims.session_id is not None and not (session.exists and session_is_live(session.revoked, session.expires_at)):
+        raise AuthenticationError("session ended")
+    return principal_of(user, claims.session_id)

@@ -29,6 +29,28 @@ class ErrorCode(Enum):
         "SOURCE_UNAVAILABLE", description="The billing system behind the gateway is not answering."
     )
     INTERNAL_ERROR = strawberry.enum_value("INTERNAL_ERROR", description="An unexpected error; it was logged.")
+    PLACEHOLDER_TAX_ID = strawberry.enum_value(
+        "PLACEHOLDER_TAX_ID",
+        description="The login is a blank or placeholder tax id (9999999, all zeros): it never signs anyone in.",
+    )
+    FORMER_CUSTOMER = strawberry.enum_value(
+        "FORMER_CUSTOMER", description="Every account of this user was closed and former customers have no access."
+    )
+    ACCESS_REVOKED = strawberry.enum_value(
+        "ACCESS_REVOKED", description="The business revoked this user's portal access."
+    )
+    INVALID_RESET_LINK = strawberry.enum_value(
+        "INVALID_RESET_LINK", description="The password-reset link expired, was used already or never existed."
+    )
+    INVALID_CODE = strawberry.enum_value(
+        "INVALID_CODE", description="The sign-in code is wrong, expired or spent by too many wrong tries."
+    )
+    SESSION_ENDED = strawberry.enum_value(
+        "SESSION_ENDED", description="The refresh token is unknown, expired, revoked or was already used."
+    )
+    WEAK_PASSWORD = strawberry.enum_value(
+        "WEAK_PASSWORD", description="The new password is too short or equal to the current one."
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")

@@ -10,7 +10,31 @@ from strawberry.types import Info
 from ..resolvers import catalog as resolve_catalog
 from ..resolvers import customers as resolve_customers
 from ..resolvers import nodes as resolve_nodes
-from .access import SignInPayload, Viewer, sign_in, viewer_type
+from .access import (
+    ChangePasswordPayload,
+    RequestPasswordResetPayload,
+    RequestSignInCodePayload,
+    SignInPayload,
+    SignOutPayload,
+    Viewer,
+    change_password,
+    refresh_session,
+    request_password_reset,
+    request_sign_in_code,
+    reset_password,
+    sign_in,
+    sign_in_with_code,
+    sign_out,
+    viewer_type,
+)
+from .admin import (
+    AuditEntry,
+    GrantPortalAccessPayload,
+    RevokePortalAccessPayload,
+    audit_log,
+    grant_portal_access,
+    revoke_portal_access,
+)
 from .billing import invoice_type, payment_method_type, payment_type
 from .catalog import Plan, contract_type, plan_type, subscription_type
 from .commerce import delivery_note_type, document_type, order_type, quote_type
@@ -24,6 +48,7 @@ from .customer import (
 )
 from .portal import PortalInfo, portal_info
 from .relay import After, Connection, First, Node, connection, from_global_id
+from .scopes import ScopeGate
 from .support import ticket_type
 
 # Global id type name -> how its record becomes a schema object.
@@ -87,11 +112,41 @@ class Query:
     async def plans(self, info: Info, first: First = None, after: After = None) -> Connection[Plan]:
         return connection(await resolve_catalog.plans(info.context, first, after), plan_type, after)
 
+    audit_log: list[AuditEntry] = strawberry.field(
+        resolver=audit_log, description="Access events, newest first: sign-ins, failures, resets, grants (admins)."
+    )
+
 
 @strawberry.type(description="Change things: sign in, and the portal actions.")
 class Mutation:
+    # access (FEATURES.md A)
     sign_in: SignInPayload = strawberry.mutation(
         resolver=sign_in, description="Sign in with login and password; returns a bearer token."
+    )
+    refresh_session: SignInPayload = strawberry.mutation(
+        resolver=refresh_session, description="Trade a refresh token for new tokens; a reused one ends the session."
+    )
+    sign_out: SignOutPayload = strawberry.mutation(resolver=sign_out, description="End the caller's session.")
+    request_password_reset: RequestPasswordResetPayload = strawberry.mutation(
+        resolver=request_password_reset, description="Email a single-use link to set a new password."
+    )
+    reset_password: SignInPayload = strawberry.mutation(
+        resolver=reset_password, description="Set a new password with the emailed link's token, and sign in."
+    )
+    change_password: ChangePasswordPayload = strawberry.mutation(
+        resolver=change_password, description="Change the password (required after a temporary one); ends other sessions."
+    )
+    request_sign_in_code: RequestSignInCodePayload = strawberry.mutation(
+        resolver=request_sign_in_code, description="Email a 6-digit sign-in code, valid 10 minutes."
+    )
+    sign_in_with_code: SignInPayload = strawberry.mutation(
+        resolver=sign_in_with_code, description="Sign in with the emailed code; wrong tries are limited."
+    )
+    grant_portal_access: GrantPortalAccessPayload = strawberry.mutation(
+        resolver=grant_portal_access, description="Give a customer account a portal user (admins)."
+    )
+    revoke_portal_access: RevokePortalAccessPayload = strawberry.mutation(
+        resolver=revoke_portal_access, description="Take portal access away from a customer account, at once (admins)."
     )
 
 
@@ -101,5 +156,5 @@ EXTRA_TYPES = [Company]
 
 def build_schema(extensions: list | None = None) -> strawberry.Schema:
     return strawberry.Schema(
-        query=Query, mutation=Mutation, types=EXTRA_TYPES, extensions=extensions or []
+        query=Query, mutation=Mutation, types=EXTRA_TYPES, extensions=[*(extensions or []), ScopeGate]
     )

@@ -1,4 +1,4 @@
-"""Tables of Ventanilla's own store (users and their links to customer accounts).
+"""Tables of Ventanilla's own store: users, their accounts, sessions, one-time secrets, audit, partners.
 
 Customer ids here are canonical ids (strings): the customer itself may live in a legacy
 ERP, so there is no foreign key to a billing table.
@@ -31,4 +31,82 @@ user_customers = Table(
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("customer_id", String(40), primary_key=True, index=True),
     Column("is_default", Boolean, nullable=False, default=False),
+)
+
+# --- access (FEATURES.md A): login identifiers, sessions, one-time secrets, audit, partners ---
+
+# What a customer user may type as login besides the email, per deployment's login field (A1):
+# TAX_ID (digits only) and CUSTOMER_CODE, copied from the accounts it was granted.
+user_logins = Table(
+    "user_logins",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # TAX_ID, CUSTOMER_CODE
+    Column("value", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+)
+
+# One row per sign-in (A2). Access tokens carry its id (`sid`) and are refused once it is revoked.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("remember", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("ip", String(64)),
+)
+
+# Refresh tokens of a session, by SHA-256: rotated on every use; a used one presented again
+# revokes its session (reuse detection).
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("session_id", String(32), ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+# Password-reset links and sign-in codes (A3, A5), stored as a keyed hash, never in clear.
+one_time_secrets = Table(
+    "one_time_secrets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("purpose", String(16), nullable=False),  # RESET, CODE
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Column("failures", Integer, nullable=False, default=0),
+)
+
+# Every sign-in, failure, reset, code, grant and revocation: never a password or a code.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("event", String(32), nullable=False),
+    Column("outcome", String(32), nullable=False),  # OK or an ErrorCode
+    Column("login", String(120)),  # as typed: who it was about
+    Column("user_id", Integer),
+    Column("actor", String(120)),  # who did it, when not the user (an admin, the CLI, a partner)
+    Column("ip", String(64)),
+    Column("detail", String(200)),
+)
+
+# Partners' registered client applications (A11); the secret is stored as an Argon2id hash.
+partner_clients = Table(
+    "partner_clients",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("secret_hash", String(200), nullable=False),
+    Column("scopes", String(400), nullable=False),  # space-separated
+    Column("origins", String(2000), nullable=False, default=""),  # space-separated browser origins
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth.passwords import hash_password
-from .tables import user_customers, users
+from .tables import sessions, user_customers, user_logins, users
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,15 @@ class User:
     must_change_password: bool
     disabled: bool
     customer_ids: tuple[str, ...]  # linked accounts, the default one first
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """The session an access token names, as the store holds it now."""
+
+    exists: bool
+    revoked: bool
+    expires_at: datetime | None
 
 
 async def create_user(
@@ -62,14 +72,7 @@ async def create_user(
     return user_id
 
 
-async def _with_accounts(conn: AsyncConnection, row) -> User | None:
-    if row is None:
-        return None
-    links = await conn.execute(
-        select(user_customers.c.customer_id)
-        .where(user_customers.c.user_id == row.id)
-        .order_by(user_customers.c.is_default.desc(), user_customers.c.customer_id)
-    )
+def _user(row: Any, customer_ids: tuple[str, ...]) -> User:
     return User(
         id=row.id,
         login=row.login,
@@ -79,8 +82,19 @@ async def _with_accounts(conn: AsyncConnection, row) -> User | None:
         role=row.role,
         must_change_password=row.must_change_password,
         disabled=row.disabled,
-        customer_ids=tuple(r.customer_id for r in links),
+        customer_ids=customer_ids,
     )
+
+
+async def _with_accounts(conn: AsyncConnection, row: Any) -> User | None:
+    if row is None:
+        return None
+    links = await conn.execute(
+        select(user_customers.c.customer_id)
+        .where(user_customers.c.user_id == row.id)
+        .order_by(user_customers.c.is_default.desc(), user_customers.c.customer_id)
+    )
+    return _user(row, tuple(r.customer_id for r in links))
 
 
 async def user_by_login(conn: AsyncConnection, login: str) -> User | None:
@@ -91,3 +105,124 @@ async def user_by_login(conn: AsyncConnection, login: str) -> User | None:
 async def user_by_id(conn: AsyncConnection, user_id: int) -> User | None:
     row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
     return await _with_accounts(conn, row)
+
+
+async def user_by_identifier(conn: AsyncConnection, kind: str, value: str) -> User | None:
+    """The customer user a tax id (digits) or customer code signs in as (FEATURES.md A1)."""
+    row = (
+        await conn.execute(
+            select(users)
+            .join(user_logins, user_logins.c.user_id == users.c.id)
+            .where(user_logins.c.kind == kind, user_logins.c.value == value)
+        )
+    ).first()
+    return await _with_accounts(conn, row)
+
+
+async def user_for_request(
+    conn: AsyncConnection, user_id: int, session_id: str | None
+) -> tuple[User | None, SessionState]:
+    """The user, its accounts and the token's session in ONE statement: every request pays it."""
+    session_join = and_(sessions.c.id == (session_id or ""), sessions.c.user_id == users.c.id)
+    rows = (
+        await conn.execute(
+            select(
+                users,
+                user_customers.c.customer_id,
+                user_customers.c.is_default,
+                sessions.c.id.label("session_id"),
+                sessions.c.revoked_at,
+                sessions.c.expires_at,
+            )
+            .select_from(users)
+            .outerjoin(user_customers, user_customers.c.user_id == users.c.id)
+            .outerjoin(sessions, session_join)
+            .where(users.c.id == user_id)
+            .order_by(user_customers.c.is_default.desc(), user_customers.c.customer_id)
+        )
+    ).all()
+    if not rows:
+        return None, SessionState(False, False, None)
+    first = rows[0]
+    ids = tuple(r.customer_id for r in rows if r.customer_id is not None)
+    state = SessionState(first.session_id is not None, first.revoked_at is not None, first.expires_at)
+    return _user(first, ids), state
+
+
+async def set_password(
+    conn: AsyncConnection, user_id: int, password: str, *, must_change: bool = False
+) -> None:
+    await conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(password_hash=hash_password(password), must_change_password=must_change)
+    )
+
+
+async def set_disabled(conn: AsyncConnection, user_id: int, disabled: bool) -> None:
+    await conn.execute(update(users).where(users.c.id == user_id).values(disabled=disabled))
+
+
+async def link_account(conn: AsyncConnection, user_id: int, customer_id: str) -> None:
+    """Link an account (idempotent); the first account linked is the default one."""
+    existing = (
+        await conn.execute(select(user_customers.c.customer_id).where(user_customers.c.user_id == user_id))
+    ).all()
+    if any(r.customer_id == customer_id for r in existing):
+        return
+    await conn.execute(
+        insert(user_customers).values(user_id=user_id, customer_id=customer_id, is_default=not existing)
+    )
+
+
+async def unlink_account(conn: AsyncConnection, customer_id: str) -> list[int]:
+    """Remove every user's link to `customer_id`; the users that had it."""
+    holders = [
+        r.user_id
+        for r in await conn.execute(
+            select(user_customers.c.user_id).where(user_customers.c.customer_id == customer_id)
+        )
+    ]
+    await conn.execute(delete(user_customers).where(user_customers.c.customer_id == customer_id))
+    return holders
+
+
+async def add_identifiers(conn: AsyncConnection, user_id: int, identifiers: dict[str, str]) -> None:
+    """Record the tax id / customer code a user may sign in with; one already taken stays its owner's."""
+    for kind, value in identifiers.items():
+        if not value:
+            continue
+        taken = (
+            await conn.execute(
+                select(user_logins.c.user_id).where(user_logins.c.kind == kind, user_logins.c.value == value)
+            )
+        ).first()
+        if taken is None:
+            await conn.execute(insert(user_logins).values(kind=kind, value=value, user_id=user_id))
+
+
+async def remove_identifiers(conn: AsyncConnection, user_id: int, values: Sequence[str]) -> None:
+    await conn.execute(
+        delete(user_logins).where(user_logins.c.user_id == user_id, user_logins.c.value.in_(list(values)))
+    )
+
+
+async def list_users(conn: AsyncConnection, kind: str) -> list[User]:
+    rows = (await conn.execute(select(users).where(users.c.kind == kind).order_by(users.c.login))).all()
+    found = []
+    for row in rows:
+        user = await _with_accounts(conn, row)
+        if user is not None:
+            found.append(user)
+    return found
+
+
+async def users_of_account(conn: AsyncConnection, customer_id: str) -> list[User]:
+    rows = (
+        await conn.execute(
+            select(users)
+            .join(user_customers, user_customers.c.user_id == users.c.id)
+            .where(user_customers.c.customer_id == customer_id)
+        )
+    ).all()
+    return [u for u in [await _with_accounts(conn, r) for r in rows] if u is not None]

@@ -109,3 +109,116 @@ async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
 def fresh_database_factory():
     """`fresh_database` for tests that need several databases in one test."""
     return fresh_database
+
+
+# --- legacy connectors (tests/test_contract_*.py, tests/test_connector_*.py) -------------------
+
+# The MariaDB server the ISPCube-style connector is tested on.
+MARIADB_SERVER = os.environ.get("VENTANILLA_TEST_MARIADB", "mysql+asyncmy://root@127.0.0.1:3306")
+
+
+@asynccontextmanager
+async def fresh_legacy_database(backend: str, tmp_dir: Path) -> AsyncIterator[str]:
+    """`fresh_database`, plus MariaDB (`mariadb`): a new empty database's URL, dropped afterwards."""
+    if backend != "mariadb":
+        async with fresh_database(backend, tmp_dir) as url:
+            yield url
+        return
+    name = f"vt_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(f"{MARIADB_SERVER}/test", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        yield f"{MARIADB_SERVER}/{name}?charset=utf8mb4"
+    finally:
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        await admin.dispose()
+
+
+# --- access (FEATURES.md A): a demo business of its own, a real SMTP server ---------------------
+
+ACCESS_ADMIN = ("admin.test@example.com", "clave.admin.larga")
+
+
+class SmtpInbox:
+    """Messages a real local SMTP server (aiosmtpd) received, as parsed emails."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    def last_to(self, address: str):
+        found = self.to(address)
+        assert found, f"no email to {address}; got {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+
+@pytest.fixture(scope="session")
+def smtp_inbox():
+    """A real SMTP server on a free local port for the whole session."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.url = f"smtp://127.0.0.1:{port}"
+    yield inbox
+    controller.stop()
+
+
+@dataclass
+class AccessApi(DemoApi):
+    """DemoApi plus the inbox, the admin's login and a way to serve the same store with other settings."""
+
+    inbox: SmtpInbox = None
+    apps: list = None
+
+    def client_for(self, ip: str = "10.0.0.1", **overrides) -> httpx.AsyncClient:
+        """Another app (another worker) on the same store, with `overrides` settings, calling from `ip`."""
+        from ventanilla.app import create_app
+
+        app = create_app(self.settings.model_copy(update=overrides))
+        self.apps.append(app)
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 4321)), base_url="http://testserver")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+async def access_api(request, tmp_path_factory, smtp_inbox) -> AsyncIterator[AccessApi]:
+    """A fresh demo business per test module (these tests change users), mail to `smtp_inbox`."""
+    from ventanilla.app import create_app
+    from ventanilla.connectors.native.demo import generate_demo
+    from ventanilla.settings import Settings
+    from ventanilla.store.users import create_user
+
+    async with fresh_database(request.param, tmp_path_factory.mktemp("access")) as url:
+        engine = create_async_engine(url)
+        await generate_demo(engine, customers=DEMO_CUSTOMERS, seed=7, today=DEMO_TODAY)
+        async with engine.begin() as conn:
+            await create_user(conn, login=ACCESS_ADMIN[0], name="Admin Test", password=ACCESS_ADMIN[1],
+                              kind="STAFF", role="admin")
+        settings = Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC", smtp_url=smtp_inbox.url,
+                            ip_attempts="1000/15 minutes", portal_url="https://portal.example.com")
+        app = create_app(settings)
+        transport = httpx.ASGITransport(app=app, client=(f"10.9.{uuid.uuid4().int % 250}.1", 1234))
+        api = None
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            api = AccessApi(request.param, url, engine, client, settings, inbox=smtp_inbox, apps=[app])
+            yield api
+        for served in api.apps:
+            await served.state.engine.dispose()
+        await engine.dispose()

@@ -13,8 +13,9 @@ from sqlalchemy import Table, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tqdm import tqdm
 
+from ...auth.logins import identifiers_of
 from ...store import tables as store_tables
-from ...store.users import create_user
+from ...store.users import add_identifiers, create_user
 from . import tables as t
 from .demo_billing import add_invoices, assign_numbers
 from .demo_commerce import (
@@ -76,20 +77,28 @@ async def generate_demo(
 
     The same `seed`, `customers` and `today` always give the same rows; every date is relative to `today`.
     """
+    sink, specs = build_demo_rows(customers=customers, seed=seed, today=today, progress=progress)
+    async with engine.begin() as conn:
+        await conn.run_sync(t.metadata.create_all)
+        await conn.run_sync(store_tables.metadata.create_all)
+        await _insert_all(conn, sink, progress)
+        if conn.dialect.name == "postgresql":
+            await _reset_sequences(conn, sink)
+        sign_ins = await _add_sign_ins(conn, specs, seed)
+    return _summary(sink, sign_ins)
+
+
+def build_demo_rows(
+    *, customers: int = 300, seed: int = 7, today: date | None = None, progress: bool = False
+) -> tuple[RowSink, list[CustomerSpec]]:
+    """Every native row of the demo business, in memory (no I/O): the legacy demo writers reshape them."""
     if customers < 2:
         raise ValueError("the demo needs at least two customers (one per company)")
     fake = Faker("es_AR")
     fake.seed_instance(seed)  # Faker's own generator, never the global `random`
     ctx = DemoContext(rng=random.Random(seed), fake=fake, today=today or date.today(), sink=RowSink())
     specs = _generate(ctx, customers, progress)
-    async with engine.begin() as conn:
-        await conn.run_sync(t.metadata.create_all)
-        await conn.run_sync(store_tables.metadata.create_all)
-        await _insert_all(conn, ctx.sink, progress)
-        if conn.dialect.name == "postgresql":
-            await _reset_sequences(conn, ctx.sink)
-        sign_ins = await _add_sign_ins(conn, specs, seed)
-    return _summary(ctx.sink, sign_ins)
+    return ctx.sink, specs
 
 
 async def is_demo_database(engine: AsyncEngine) -> bool:
@@ -158,10 +167,13 @@ async def _add_sign_ins(
     """The demo customer acts for two accounts of different companies (FEATURES.md A10); staff see everything."""
     home, business = specs[0], next(s for s in specs if s.company is not specs[0].company)
     login, password = CUSTOMER_LOGIN
-    await create_user(
+    user_id = await create_user(
         conn, login=login, name="Cliente Demo", password=password, kind="CUSTOMER",
         customer_ids=[str(home.id), str(business.id)],
     )  # fmt: skip
+    # It may also sign in with its accounts' tax id or customer code (login field, FEATURES.md A1).
+    for spec in (home, business):
+        await add_identifiers(conn, user_id, identifiers_of(spec.tax_id, spec.code))
     analyst_login, analyst_password = ANALYST_LOGIN
     await create_user(
         conn, login=analyst_login, name="Analista Demo", password=analyst_password, kind="STAFF",

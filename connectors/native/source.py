@@ -5,11 +5,22 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, ColumnElement, Executable, Table, func, not_, or_, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Date,
+    Executable,
+    Table,
+    bindparam,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -114,6 +125,22 @@ def _grouped(
     return [list(found_by(owned, key) or ()) for key in keys]
 
 
+# Statements built once and reused with new parameters: building a SQLAlchemy statement
+# and its cache key costs more than running it against an index.
+_STATEMENTS: dict[Hashable, Any] = {}
+
+
+def _ids() -> Any:
+    return bindparam("ids", expanding=True)
+
+
+def _built(key: Hashable, build: Callable[[], T]) -> T:
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
 class NativeSource:
     """Reads Ventanilla's native billing schema (connectors/native/tables.py).
 
@@ -132,12 +159,10 @@ class NativeSource:
     async def _run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run `work` on a fresh connection under the timeout; map every database failure."""
 
-        async def connected() -> T:
-            async with self._engine.connect() as conn:
-                return await work(conn)
-
         try:
-            return await asyncio.wait_for(connected(), self._timeout)
+            # asyncio.timeout rather than wait_for: no extra task per call.
+            async with asyncio.timeout(self._timeout), self._engine.connect() as conn:
+                return await work(conn)
         except TimeoutError as exc:  # before OSError, of which it is a subclass
             message = f"the billing database did not answer within {self._timeout:g} s"
             raise SourceTimeout(message) from exc
@@ -156,13 +181,22 @@ class NativeSource:
 
         return await self._run(work)
 
+    async def _fetch_with(self, statement: Executable, **params: Any) -> Rows:
+        """The rows of one prepared statement (see `_built`) with these parameters."""
+
+        async def work(conn: AsyncConnection) -> Rows:
+            return list((await conn.execute(statement, params)).all())
+
+        return await self._run(work)
+
     async def _by_id(
         self, table: Table, ids: Sequence[str], build: Callable[[Row[Any]], T]
     ) -> list[T | None]:
         wanted = db_ids(ids)
         if not wanted:
             return [None] * len(ids)
-        (rows,) = await self._fetch(select(table).where(table.c.id.in_(wanted)))
+        statement = _built(("by_id", table), lambda: select(table).where(table.c.id.in_(_ids())))
+        rows = await self._fetch_with(statement, ids=wanted)
         found = {row.id: build(row) for row in rows}
         return [found_by(found, key) for key in ids]
 
@@ -172,15 +206,21 @@ class NativeSource:
         owner: Column[Any],
         build: Callable[[Row[Any]], T],
         *,
-        order_by: Sequence[Any],
-        where: Sequence[ColumnElement[bool]] = (),
+        order_by: Callable[[], Sequence[Any]],
+        where: Callable[[], Sequence[ColumnElement[bool]]] = lambda: (),
+        variant: Hashable = None,
     ) -> list[list[T]]:
-        """Rows of `owner`'s table per key, in `order_by` order, in one statement."""
+        """Rows of `owner`'s table per key, in `order_by` order, in one statement.
+
+        `order_by` and `where` build the clauses once per (`owner`, `variant`)."""
         wanted = db_ids(keys)
         if not wanted:
             return [[] for _ in keys]
-        statement = select(owner.table).where(owner.in_(wanted), *where).order_by(owner, *order_by)
-        (rows,) = await self._fetch(statement)
+        statement = _built(
+            ("children", owner, variant),
+            lambda: select(owner.table).where(owner.in_(_ids()), *where()).order_by(owner, *order_by()),
+        )
+        rows = await self._fetch_with(statement, ids=wanted)
         return _grouped(keys, rows, owner.name, build)
 
     async def _pages_of(
@@ -236,7 +276,7 @@ class NativeSource:
             customer_ids,
             customer_emails.c.customer_id,
             _rows.email,
-            order_by=[customer_emails.c.is_primary.desc(), customer_emails.c.id],
+            order_by=lambda: [customer_emails.c.is_primary.desc(), customer_emails.c.id],
         )
 
     async def phones_of(self, customer_ids: Sequence[str]) -> list[list[ContactPhone]]:
@@ -244,7 +284,7 @@ class NativeSource:
             customer_ids,
             customer_phones.c.customer_id,
             _rows.phone,
-            order_by=[customer_phones.c.is_primary.desc(), customer_phones.c.id],
+            order_by=lambda: [customer_phones.c.is_primary.desc(), customer_phones.c.id],
         )
 
     # --- billing -------------------------------------------------------------------------
@@ -253,7 +293,11 @@ class NativeSource:
         wanted = db_ids(customer_ids)
         rows: Rows = []
         if wanted:
-            (rows,) = await self._fetch(_billing.account_totals(wanted, today))
+            statement = _built(
+                "account_totals",
+                lambda: _billing.account_totals(_ids(), bindparam("today", type_=Date)),  # type: ignore[arg-type]
+            )
+            rows = await self._fetch_with(statement, ids=wanted, today=today)
         found = {row.id: row for row in rows}
         totals = []
         for key in customer_ids:
@@ -289,7 +333,7 @@ class NativeSource:
             invoice_ids,
             invoice_lines.c.invoice_id,
             _rows.invoice_line,
-            order_by=[invoice_lines.c.position, invoice_lines.c.id],
+            order_by=lambda: [invoice_lines.c.position, invoice_lines.c.id],
         )
 
     async def _settled(self, conn: AsyncConnection, payment_ids: list[int]) -> dict[int, list[int]]:
@@ -443,7 +487,7 @@ class NativeSource:
             customer_ids,
             subscriptions.c.customer_id,
             _rows.subscription,
-            order_by=[subscriptions.c.id],
+            order_by=lambda: [subscriptions.c.id],
         )
 
     async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
@@ -500,8 +544,9 @@ class NativeSource:
             document_ids,
             commercial_lines.c.document_id,
             _rows.commercial_line,
-            order_by=[commercial_lines.c.position, commercial_lines.c.id],
-            where=[commercial_lines.c.document_kind == document_kind],
+            order_by=lambda: [commercial_lines.c.position, commercial_lines.c.id],
+            where=lambda: [commercial_lines.c.document_kind == document_kind],
+            variant=document_kind,
         )
 
     async def documents_by_id(self, ids: Sequence[str]) -> list[Document | None]:
@@ -517,8 +562,9 @@ class NativeSource:
             subject_ids,
             comments.c.subject_id,
             _rows.comment,
-            order_by=[comments.c.created_at, comments.c.id],
-            where=[comments.c.subject_kind == subject_kind],
+            order_by=lambda: [comments.c.created_at, comments.c.id],
+            where=lambda: [comments.c.subject_kind == subject_kind],
+            variant=subject_kind,
         )
 
     async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]:
@@ -526,7 +572,7 @@ class NativeSource:
             customer_ids,
             payment_methods.c.customer_id,
             _rows.payment_method,
-            order_by=[payment_methods.c.is_default.desc(), payment_methods.c.id],
+            order_by=lambda: [payment_methods.c.is_default.desc(), payment_methods.c.id],
         )
 
     async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]:
@@ -539,5 +585,5 @@ class NativeSource:
             customer_ids,
             payment_commitments.c.customer_id,
             _rows.payment_commitment,
-            order_by=[payment_commitments.c.requested_at.desc(), payment_commitments.c.id.desc()],
+            order_by=lambda: [payment_commitments.c.requested_at.desc(), payment_commitments.c.id.desc()],
         )

@@ -1,0 +1,102 @@
+"""Access emails (FEATURES.md A9): Jinja2 templates in Spanish and English, sent over SMTP or to the console."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+log = logging.getLogger("ventanilla.mail")
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+class Mailer(Protocol):
+    async def send(self, mail: Mail) -> None: ...
+
+
+class Templates:
+    """`<dir>/<language>/<name>.txt`; the business's directory first, then the package's."""
+
+    def __init__(self, override_dir: str | None = None) -> None:
+        loaders = [FileSystemLoader(str(PACKAGE_TEMPLATES))]
+        if override_dir:
+            loaders.insert(0, FileSystemLoader(override_dir))
+        # Plain-text emails: nothing to escape; a missing variable is a bug, not an empty string.
+        self.env = Environment(
+            loader=ChoiceLoader(loaders), undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+        )
+
+    def render(self, template: str, language: str, to: str, **values: object) -> Mail:
+        lang = language if language in ("es", "en") else "es"
+        text = self.env.get_template(f"{lang}/{template}.txt").render(**values)
+        head, _, body = text.partition("\n\n")
+        subject = head.removeprefix("Subject:").strip() if head.startswith("Subject:") else template
+        return Mail(to=to, subject=subject, body=body if head.startswith("Subject:") else text)
+
+
+class ConsoleMailer:
+    """No SMTP configured (the demo): print the email so a newcomer can follow a reset link."""
+
+    async def send(self, mail: Mail) -> None:
+        print(f"\n--- correo / email to {mail.to}: {mail.subject}\n{mail.body}---", file=sys.stdout, flush=True)
+
+
+class SmtpMailer:
+    """`smtp://[user:pass@]host[:port]` (STARTTLS when offered) or `smtps://` (TLS from the start)."""
+
+    def __init__(self, url: str, sender: str) -> None:
+        parts = urlsplit(url)
+        self.tls = parts.scheme == "smtps"
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or (465 if self.tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.sender = sender
+
+    async def send(self, mail: Mail) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message["Message-ID"] = make_msgid(domain="ventanilla")
+        message.set_content(mail.body)
+        await aiosmtplib.send(
+            message,
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.tls,
+            start_tls=None if not self.tls else False,
+            timeout=15,
+        )
+
+
+def mailer_for(smtp_url: str | None, sender: str) -> Mailer:
+    return SmtpMailer(smtp_url, sender) if smtp_url else ConsoleMailer()
+
+
+async def deliver(mailer: Mailer, mail: Mail) -> bool:
+    """Send; a failure is logged, never shown to the caller (answers must not depend on it)."""
+    try:
+        await mailer.send(mail)
+        return True
+    except Exception:  # noqa: BLE001 - any SMTP/network failure
+        log.exception("could not send the email %r", mail.subject)
+        return False

@@ -1,0 +1,63 @@
+"""Partner scopes (FEATURES.md A11), declared once: which scope each part of the schema needs.
+
+A partner's token carries the scopes its client was registered with. `required_scope`
+answers, for a field of a GraphQL type, the scope a PARTNER caller must hold to select it;
+the schema enforces it for every operation before anything runs (schema/scopes.py).
+Customers and staff are not scoped: ownership and roles govern them.
+"""
+
+from __future__ import annotations
+
+CUSTOMERS_READ = "customers:read"
+BILLING_READ = "billing:read"
+SUPPORT_READ = "support:read"
+SUPPORT_WRITE = "support:write"
+
+SCOPES: dict[str, str] = {
+    CUSTOMERS_READ: "Read customers: the list, one by id, their contact data and account summary.",
+    BILLING_READ: "Read invoices, payments, the current account (ledger) and statements.",
+    SUPPORT_READ: "Read tickets and their messages.",
+    SUPPORT_WRITE: "Create and answer tickets on behalf of customers.",
+}
+
+# Root fields and fields that open a domain: selecting them needs the scope.
+FIELD_SCOPES: dict[tuple[str, str], str] = {
+    ("Query", "customer"): CUSTOMERS_READ,
+    ("Query", "customers"): CUSTOMERS_READ,
+    ("Customer", "invoices"): BILLING_READ,
+    ("Customer", "payments"): BILLING_READ,
+    ("Customer", "ledger"): BILLING_READ,
+    ("Customer", "statement"): BILLING_READ,
+    ("Customer", "account"): BILLING_READ,
+    ("Customer", "tickets"): SUPPORT_READ,
+    ("Mutation", "createTicket"): SUPPORT_WRITE,
+    ("Mutation", "replyToTicket"): SUPPORT_WRITE,
+    ("Mutation", "closeTicket"): SUPPORT_WRITE,
+}
+
+# Types whose every field needs the scope, however they are reached (`node(id:)` included).
+TYPE_SCOPES: dict[str, str] = {
+    "Invoice": BILLING_READ,
+    "InvoiceLine": BILLING_READ,
+    "Payment": BILLING_READ,
+    "LedgerEntry": BILLING_READ,
+    "Statement": BILLING_READ,
+    "OpenItem": BILLING_READ,
+    "Ticket": SUPPORT_READ,
+    "TicketMessage": SUPPORT_READ,
+}
+
+
+def required_scope(type_name: str, field_name: str) -> str | None:
+    """The scope a partner needs to select `type_name.field_name`; None when none is needed."""
+    if field_name == "__typename":
+        return None
+    return FIELD_SCOPES.get((type_name, field_name)) or TYPE_SCOPES.get(type_name)
+
+
+def missing_scope(scopes: frozenset[str], type_name: str, field_name: str) -> str | None:
+    """The scope a partner holding `scopes` lacks for this field, if any."""
+    needed = required_scope(type_name, field_name)
+    if needed is None and type_name == "Mutation":
+        return "(none)"  # partners sign their customers in through signIn, like our portal; nothing else
+    return needed if needed is not None and needed not in scopes else None

@@ -1,0 +1,107 @@
+"""What the access flows share: the store, the key, limits, the mailer; opening sessions; the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..settings import Settings
+from ..store import access as store
+from ..store.users import User
+from .mail import Mailer, Templates, mailer_for
+from .onetime import keyed_hash, new_refresh_token
+from .principals import Principal, PrincipalKind, StaffRole
+from .ratelimit import AttemptLimiter
+from .tokens import issue_access_token
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Facts of the request a flow runs for: the client address (rate limits, audit) and language (emails)."""
+
+    ip: str | None = None
+    language: str = "es"
+
+
+@dataclass
+class AccessServices:
+    """One per application: every worker builds its own, sharing state only through the store and Redis."""
+
+    engine: AsyncEngine
+    secret: str
+    settings: Settings
+    limiter: AttemptLimiter
+    mailer: Mailer
+    templates: Templates
+
+    @classmethod
+    def build(cls, engine: AsyncEngine, secret: str, settings: Settings) -> AccessServices:
+        return cls(
+            engine=engine,
+            secret=secret,
+            settings=settings,
+            limiter=AttemptLimiter(settings.login_attempts, settings.ip_attempts, settings.redis_url),
+            mailer=mailer_for(settings.smtp_url, settings.mail_from),
+            templates=Templates(settings.mail_templates_dir),
+        )
+
+    def hash(self, purpose: str, value: str) -> str:
+        return keyed_hash(self.secret, f"{purpose}:{value}")
+
+    async def audit(self, event: str, outcome: str, caller: Caller | None = None, **fields: object) -> None:
+        """In its own transaction: a failure is recorded even when the flow's own work is rolled back."""
+        async with self.engine.begin() as conn:
+            await store.audit(conn, event, outcome, ip=caller.ip if caller else None, **fields)  # type: ignore[arg-type]
+
+
+def principal_of(user: User, session_id: str | None = None) -> Principal:
+    if user.kind == "STAFF":
+        return Principal(
+            kind=PrincipalKind.STAFF,
+            user_id=user.id,
+            name=user.name,
+            role=StaffRole(user.role or "analyst"),
+            must_change_password=user.must_change_password,
+            session_id=session_id,
+        )
+    return Principal(
+        kind=PrincipalKind.CUSTOMER,
+        user_id=user.id,
+        name=user.name,
+        customer_ids=user.customer_ids,
+        must_change_password=user.must_change_password,
+        session_id=session_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    access_token: str
+    expires_in: int
+    principal: Principal
+    refresh_token: str | None = None
+
+
+async def open_session(
+    conn: AsyncConnection, services: AccessServices, user: User, remember: bool, caller: Caller
+) -> SignedIn:
+    """A session row, an access token naming it and, with rememberMe, its first refresh token (A2)."""
+    settings = services.settings
+    lifetime = timedelta(days=settings.refresh_days) if remember else timedelta(hours=settings.session_hours)
+    session_id = await store.create_session(conn, user.id, remember, store.now() + lifetime, caller.ip)
+    refresh = await rotate_refresh(conn, services, session_id) if remember else None
+    token, expires_in = issue_access_token(services.secret, user.id, settings.access_token_minutes, session_id)
+    return SignedIn(token, expires_in, principal_of(user, session_id), refresh)
+
+
+async def rotate_refresh(conn: AsyncConnection, services: AccessServices, session_id: str) -> str:
+    token = new_refresh_token()
+    await store.add_refresh_token(conn, session_id, services.hash("refresh", token))
+    return token
+
+
+def session_is_live(revoked: bool, expires_at: datetime | None) -> bool:
+    expires = store.aware(expires_at)
+    return not revoked and expires is not None and expires > store.now()

@@ -1,0 +1,1 @@
+"""The contenders other than Ventanilla itself (which runs as `ventanilla serve`)."""

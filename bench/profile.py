@@ -1,0 +1,97 @@
+"""Where Ventanilla's time goes: one workload in-process under pyinstrument.
+
+    python -m bench.profile W1 --requests 200 [--scale S] [--html out.html]
+
+The app is served through httpx's ASGI transport (no uvicorn, no network between client
+and app), so the profile shows the gateway's own work: auth, GraphQL, loaders, SQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+
+import httpx
+
+from . import data, run
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile")
+    parser.add_argument("workload", choices=run.WORKLOADS)
+    parser.add_argument("--scale", default="S")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--html", help="write pyinstrument's HTML report here")
+    parser.add_argument("--no-profile", action="store_true", help="only time it")
+    parser.add_argument("--without", default="", help="turn things off for a before/after: cache,orjson,preping")
+    args = parser.parse_args()
+
+    os.environ["VENTANILLA_DATABASE_URL"] = data.sqlalchemy_url(args.scale)
+    os.environ["VENTANILLA_SECRET_KEY"] = data.SECRET
+    from ventanilla import app as module
+    from ventanilla.app import create_app
+
+    off = set(filter(None, args.without.split(",")))
+    if "cache" in off:
+
+        def passthrough(self):  # type: ignore[no-untyped-def]
+            yield
+
+        module.CachedDocuments.on_parse = passthrough  # type: ignore[method-assign]
+        module.CachedDocuments.on_validate = passthrough  # type: ignore[method-assign]
+    if "orjson" in off:
+        from strawberry.http.base import BaseView
+
+        module.VentanillaGraphQL.encode_json = BaseView.encode_json  # type: ignore[method-assign]
+    if "preping" in off:  # what the engine's pool_pre_ping costs (create_app sets it)
+        plain = module.create_async_engine
+
+        def without_ping(url, **kwargs):  # type: ignore[no-untyped-def]
+            return plain(url, **{**kwargs, "pool_pre_ping": False})
+
+        module.create_async_engine = without_ping  # type: ignore[assignment]
+    app = create_app()
+    accounts = await data.accounts(args.scale, 400)
+    (ventanilla,) = [c for c in run.contenders(args.scale) if c.name == "ventanilla-1w"]
+    ventanilla.workloads = (args.workload,)
+    await run.build_requests(args.scale, [ventanilla], accounts)
+    requests = ventanilla.requests[args.workload]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+
+        async def one(i: int) -> None:
+            r = requests[i % len(requests)]
+            response = await client.post(r.path, json=r.body, headers={"Authorization": f"Bearer {r.token}"})
+            assert response.status_code == 200 and "errors" not in response.json(), response.text[:300]
+
+        async def batch(n: int) -> None:
+            for start in range(0, n, args.concurrency):
+                await asyncio.gather(*(one(i) for i in range(start, min(n, start + args.concurrency))))
+
+        await batch(20)  # warm-up: connections, caches
+        profiler = None
+        if not args.no_profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(async_mode="enabled")
+            profiler.start()
+        started, cpu = time.perf_counter(), time.process_time()
+        await batch(args.requests)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        if profiler is not None:
+            profiler.stop()
+            if args.html:
+                profiler.write_html(args.html)
+            print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))))
+    print(
+        f"{args.workload}: {args.requests} requests in {elapsed:.2f} s = {elapsed / args.requests * 1000:.2f} ms each, "
+        f"CPU {cpu / args.requests * 1000:.2f} ms each (client and app, one process)"
+    )
+    await app.state.engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,196 @@
+"""`ventanilla access|partners|staff`: the business's side of access from the command line (FEATURES.md A7, A11, A12)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+CLI_ACTOR = "cli"
+
+
+def _run(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
+    from .auth.services import AccessServices
+    from .settings import load_settings
+    from .store.tables import metadata
+
+    settings = load_settings(args.config, **({"database_url": args.db} if args.db else {}))
+
+    async def main() -> int:
+        engine = create_async_engine(settings.database_url)
+        try:
+            async with engine.begin() as conn:  # a new deployment's store gets its tables here
+                await conn.run_sync(metadata.create_all)
+            # The CLI signs no tokens; a throw-away key only keys hashes it never compares.
+            services = AccessServices.build(engine, settings.secret_key or secrets.token_urlsafe(32), settings)
+            return await work(args, services, engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def _source(engine: AsyncEngine):  # noqa: ANN202 - the deployment's billing source
+    from .connectors.native.source import NativeSource
+
+    return NativeSource(engine)
+
+
+async def _grant(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from .auth.grants import grant_access
+    from .auth.services import Caller
+
+    granted = await grant_access(services, _source(engine), args.customer_id, args.login, not args.no_email,
+                                 CLI_ACTOR, Caller(language=args.language))  # fmt: skip
+    print(f"{granted.login}: {'nuevo usuario / new user' if granted.created else 'usuario existente / existing user'}")
+    if granted.temporary_password:
+        print(f"  contraseña temporal / temporary password: {granted.temporary_password}")
+    print(f"  correo enviado / email sent: {'sí / yes' if granted.emailed else 'no'}")
+    return 0
+
+
+async def _revoke(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from .auth.grants import revoke_access
+    from .auth.services import Caller
+
+    affected = await revoke_access(services, _source(engine), args.customer_id, CLI_ACTOR, Caller())
+    print(f"{affected} usuario(s) sin acceso a / user(s) lost access to customer {args.customer_id}")
+    return 0
+
+
+async def _reset(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from .auth.grants import reset_to_temporary
+
+    password = await reset_to_temporary(services, args.login, CLI_ACTOR)
+    print(f"{args.login}: contraseña temporal / temporary password: {password}")
+    return 0
+
+
+async def _list_users(kind: str, engine: AsyncEngine) -> int:
+    from .store.users import list_users
+
+    async with engine.connect() as conn:
+        for user in await list_users(conn, kind):
+            state = "disabled" if user.disabled else ("must change password" if user.must_change_password else "ok")
+            extra = user.role if kind == "STAFF" else ",".join(user.customer_ids)
+            print(f"{user.login:<32} {user.name:<28} {extra:<20} {state}")
+    return 0
+
+
+async def _list(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    return await _list_users("CUSTOMER", engine)
+
+
+async def _audit(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from .store.access import audit_entries
+
+    async with engine.connect() as conn:
+        for e in await audit_entries(conn, args.limit, args.login, args.event):
+            print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.event:<16} {e.outcome:<20} {e.login or '-':<28} "
+                  f"ip={e.ip or '-'} actor={e.actor or '-'} {e.detail or ''}")  # fmt: skip
+    return 0
+
+
+async def _partner_add(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from .auth.partners import register_client
+
+    scopes = [s for part in args.scopes for s in part.replace(",", " ").split()]
+    origins = [o for part in args.origins for o in part.replace(",", " ").split()]
+    try:
+        registered = await register_client(services, args.name, scopes, origins, CLI_ACTOR)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    print(f"client_id:     {registered.client_id}")
+    print(f"client_secret: {registered.client_secret}")
+    print("Guardá el secreto ahora: no se vuelve a mostrar / keep the secret now: it is not shown again.")
+    return 0
+
+
+async def _partner_list(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from .store.partners import list_clients
+
+    async with engine.connect() as conn:
+        for c in await list_clients(conn):
+            state = "disabled" if c.disabled else "ok"
+            print(f"{c.client_id:<22} {c.name:<28} {' '.join(sorted(c.scopes)):<40} {' '.join(c.origins)} {state}")
+    return 0
+
+
+async def _partner_disable(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from .store.partners import set_client_disabled
+
+    async with engine.begin() as conn:
+        found = await set_client_disabled(conn, args.client_id, True)
+    print("deshabilitado / disabled" if found else "no existe / not found")
+    return 0 if found else 1
+
+
+async def _staff_add(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from .auth.grants import add_staff
+
+    password = await add_staff(services, args.login, args.name or args.login, args.role, CLI_ACTOR)
+    print(f"{args.login} ({args.role}): contraseña temporal / temporary password: {password}")
+    return 0
+
+
+async def _staff_list(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    return await _list_users("STAFF", engine)
+
+
+async def _disable(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from .auth.grants import disable_user
+
+    await disable_user(services, args.login, CLI_ACTOR)
+    print(f"{args.login}: deshabilitado / disabled; sus sesiones terminaron / its sessions ended")
+    return 0
+
+
+def _command(parent: argparse._SubParsersAction, name: str, help: str, work: Callable[..., Awaitable[int]]):  # noqa: ANN202
+    command = parent.add_parser(name, help=help)
+    command.add_argument("--config", help="ventanilla.toml (default: ./ventanilla.toml if present)")
+    command.add_argument("--db", help="store database URL (default: the configured one)")
+    command.set_defaults(run=lambda args: _run(args, work))
+    return command
+
+
+def add_access_commands(commands: argparse._SubParsersAction) -> None:
+    """Register `access`, `partners` and `staff` on the `ventanilla` command."""
+    access = commands.add_parser("access", help="grant, revoke, reset and list customers' portal access; audit log")
+    sub = access.add_subparsers(dest="action", required=True)
+    grant = _command(sub, "grant", "give a customer account a portal user", _grant)
+    grant.add_argument("customer_id", help="the customer's id in the billing source")
+    grant.add_argument("--login", help="the user's email (default: the account's primary email)")
+    grant.add_argument("--no-email", action="store_true", help="do not send the access email")
+    grant.add_argument("--language", default="es", choices=["es", "en"], help="language of the email")
+    revoke = _command(sub, "revoke", "take portal access away from a customer account, at once", _revoke)
+    revoke.add_argument("customer_id")
+    reset = _command(sub, "reset", "give a user a new temporary password (sessions end)", _reset)
+    reset.add_argument("login")
+    _command(sub, "list", "list customer users and their accounts", _list)
+    audit = _command(sub, "audit", "show the access audit log, newest first", _audit)
+    audit.add_argument("--limit", type=int, default=50)
+    audit.add_argument("--login")
+    audit.add_argument("--event")
+
+    partners = commands.add_parser("partners", help="partners' client applications (OAuth2 client credentials)")
+    psub = partners.add_subparsers(dest="action", required=True)
+    add = _command(psub, "add", "register a client; prints its id and secret once", _partner_add)
+    add.add_argument("name")
+    add.add_argument("--scopes", nargs="+", required=True, help="e.g. customers:read billing:read")
+    add.add_argument("--origins", nargs="*", default=[], help="browser origins allowed by CORS, e.g. https://portal.socio.com")
+    _command(psub, "list", "list registered clients", _partner_list)
+    pdisable = _command(psub, "disable", "disable a client: its tokens stop at once", _partner_disable)
+    pdisable.add_argument("client_id")
+
+    staff = commands.add_parser("staff", help="staff users: analysts (read-only) and admins")
+    ssub = staff.add_subparsers(dest="action", required=True)
+    sadd = _command(ssub, "add", "add a staff user; prints a temporary password once", _staff_add)
+    sadd.add_argument("login")
+    sadd.add_argument("--name")
+    sadd.add_argument("--role", default="analyst", choices=["analyst", "admin"])
+    _command(ssub, "list", "list staff users", _staff_list)
+    sdisable = _command(ssub, "disable", "disable a staff user: its sessions end at once", _disable)
+    sdisable.add_argument("login")

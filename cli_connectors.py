@@ -1,0 +1,94 @@
+"""`ventanilla demo-data` and `ventanilla check-mapping`: legacy-shaped demo databases and mapping checks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import date
+from pathlib import Path
+
+PRESETS = ("native", "sap", "sapb1", "ispcube")
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from .connectors.native.demo import generate_demo
+
+    today = date.fromisoformat(args.today) if args.today else None
+
+    async def run() -> None:
+        engine = create_async_engine(args.url)
+        try:
+            if args.preset == "native":
+                summary = await generate_demo(
+                    engine, customers=args.customers, seed=args.seed, today=today, progress=True
+                )
+                print(
+                    f"native: {summary.customers} clientes, {summary.invoices} facturas, {summary.payments} pagos"
+                )
+            else:
+                module = __import__(f"ventanilla.connectors.{args.preset}.demo", fromlist=["demo"])
+                writer = getattr(module, f"write_{args.preset}_demo")
+                counts = await writer(engine, customers=args.customers, seed=args.seed, today=today)
+                print(f"{args.preset}: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+        finally:
+            await engine.dispose()
+        if args.store and args.preset != "native":
+            # The same business in the store: sign-ins, and the domains a read-only ERP cannot hold.
+            store = create_async_engine(args.store)
+            try:
+                summary = await generate_demo(store, customers=args.customers, seed=args.seed, today=today)
+                for login, password, what in summary.sign_ins:
+                    print(f"  {login:<24} {password:<18} {what}")
+            finally:
+                await store.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def _check_mapping(args: argparse.Namespace) -> int:
+    from .connectors.routing import read_routing
+    from .connectors.sql.check import check_source
+
+    targets: list[tuple[str, str, str, dict]] = []
+    if args.config:
+        specs, _ = read_routing(Path(args.config))
+        for name, spec in specs.items():
+            if spec.get("connector") != "native":
+                targets.append((name, spec["connector"], args.url or spec["url"], spec.get("params") or {}))
+    else:
+        if not (args.preset or args.mapping) or not args.url:
+            raise SystemExit("check-mapping: give --config, or --preset/--mapping with --url")
+        targets.append((args.preset or args.mapping, args.preset or args.mapping, args.url, {}))
+    failures = 0
+    for name, connector, url, params in targets:
+        problems = asyncio.run(check_source(connector, url, params))
+        status = "ok" if not problems else f"{len(problems)} problem(s)"
+        print(f"[{name}] {connector} at {url.split('@')[-1]}: {status}")
+        for problem in problems:
+            print(f"  - {problem}")
+        failures += len(problems)
+    return 1 if failures else 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the connector commands to `ventanilla`'s parser (cli.py)."""
+    demo = commands.add_parser(
+        "demo-data", help="write the demo business into a native or legacy-shaped database"
+    )
+    demo.add_argument("--preset", choices=PRESETS, required=True)
+    demo.add_argument("--url", required=True, help="SQLAlchemy async URL of an empty database")
+    demo.add_argument("--customers", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--today", help="YYYY-MM-DD the history ends on (default: today)")
+    demo.add_argument("--store", help="also write the same business, with demo sign-ins, to this store URL")
+    demo.set_defaults(run=_demo_data)
+
+    check = commands.add_parser("check-mapping", help="validate a mapping against a live database")
+    check.add_argument("--config", help="ventanilla.toml: check every [sources] entry")
+    check.add_argument("--preset", choices=PRESETS[1:])
+    check.add_argument("--mapping", help="a mapping file (TOML)")
+    check.add_argument("--url", help="the legacy database (overrides the config's url)")
+    check.set_defaults(run=_check_mapping)

@@ -1,0 +1,214 @@
+"""Shared legacy conversions in SQL, referenced by name from mappings (`{fn = "char8_date", args = [...]}`).
+
+Each function takes compiled argument expressions plus the options of its spec and returns a
+SQLAlchemy expression; dialect differences are compiled here, never in a mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, case, cast, func, literal, null
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+Sql = ColumnElement[Any]
+
+
+_NONE = "CASE WHEN {0} IN ('00000000', '') THEN NULL ELSE "
+
+
+def _dialect_function(name: str, type_: Any, templates: dict[str, str]) -> type[FunctionElement[Any]]:
+    """A SQL function written per dialect: `templates` maps a dialect (or "default") to SQL text
+    where {0}, {1} ... stand for the compiled arguments."""
+    element = type(f"_{name}", (FunctionElement,), {"type": type_, "inherit_cache": True, "name": name})
+
+    def compile_with(template: str) -> Callable[..., str]:
+        def render(fn: FunctionElement[Any], compiler: Any, **kw: Any) -> str:
+            return template.format(*(compiler.process(arg, **kw) for arg in fn.clauses))
+
+        return render
+
+    for dialect, template in templates.items():
+        targets = () if dialect == "default" else ("mysql", "mariadb") if dialect == "mysql" else (dialect,)
+        compiles(element, *targets)(compile_with(template))
+    return element
+
+
+# A CHAR(8) `YYYYMMDD` as a DATE; SAP's initial `00000000` (or blanks) as NULL.
+_Char8Date = _dialect_function("char8_date", Date(), {
+    "default": _NONE + "CAST({0} AS DATE) END",
+    "postgresql": _NONE + "to_date({0}, 'YYYYMMDD') END",
+    "mysql": _NONE + "STR_TO_DATE({0}, '%%Y%%m%%d') END",
+})  # fmt: skip
+# A CHAR(8) date and a CHAR(6) `HHMMSS` time (SAP QMDAT/MZEIT) as a TIMESTAMP.
+_CharInstant = _dialect_function("char_instant", DateTime(), {
+    "postgresql": _NONE + "to_timestamp({0} || {1}, 'YYYYMMDDHH24MISS')::timestamp END",
+    "mysql": _NONE + "STR_TO_DATE(CONCAT({0}, {1}), '%%Y%%m%%d%%H%%i%%s') END",
+})  # fmt: skip
+_AddDays = _dialect_function("add_days", Date(), {
+    "postgresql": "(({0}) + CAST({1} AS INTEGER))",
+    "mysql": "DATE_ADD({0}, INTERVAL ({1}) DAY)",
+})  # fmt: skip
+_Digits = _dialect_function("digits", String(), {
+    "postgresql": "regexp_replace({0}, '[^0-9]', '', 'g')",
+    "mysql": "REGEXP_REPLACE({0}, '[^0-9]', '')",
+})  # fmt: skip
+
+
+def _padded(value: Sql, width: int) -> Sql:
+    return func.lpad(cast(value, String), width, "0")
+
+
+def char8_date(args: list[Sql], **_: Any) -> Sql:
+    return _Char8Date(*args)
+
+
+def char_instant(args: list[Sql], **_: Any) -> Sql:
+    return _CharInstant(*args)
+
+
+def add_days(args: list[Sql], **_: Any) -> Sql:
+    return _AddDays(*args)
+
+
+def digits(args: list[Sql], **_: Any) -> Sql:
+    """Digits only, e.g. a CUIT typed as `20-12345678-9`; NULL stays NULL."""
+    return _Digits(*args)
+
+
+def enum(args: list[Sql], map: dict[str, Any], default: Any = None, **_: Any) -> Sql:
+    """Legacy codes to canonical values (`map` keys are the stored codes, as text)."""
+    (value,) = args
+    numeric = isinstance(value.type, Integer)
+    # Integer codes (AFIP types, catalogs) compare as integers, so an index on them still serves.
+    whens = [(value == int(code) if numeric else value == code, literal(out)) for code, out in map.items()]
+    fallback = null() if default is None else literal(default)
+    return case(*whens, else_=fallback)
+
+
+def signed(args: list[Sql], credit: str = "H", **_: Any) -> Sql:
+    """An unsigned amount with a debit/credit flag (SAP SHKZG `S`/`H`) as a signed amount."""
+    amount, flag = args
+    return case((flag == credit, -amount), else_=amount)
+
+
+def flag(args: list[Sql], true: str = "X", **_: Any) -> Sql:
+    """A text flag (`X`/` `, `Y`/`N`) as a boolean."""
+    (value,) = args
+    return case((value == true, literal(True, Boolean)), else_=literal(False, Boolean))
+
+
+def printed(args: list[Sql], prefix: str = "", widths: tuple[int, int] = (4, 8), **_: Any) -> Sql:
+    """A document number as printed: prefix, point of sale and number, e.g. `RC 0003-00005070`."""
+    point, number = args
+    return literal(prefix) + _padded(point, widths[0]) + literal("-") + _padded(number, widths[1])
+
+
+def padded(args: list[Sql], prefix: str = "", width: int = 6, **_: Any) -> Sql:
+    """`prefix` and a zero-padded number, e.g. `TK-004801`."""
+    (number,) = args
+    return literal(prefix) + _padded(number, width)
+
+
+def coalesce(args: list[Sql], **_: Any) -> Sql:
+    return func.coalesce(*args)
+
+
+def first_positive(args: list[Sql], **_: Any) -> Sql:
+    """The first argument above zero, else the last (SAP terms days: ZBD3T, ZBD2T, ZBD1T)."""
+    *firsts, last = args
+    return case(*[(a > 0, a) for a in firsts], else_=last)
+
+
+def int_div(args: list[Sql], by: int = 1, **_: Any) -> Sql:
+    (value,) = args
+    return cast(func.floor(value / by), Integer)
+
+
+def as_money(args: list[Sql], **_: Any) -> Sql:
+    (value,) = args
+    return cast(value, Numeric(14, 2))
+
+
+def negate(args: list[Sql], **_: Any) -> Sql:
+    (value,) = args
+    return -value
+
+
+def add(args: list[Sql], **_: Any) -> Sql:
+    """The sum of its arguments (SAP VBRK: NETWR + MWSBK)."""
+    out = args[0]
+    for more in args[1:]:
+        out = out + more
+    return out
+
+
+def substring(args: list[Sql], start: int = 1, length: int = 1, **_: Any) -> Sql:
+    """Part of a text, from 1-based `start` (SAP XBLNR `0003B00017537`: point of sale, letter, number)."""
+    (value,) = args
+    return func.substr(value, start, length)
+
+
+def to_int(args: list[Sql], **_: Any) -> Sql:
+    (value,) = args
+    return cast(value, Integer)
+
+
+def concat(args: list[Sql], sep: str = "", **_: Any) -> Sql:
+    """Texts joined by `sep`, e.g. a composite legacy key `VBELN/POSNR` as one canonical id."""
+    out = cast(args[0], String)
+    for more in args[1:]:
+        out = out + literal(sep) + cast(more, String) if sep else out + cast(more, String)
+    return out
+
+
+def blank_null(args: list[Sql], **_: Any) -> Sql:
+    """SAP's initial blank as NULL (an empty tax number, a line without a material)."""
+    (value,) = args
+    return func.nullif(value, "")
+
+
+def zero_null(args: list[Sql], **_: Any) -> Sql:
+    """SAP's initial 0 as NULL (a promotion without a percentage)."""
+    (value,) = args
+    return func.nullif(value, 0)
+
+
+def total(args: list[Sql], **_: Any) -> Sql:
+    """An aggregate sum (in relations with `group_by`)."""
+    (value,) = args
+    return func.sum(value)
+
+
+def minimum(args: list[Sql], **_: Any) -> Sql:
+    (value,) = args
+    return func.min(value)
+
+
+FUNCTIONS: dict[str, Callable[..., Sql]] = {
+    "char8_date": char8_date,
+    "char_instant": char_instant,
+    "add_days": add_days,
+    "digits": digits,
+    "enum": enum,
+    "signed": signed,
+    "flag": flag,
+    "printed": printed,
+    "padded": padded,
+    "coalesce": coalesce,
+    "first_positive": first_positive,
+    "int_div": int_div,
+    "money": as_money,
+    "negate": negate,
+    "add": add,
+    "substring": substring,
+    "to_int": to_int,
+    "concat": concat,
+    "blank_null": blank_null,
+    "zero_null": zero_null,
+    "sum": total,
+    "min": minimum,
+}

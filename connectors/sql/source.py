@@ -1,0 +1,359 @@
+"""`MappedSource`: the BillingSource protocol over any legacy schema, driven by a mapping file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Subquery, func, or_, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ..native import _rows
+from ..native._values import money, optional_money
+from ..records import (
+    AccountTotals,
+    Company,
+    ContactEmail,
+    ContactPhone,
+    Customer,
+    CustomerFilter,
+    Invoice,
+    InvoiceFilter,
+    InvoiceLine,
+    OpenItem,
+    Page,
+    PageOf,
+    Payment,
+)
+from . import billing
+from .engine import Canonical, Executor, Relations, grouped
+from .mapping import Mapping
+from .paging import Keyset
+from .source_more import MoreReads
+
+T = TypeVar("T")
+
+# Relations paged newest first per customer, by (posting column, id).
+_NEWEST_FIRST = {
+    "invoices": "issue_date",
+    "payments": "paid_on",
+    "tickets": "created_at",
+    "contracts": "issued_at",
+    "quotes": "issue_date",
+    "orders": "ordered_on",
+    "delivery_notes": "issued_on",
+    "documents": "uploaded_at",
+}
+
+
+def id_order(key: str) -> tuple[int, int, str]:
+    """Canonical ids sort as numbers when they are digits (legacy keys are zero-padded)."""
+    return (0, int(key), "") if key.isdigit() else (1, 0, key)
+
+
+class MappedSource(MoreReads):
+    """Reads a legacy schema through its mapping (connectors/sql/mapping.py).
+
+    `capabilities` are the writes the mapping declares the legacy system can take (the write
+    resolvers use them); everything else is written to Ventanilla's own store. Failures surface as
+    `SourceUnavailable` / `SourceTimeout` within `timeout` seconds; the pool reconnects by itself.
+    `fields` (optional, per relation) is where a caller may later pass the canonical fields it needs.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        mapping: Mapping,
+        *,
+        params: dict[str, Any] | None = None,
+        timeout: float = 10.0,
+        label: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.mapping = mapping
+        self.capabilities: frozenset[str] = frozenset(mapping.writes)
+        self.relations = Relations(mapping, {**mapping.params, **(params or {})})
+        self.db = Executor(engine, timeout, label or mapping.name)
+        self._listings: dict[str, Keyset] = {}
+
+    # --- building blocks -----------------------------------------------------------------
+
+    def listing(self, name: str) -> Keyset:
+        if name not in self._listings:
+            relation = self.relations[name]
+            if name == "customers":
+                keyset = Keyset(relation, ("name", "id"), descending=False)
+            elif name == "plans":
+                keyset = Keyset(relation, ("price", "id"), descending=False)
+            else:
+                keyset = Keyset(
+                    relation, (_NEWEST_FIRST[name], "id"), descending=True, partition="customer_id"
+                )
+            self._listings[name] = keyset
+        return self._listings[name]
+
+    def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> Canonical:
+        return self.relations.canonical(relation, row)
+
+    async def by_id(self, name: str, ids: Sequence[str], build: Callable[[Any], T]) -> list[T | None]:
+        if not self.relations.has(name):
+            return [None] * len(ids)
+        wanted = self.relations.to_db(name, "id", ids)
+        if not wanted:
+            return [None] * len(ids)
+        relation = self.relations[name]
+        (rows,) = await self.db.fetch(select(relation).where(relation.c.id.in_(wanted)))
+        found = {}
+        for row in rows:
+            record = self.canonical(name, row)
+            found[record.id] = build(record)
+        return [found.get(key) for key in ids]
+
+    async def children(
+        self,
+        name: str,
+        keys: Sequence[str],
+        owner: str,
+        build: Callable[[Any], T],
+        *,
+        order_by: Sequence[str],
+        where: Callable[[Subquery], Sequence[ColumnElement[bool]]] = lambda r: (),
+        descending: bool = False,
+    ) -> list[list[T]]:
+        if not self.relations.has(name):
+            return [[] for _ in keys]
+        wanted = self.relations.to_db(name, owner, keys)
+        if not wanted:
+            return [[] for _ in keys]
+        relation = self.relations[name]
+        order = [relation.c[c].desc() if descending else relation.c[c] for c in order_by]
+        statement = (
+            select(relation)
+            .where(relation.c[owner].in_(wanted), *where(relation))
+            .order_by(relation.c[owner], *order)
+        )
+        (rows,) = await self.db.fetch(statement)
+        items = []
+        for row in rows:
+            record = self.canonical(name, row)
+            items.append((getattr(record, owner), build(record)))
+        return grouped(keys, items)
+
+    async def pages_of(
+        self,
+        name: str,
+        customer_ids: Sequence[str],
+        page: Page,
+        build: Callable[[Any], T],
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> list[PageOf]:
+        if not self.relations.has(name):
+            return [PageOf() for _ in customer_ids]
+        listing = self.listing(name)
+        wanted = self.relations.to_db(name, "customer_id", customer_ids)
+        assert listing.partition is not None
+        statement = listing.statement(page, [listing.partition.in_(wanted), *where])
+        if not wanted:
+            return [PageOf() for _ in customer_ids]
+        (rows,) = await self.db.fetch(statement)
+        codec = self.relations.codec(name, "customer_id")
+        return listing.pages(
+            customer_ids, rows, lambda row: codec.from_db(row.customer_id), page,
+            lambda row: build(self.canonical(name, row)),
+        )  # fmt: skip
+
+    def company_key(self, relation: str, company_id: str) -> Any:
+        return self.relations.one_to_db(relation, "company_id", company_id)
+
+    # --- customers -----------------------------------------------------------------------
+
+    async def companies_by_id(self, ids: Sequence[str]) -> list[Company | None]:
+        return await self.by_id("companies", ids, _rows.company)
+
+    async def customers_by_id(self, ids: Sequence[str]) -> list[Customer | None]:
+        return await self.by_id("customers", ids, _rows.customer)
+
+    async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
+        if not self.relations.has("customers"):
+            return PageOf()
+        cust = self.relations["customers"]
+        conditions: list[ColumnElement[bool]] = []
+        search = (filter.search or "").strip()
+        if search:
+            matches = [
+                func.lower(cust.c.name).contains(search.lower(), autoescape=True),
+                cust.c.code == search,
+            ]
+            digits = re.sub(r"\D", "", search)
+            if digits:
+                matches.append(cust.c.tax_id.contains(digits, autoescape=True))
+            conditions.append(or_(*matches))
+        if filter.status is not None:
+            conditions.append(cust.c.status == filter.status.value)
+        if filter.company_id is not None:
+            company = self.company_key("customers", filter.company_id)
+            conditions.append(cust.c.company_id == company if company is not None else billing.false())
+        if filter.overdue_only and self.relations.has("invoices"):
+            conditions.append(billing.overdue_exists(cust, self.relations["invoices"], today))
+        listing = self.listing("customers")
+        (rows,) = await self.db.fetch(listing.statement(page, conditions))
+        return listing.page(rows, page, lambda row: _rows.customer(self.canonical("customers", row)))
+
+    async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
+        return await self._contacts("customer_emails", customer_ids, _rows.email)
+
+    async def phones_of(self, customer_ids: Sequence[str]) -> list[list[ContactPhone]]:
+        return await self._contacts("customer_phones", customer_ids, _rows.phone)
+
+    async def _contacts(
+        self, name: str, customer_ids: Sequence[str], build: Callable[[Any], T]
+    ) -> list[list[T]]:
+        """Primary first, then by id (as the native source orders them)."""
+        if not self.relations.has(name):
+            return [[] for _ in customer_ids]
+        lists = await self.children(name, customer_ids, "customer_id", lambda r: r, order_by=["id"])
+        return [[build(r) for r in sorted(rows, key=lambda r: not r.is_primary)] for rows in lists]
+
+    # --- billing -------------------------------------------------------------------------
+
+    async def account_totals(self, customer_ids: Sequence[str], today: date) -> list[AccountTotals]:
+        wanted = (
+            self.relations.to_db("customers", "id", customer_ids) if self.relations.has("customers") else []
+        )
+        rows: list[Row[Any]] = []
+        if wanted and self.relations.has("invoices") and self.relations.has("payments"):
+            statement = billing.account_totals(
+                self.relations["customers"],
+                self.relations["invoices"],
+                self.relations["payments"],
+                wanted,
+                today,
+            )
+            (rows,) = await self.db.fetch(statement)
+        found = {self.canonical("customers", row).id: row for row in rows}
+        totals = []
+        for key in customer_ids:
+            row = found.get(key)
+            if row is None:
+                nothing = money(0)
+                totals.append(AccountTotals(key, "ARS", nothing, nothing, nothing, nothing, None))
+                continue
+            totals.append(
+                AccountTotals(
+                    customer_id=key,
+                    currency=row.currency,
+                    unpaid_total=money(row.unpaid_total),
+                    debits=money(row.debits),
+                    credits=money(row.credit_notes) + money(row.paid),
+                    overdue=money(row.overdue),
+                    credit_limit=optional_money(row.credit_limit),
+                )  # fmt: skip
+            )
+        return totals
+
+    async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
+        return await self.by_id("invoices", ids, _rows.invoice)
+
+    async def invoices_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
+    ) -> list[PageOf]:
+        if not self.relations.has("invoices"):
+            return [PageOf() for _ in customer_ids]
+        company = self.company_key("invoices", filter.company_id) if filter.company_id is not None else None
+        where = billing.invoice_conditions(self.relations["invoices"], filter, today, company)
+        return await self.pages_of("invoices", customer_ids, page, _rows.invoice, where)
+
+    async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
+        return await self.children(
+            "invoice_lines", invoice_ids, "invoice_id", _rows.invoice_line, order_by=["position", "id"]
+        )
+
+    async def _settled(self, payment_keys: list[Any]) -> dict[str, list[str]]:
+        if not payment_keys or not self.relations.has("allocations"):
+            return {}
+        alloc = self.relations["allocations"]
+        statement = select(alloc.c.payment_id, alloc.c.invoice_id).where(alloc.c.payment_id.in_(payment_keys))
+        (rows,) = await self.db.fetch(statement)
+        settled: dict[str, list[str]] = {}
+        for row in rows:
+            record = self.canonical("allocations", row)
+            settled.setdefault(record.payment_id, []).append(record.invoice_id)
+        return settled
+
+    def _payment(self, record: Canonical, settled: dict[str, list[str]]) -> Payment:
+        payment = _rows.payment(record, {})  # type: ignore[arg-type]
+        invoices = tuple(sorted(set(settled.get(payment.id, ())), key=id_order))
+        return replace(payment, invoice_ids=invoices)
+
+    async def payments_by_id(self, ids: Sequence[str]) -> list[Payment | None]:
+        records = await self.by_id("payments", ids, lambda r: r)
+        settled = await self._settled(self.relations.to_db("payments", "id", [r.id for r in records if r]))
+        return [None if r is None else self._payment(r, settled) for r in records]
+
+    async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        pages = await self.pages_of("payments", customer_ids, page, lambda r: r)
+        keys = [r.id for p in pages for r in p.items]
+        settled = await self._settled(self.relations.to_db("payments", "id", keys))
+        return [replace(p, items=[self._payment(r, settled) for r in p.items]) for p in pages]
+
+    def _entry_row(self, row: Row[Any]) -> Canonical:
+        """A ledger or open-item row: document ids read with the codec of their own relation."""
+        values = dict(row._mapping)
+        source = "payments" if values["kind"] == billing.PAYMENT else "invoices"
+        values["customer_id"] = self.relations.codec("invoices", "customer_id").from_db(values["customer_id"])
+        values["document_id"] = self.relations.codec(source, "id").from_db(values["document_id"])
+        if values.get("company_id") is not None:
+            values["company_id"] = self.relations.codec(source, "company_id").from_db(values["company_id"])
+        return Canonical(values)
+
+    async def ledger_of(
+        self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
+    ) -> list[PageOf]:
+        if not (self.relations.has("invoices") and self.relations.has("payments")):
+            return [PageOf() for _ in customer_ids]
+        wanted = self.relations.to_db("invoices", "customer_id", customer_ids)
+        entries = billing.ledger_entries(self.relations["invoices"], self.relations["payments"], wanted)
+        listing = Keyset(
+            entries, ("posted_on", "kind_rank", "document_id"), descending=True, partition="customer_id"
+        )
+        where = []
+        if date_from is not None:
+            where.append(entries.c.posted_on >= date_from)
+        if date_to is not None:
+            where.append(entries.c.posted_on <= date_to)
+        statement = listing.statement(page, [*where])
+        if not wanted:
+            return [PageOf() for _ in customer_ids]
+        (rows,) = await self.db.fetch(statement)
+        codec = self.relations.codec("invoices", "customer_id")
+        return listing.pages(
+            customer_ids, rows, lambda row: codec.from_db(row.customer_id), page,
+            lambda row: _rows.ledger_entry(self._entry_row(row)),
+        )  # fmt: skip
+
+    async def open_items_of(
+        self, customer_ids: Sequence[str], cut_off: date, company_id: str | None
+    ) -> list[list[OpenItem]]:
+        if not self.relations.has("invoices"):
+            return [[] for _ in customer_ids]
+        wanted = self.relations.to_db("invoices", "customer_id", customer_ids)
+        if not wanted:
+            return [[] for _ in customer_ids]
+        by_company = company_id is not None
+        company = self.company_key("invoices", company_id) if company_id is not None else None
+        if self.mapping.statement == "line_items":
+            statement = billing.open_items_by_lines(
+                self.relations["open_lines"], wanted, cut_off, company, by_company
+            )
+        else:
+            statement = billing.open_items_by_allocations(
+                self.relations["invoices"], self.relations["payments"], self.relations["allocations"],
+                wanted, cut_off, company, by_company,
+            )  # fmt: skip
+        (rows,) = await self.db.fetch(statement)
+        items = [(r.customer_id, _rows.open_item(r)) for r in map(self._entry_row, rows)]
+        return grouped(customer_ids, items)

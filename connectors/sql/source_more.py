@@ -1,0 +1,226 @@
+"""Support, contracts, plans, commerce and documents for `MappedSource` (the non-billing domains)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, or_, select
+
+from ..native import _rows
+from ..records import (
+    Attachment,
+    Comment,
+    CommercialLine,
+    Contract,
+    DeliveryNote,
+    Document,
+    Order,
+    Page,
+    PageOf,
+    PaymentCommitment,
+    PaymentMethod,
+    Plan,
+    PlanSubscription,
+    Promotion,
+    Quote,
+    Ticket,
+    TicketFilter,
+    TicketMessage,
+)
+from .engine import grouped
+
+if TYPE_CHECKING:
+    from .source import MappedSource as _Base
+else:
+    _Base = object
+
+
+class MoreReads(_Base):
+    """Reads that need nothing beyond the building blocks of `MappedSource`."""
+
+    # --- support -------------------------------------------------------------------------
+
+    async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]:
+        return await self.by_id("tickets", ids, _rows.ticket)
+
+    async def tickets_of(self, customer_ids: Sequence[str], filter: TicketFilter, page: Page) -> list[PageOf]:
+        if not self.relations.has("tickets"):
+            return [PageOf() for _ in customer_ids]
+        tickets = self.relations["tickets"]
+        where = []
+        if filter.status is not None:
+            where.append(tickets.c.status == filter.status.value)
+        if filter.open_only:
+            where.append(tickets.c.status != "CLOSED")
+        search = (filter.search or "").strip().lower()
+        if search:
+            where.append(
+                or_(
+                    func.lower(tickets.c.subject).contains(search, autoescape=True),
+                    func.lower(tickets.c.number).contains(search, autoescape=True),
+                )
+            )
+        return await self.pages_of("tickets", customer_ids, page, _rows.ticket, where)
+
+    async def messages_of(
+        self, ticket_ids: Sequence[str], include_internal: bool
+    ) -> list[list[TicketMessage]]:
+        if not self.relations.has("ticket_messages"):
+            return [[] for _ in ticket_ids]
+        messages = self.relations["ticket_messages"]
+        wanted = self.relations.to_db("ticket_messages", "ticket_id", ticket_ids)
+        if not wanted:
+            return [[] for _ in ticket_ids]
+        shown = [messages.c.ticket_id.in_(wanted)]
+        if not include_internal:
+            # Internal notes never leave the gateway for customers and partners.
+            shown.append(messages.c.internal == False)  # noqa: E712
+        statements = [
+            select(messages)
+            .where(*shown)
+            .order_by(messages.c.ticket_id, messages.c.created_at, messages.c.id)
+        ]
+        if self.relations.has("attachments"):
+            files = self.relations["attachments"]
+            statements.append(
+                select(files, messages.c.id.label("message_id"))
+                .select_from(
+                    files.join(
+                        messages,
+                        (files.c.owner_kind == "TicketMessage") & (files.c.owner_id == messages.c.id),
+                    )
+                )
+                .where(*shown)
+                .order_by(files.c.id)
+            )
+        results = await self.db.fetch(*statements)
+        by_message: dict[str, list[Attachment]] = {}
+        codec = self.relations.codec("ticket_messages", "id")
+        for row in results[1] if len(results) > 1 else []:
+            record = self.canonical("attachments", row)
+            by_message.setdefault(codec.from_db(row.message_id), []).append(_rows.attachment(record))
+        items = []
+        for row in results[0]:
+            record = self.canonical("ticket_messages", row)
+            items.append((record.ticket_id, _rows.ticket_message(record, by_message)))  # type: ignore[arg-type]
+        return grouped(ticket_ids, items)
+
+    # --- contracts, plans ----------------------------------------------------------------
+
+    async def contracts_by_id(self, ids: Sequence[str]) -> list[Contract | None]:
+        return await self.by_id("contracts", ids, _rows.contract)
+
+    async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.pages_of("contracts", customer_ids, page, _rows.contract)
+
+    async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
+        return await self.by_id("plans", ids, _rows.plan)
+
+    async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
+        if not self.relations.has("plans"):
+            return PageOf()
+        plans = self.relations["plans"]
+        where = [plans.c.available_in_portal == True] if portal_only else []  # noqa: E712
+        listing = self.listing("plans")
+        (rows,) = await self.db.fetch(listing.statement(page, where))
+        return listing.page(rows, page, lambda row: _rows.plan(self.canonical("plans", row)))
+
+    async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
+        return await self.by_id("subscriptions", ids, _rows.subscription)
+
+    async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]:
+        return await self.children(
+            "subscriptions", customer_ids, "customer_id", _rows.subscription, order_by=["id"]
+        )
+
+    async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
+        names = ("subscription_promotions", "promotions", "subscriptions")
+        if not all(self.relations.has(n) for n in names):
+            return [[] for _ in subscription_ids]
+        applied, promotions, subscriptions = (self.relations[n] for n in names)
+        wanted = self.relations.to_db("subscription_promotions", "subscription_id", subscription_ids)
+        if not wanted:
+            return [[] for _ in subscription_ids]
+        statement = (
+            select(
+                applied.c.subscription_id,
+                applied.c.promotion_id,
+                applied.c.valid_from,
+                applied.c.valid_to,
+                promotions.c.name,
+                promotions.c.discount_percent,
+                promotions.c.fixed_price,
+                subscriptions.c.currency,
+            )  # fmt: skip
+            .select_from(
+                applied.join(promotions, promotions.c.id == applied.c.promotion_id).join(
+                    subscriptions, subscriptions.c.id == applied.c.subscription_id
+                )
+            )
+            .where(applied.c.subscription_id.in_(wanted))
+            .order_by(applied.c.subscription_id, applied.c.valid_from, applied.c.id)
+        )
+        (rows,) = await self.db.fetch(statement)
+        items = []
+        for row in rows:
+            record: Any = self.canonical("subscription_promotions", row)
+            items.append((record.subscription_id, _rows.promotion(record)))
+        return grouped(subscription_ids, items)
+
+    # --- commerce and documents ----------------------------------------------------------
+
+    async def quotes_by_id(self, ids: Sequence[str]) -> list[Quote | None]:
+        return await self.by_id("quotes", ids, _rows.quote)
+
+    async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.pages_of("quotes", customer_ids, page, _rows.quote)
+
+    async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
+        return await self.by_id("orders", ids, _rows.order)
+
+    async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.pages_of("orders", customer_ids, page, _rows.order)
+
+    async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
+        return await self.by_id("delivery_notes", ids, _rows.delivery_note)
+
+    async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.pages_of("delivery_notes", customer_ids, page, _rows.delivery_note)
+
+    async def commercial_lines_of(
+        self, document_kind: str, document_ids: Sequence[str]
+    ) -> list[list[CommercialLine]]:
+        return await self.children(
+            "commercial_lines", document_ids, "document_id", _rows.commercial_line, order_by=["position", "id"],
+            where=lambda r: [r.c.document_kind == document_kind],
+        )  # fmt: skip
+
+    async def documents_by_id(self, ids: Sequence[str]) -> list[Document | None]:
+        return await self.by_id("documents", ids, _rows.document)
+
+    async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.pages_of("documents", customer_ids, page, _rows.document)
+
+    async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
+        return await self.children(
+            "comments", subject_ids, "subject_id", _rows.comment, order_by=["created_at", "id"],
+            where=lambda r: [r.c.subject_kind == subject_kind],
+        )  # fmt: skip
+
+    async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]:
+        lists = await self.children(
+            "payment_methods", customer_ids, "customer_id", lambda r: r, order_by=["id"]
+        )
+        return [
+            [_rows.payment_method(r) for r in sorted(rows, key=lambda r: not r.is_default)] for rows in lists
+        ]
+
+    async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]:
+        return await self.by_id("payment_methods", ids, _rows.payment_method)
+
+    async def payment_commitments_of(self, customer_ids: Sequence[str]) -> list[list[PaymentCommitment]]:
+        return await self.children(
+            "payment_commitments", customer_ids, "customer_id", _rows.payment_commitment,
+            order_by=["requested_at", "id"], descending=True,
+        )  # fmt: skip

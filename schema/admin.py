@@ -1,0 +1,110 @@
+"""The business's access administration: grant and revoke portal access, read the audit log (admins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from ..errors import ApiError
+from ..resolvers import admin as resolve
+from .access import user_error
+from .errors import UserError
+from .relay import from_global_id
+
+
+@strawberry.input(description="Give a customer account a portal user (admins).")
+class GrantPortalAccessInput:
+    customer_id: strawberry.ID = strawberry.field(description="Global id of the customer account.")
+    login: str | None = strawberry.field(
+        default=None, description="The user's email; default: the account's primary email. An existing user gains the account."
+    )
+    send_email: bool | None = strawberry.field(
+        default=True, description="Email the portal URL and user (and the password, if the business chose so)."
+    )
+
+
+@strawberry.input(description="Take portal access away from a customer account (admins).")
+class RevokePortalAccessInput:
+    customer_id: strawberry.ID = strawberry.field(description="Global id of the customer account.")
+
+
+@strawberry.type(description="Result of grantPortalAccess.")
+class GrantPortalAccessPayload:
+    login: str | None = strawberry.field(description="The user's login (email).")
+    created: bool | None = strawberry.field(description="True when a new user was created.")
+    temporary_password: str | None = strawberry.field(
+        description="A generated temporary password to hand over (shown once); null when the user kept theirs."
+    )
+    emailed: bool | None = strawberry.field(description="True when the access email was sent.")
+    errors: list[UserError] = strawberry.field(description="Why granting failed; empty on success.")
+
+
+@strawberry.type(description="Result of revokePortalAccess: effective on the next request of any open session.")
+class RevokePortalAccessPayload:
+    users_affected: int | None = strawberry.field(description="Users that lost the account.")
+    errors: list[UserError] = strawberry.field(description="Why revoking failed; empty on success.")
+
+
+@strawberry.type(description="One audited access event; never holds a password, token or code.")
+class AuditEntry:
+    at: datetime = strawberry.field(description="When it happened.")
+    event: str = strawberry.field(
+        description="SIGN_IN, REFRESH, SIGN_OUT, RESET_REQUESTED, PASSWORD_RESET, PASSWORD_CHANGED, CODE_REQUESTED, "
+        "CODE_SIGN_IN, ACCESS_GRANTED, ACCESS_REVOKED, PARTNER_TOKEN, STAFF_ADDED, USER_DISABLED, PARTNER_ADDED."
+    )
+    outcome: str = strawberry.field(description="OK, or the error code / reason of the failure.")
+    login: str | None = strawberry.field(description="The login it concerned, as typed.")
+    user_id: int | None = strawberry.field(description="The user it concerned, when known.")
+    actor: str | None = strawberry.field(description="Who acted when not the user: an admin, the CLI, a partner.")
+    ip: str | None = strawberry.field(description="Client address of the request.")
+    detail: str | None = strawberry.field(description="Extra facts, e.g. the customer account.")
+
+
+_ADMIN_ONLY = ("UNAUTHENTICATED", "FORBIDDEN", "PASSWORD_CHANGE_REQUIRED")  # authorization: top-level errors
+
+
+async def grant_portal_access(
+    info: Info, input: Annotated[GrantPortalAccessInput, strawberry.argument(description="Account and login.")]
+) -> GrantPortalAccessPayload:
+    ctx = info.context
+    try:
+        _, customer_id = from_global_id(input.customer_id, "Customer")
+        granted = await resolve.grant_portal_access(ctx, customer_id, input.login, input.send_email is not False)
+    except ApiError as error:
+        if error.code.value in _ADMIN_ONLY:
+            raise
+        return GrantPortalAccessPayload(login=None, created=None, temporary_password=None, emailed=None,
+                                        errors=[user_error(error, ctx.language)])  # fmt: skip
+    return GrantPortalAccessPayload(
+        login=granted.login, created=granted.created, temporary_password=granted.temporary_password,
+        emailed=granted.emailed, errors=[],
+    )  # fmt: skip
+
+
+async def revoke_portal_access(
+    info: Info, input: Annotated[RevokePortalAccessInput, strawberry.argument(description="The account.")]
+) -> RevokePortalAccessPayload:
+    ctx = info.context
+    try:
+        _, customer_id = from_global_id(input.customer_id, "Customer")
+        affected = await resolve.revoke_portal_access(ctx, customer_id)
+    except ApiError as error:
+        if error.code.value in _ADMIN_ONLY:
+            raise
+        return RevokePortalAccessPayload(users_affected=None, errors=[user_error(error, ctx.language)])
+    return RevokePortalAccessPayload(users_affected=affected, errors=[])
+
+
+async def audit_log(
+    info: Info,
+    first: Annotated[int, strawberry.argument(description="How many, newest first (up to the page limit).")] = 50,
+    login: Annotated[str | None, strawberry.argument(description="Only events about this login.")] = None,
+    event: Annotated[str | None, strawberry.argument(description="Only this kind of event.")] = None,
+) -> list[AuditEntry]:
+    entries = await resolve.audit_log(info.context, first, login, event)
+    return [AuditEntry(at=e.at, event=e.event, outcome=e.outcome, login=e.login, user_id=e.user_id, actor=e.actor,
+                       ip=e.ip, detail=e.detail) for e in entries]  # fmt: skip
+

@@ -1,0 +1,194 @@
+"""A legacy database that goes away or stalls: clear errors within the timeout, the rest of the
+response still arrives, and the gateway recovers by itself when the database is back.
+
+The database sits behind a tiny TCP proxy this test starts, stalls and stops (the machine's shared
+servers are never touched); on PostgreSQL the test also kills the pool's sessions mid-run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator
+from datetime import date
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from ventanilla.app import create_app
+from ventanilla.connectors.base import SourceTimeout, SourceUnavailable
+from ventanilla.connectors.ispcube.demo import write_ispcube_demo
+from ventanilla.connectors.native.demo import CUSTOMER_LOGIN, generate_demo
+from ventanilla.connectors.records import Page, TicketFilter
+from ventanilla.connectors.routing import source_from
+from ventanilla.connectors.sap.demo import write_sap_demo
+from ventanilla.settings import Settings
+
+from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+
+TODAY = date(2026, 6, 15)
+TIMEOUT = 1.5
+
+
+class Proxy:
+    """Forwards 127.0.0.1:<port> to a database server; can stall (accept, never answer) or stop."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = 0
+        self.stalled = False
+        self._server: asyncio.AbstractServer | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Close the listener and cut every connection through it."""
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.close()
+        self._writers.clear()
+        await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        if self.stalled:
+            return  # the connection stays open and silent
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        self._writers.append(upstream_writer)
+        await asyncio.gather(self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer))
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+
+def _through(url: str, proxy: Proxy) -> str:
+    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+async def isp(tmp_path_factory) -> AsyncIterator[tuple[str, Proxy]]:
+    """A small ISPCube-style database on MariaDB, reached through a proxy."""
+    async with fresh_legacy_database("mariadb", tmp_path_factory.mktemp("isp")) as url:
+        engine = create_async_engine(url)
+        await write_ispcube_demo(engine, customers=4, seed=3, today=TODAY)
+        await engine.dispose()
+        target = make_url(url)
+        proxy = Proxy(target.host or "127.0.0.1", target.port or 3306)
+        await proxy.start()
+        yield _through(url, proxy), proxy
+        await proxy.stop()
+
+
+async def _timed(call) -> tuple[object, float]:
+    started = time.monotonic()
+    try:
+        return await call, time.monotonic() - started
+    except (SourceUnavailable, SourceTimeout) as exc:
+        return exc, time.monotonic() - started
+
+
+async def test_down_then_stalled_then_back(isp) -> None:
+    url, proxy = isp
+    source = source_from("isp", {"connector": "ispcube", "url": url, "timeout_seconds": TIMEOUT}, 10)
+    try:
+        # given a working source
+        assert (await source.customers_by_id(["1"]))[0] is not None
+        # when the database goes away, then a clear error, quickly
+        await proxy.stop()
+        error, seconds = await _timed(source.customers_by_id(["1"]))
+        assert isinstance(error, SourceUnavailable | SourceTimeout), error
+        assert seconds < TIMEOUT + 1
+        # when it accepts connections but never answers, then a timeout within the limit
+        proxy.stalled = True
+        await proxy.start()
+        error, seconds = await _timed(source.tickets_of(["1"], TicketFilter(), Page(5)))
+        assert isinstance(error, SourceTimeout | SourceUnavailable), error
+        assert "isp" in str(error)
+        assert seconds < TIMEOUT + 1
+        # when it is back, then the same source answers again, by itself
+        await proxy.stop()
+        proxy.stalled = False
+        await proxy.start()
+        assert (await source.customers_by_id(["1"]))[0] is not None
+    finally:
+        await source.engine.dispose()
+
+
+async def test_killed_sessions_are_replaced(tmp_path_factory) -> None:
+    async with fresh_legacy_database("postgresql", tmp_path_factory.mktemp("sap")) as url:
+        engine = create_async_engine(url)
+        await write_sap_demo(engine, customers=3, seed=3, today=TODAY)
+        source = source_from("erp", {"connector": "sap", "url": url, "timeout_seconds": TIMEOUT}, 10)
+        try:
+            assert (await source.customers_by_id(["1"]))[0] is not None
+            # when every session of the source is killed on the server, mid-run
+            database = make_url(url).database
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+                )
+            # then the pool notices (pre-ping) and the next call is answered
+            assert (await source.customers_by_id(["1", "2"]))[1] is not None
+        finally:
+            await source.engine.dispose()
+            await engine.dispose()
+
+
+async def test_the_rest_of_the_response_still_arrives(isp, tmp_path) -> None:
+    # given an app whose tickets come from the ISP database and the rest from the store
+    url, proxy = isp
+    async with fresh_legacy_database("sqlite", tmp_path) as store_url:
+        store = create_async_engine(store_url)
+        await generate_demo(store, customers=4, seed=3, today=TODAY)
+        await store.dispose()
+        config = tmp_path / "ventanilla.toml"
+        config.write_text(
+            f'[sources.isp]\nconnector = "ispcube"\nurl = "{url}"\ntimeout_seconds = {TIMEOUT}\n\n[routes]\ntickets = "isp"\n'
+        )
+        os.environ["VENTANILLA_CONFIG"] = str(config)
+        try:
+            app = create_app(Settings(database_url=store_url, secret_key=TEST_SECRET, timezone="UTC"))
+        finally:
+            os.environ.pop("VENTANILLA_CONFIG", None)
+        query = (
+            "{ billing: viewer { customer { name invoices(first: 3) { nodes { number } } } }"
+            " support: viewer { customer { tickets(first: 3) { nodes { number } } } } }"
+        )
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            signed = await client.post(
+                "/graphql",
+                json={"query": SIGN_IN, "variables": dict(zip(("login", "password"), CUSTOMER_LOGIN))},
+            )
+            headers = {"Authorization": f"Bearer {signed.json()['data']['signIn']['accessToken']}"}
+            try:
+                # when the ISP database is down
+                await proxy.stop()
+                started = time.monotonic()
+                body = (await client.post("/graphql", json={"query": query}, headers=headers)).json()
+                # then tickets answer SOURCE_UNAVAILABLE and the invoices still arrive, within the timeout
+                assert time.monotonic() - started < TIMEOUT + 2
+                assert body["data"]["billing"]["customer"]["invoices"]["nodes"]
+                assert [e["extensions"]["code"] for e in body["errors"]] == ["SOURCE_UNAVAILABLE"]
+                assert body["errors"][0]["path"][-1] == "tickets"
+            finally:
+                await proxy.start()
+            # when it is back, then the whole response arrives again
+            body = (await client.post("/graphql", json={"query": query}, headers=headers)).json()
+            assert "errors" not in body, body
+        await app.state.source.dispose()
+        await app.state.engine.dispose()

@@ -1,0 +1,182 @@
+"""The full API served from legacy-shaped databases (routing in ventanilla.toml) answers as the native store.
+
+Each app is the real one (create_app) over a store holding the demo business and its sign-ins, with
+[routes] sending every domain the legacy schema holds to it; the README's dashboard, statement and
+analyst queries must come back the same as from the native store alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+from ventanilla.app import create_app
+from ventanilla.connectors.native.demo import ANALYST_LOGIN, CUSTOMER_LOGIN, generate_demo
+from ventanilla.connectors.routing import RoutedSource
+from ventanilla.settings import Settings
+
+from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+
+TODAY = date.today()
+CUSTOMERS, SEED = 14, 5
+
+DASHBOARD = """
+{ viewer {
+    accounts { id name company { name } }
+    customer {
+      name code taxId { formatted }
+      account { unpaidTotal { amount currency } balance { amount } overdue { amount } availableCredit { amount } }
+      invoices(first: 12) {
+        nodes { number issueDate dueDate total { amount } balanceDue { amount } status
+                lines { description quantity total { amount } } paymentCode { code barcode } pdfUrl }
+        pageInfo { hasNextPage endCursor }
+      }
+      tickets(first: 10, filter: {openOnly: true}) { nodes { number subject status messages { author body createdAt } } }
+      contracts { nodes { title status pendingSignature pdfUrl } }
+      subscriptions { plan { name downloadMbps } price { amount } serviceAddress { street city }
+                      promotions { name active validTo } }
+    }
+} }
+"""
+
+STATEMENT = """
+query($id: ID!, $cutOff: Date) { customer(id: $id) { statement(cutOff: $cutOff) {
+  creditLimit { amount } overdue { amount } notYetDue { amount } total { amount } availableCredit { amount }
+  aging { label amount { amount } items }
+  openItems { documentNumber postedOn dueDate daysOverdue openAmount { amount } }
+  pdfUrl xlsxUrl } } }
+"""
+
+OVERDUE_CUSTOMERS = """
+{ customers(first: 100, filter: {overdueOnly: true}) {
+    nodes { code name status account { overdue { amount } balance { amount } } }
+    pageInfo { hasNextPage endCursor } } }
+"""
+
+ROUTES = {
+    "sap": ["customers", "invoices", "tickets", "contracts", "plans", "quotes", "orders", "delivery_notes"],
+    "ispcube": ["customers", "invoices", "tickets", "contracts", "plans", "payment_commitments"],
+}
+BACKENDS = {"sap": "postgresql", "ispcube": "mariadb"}
+
+
+def _comparable(value: Any) -> Any:
+    """Drop what legitimately differs between sources: signed links and opaque cursors; open items
+    due and posted the same day may come in another order between number ranges."""
+    if isinstance(value, dict):
+        return {
+            k: _comparable(v)
+            for k, v in value.items()
+            if not k.endswith("Url") and k not in ("endCursor", "cursor")
+        }
+    if isinstance(value, list):
+        items = [_comparable(v) for v in value]
+        if items and isinstance(items[0], dict) and "documentNumber" in items[0]:
+            items.sort(key=lambda i: (i["dueDate"], i["postedOn"], i["documentNumber"]))
+        return items
+    return value
+
+
+async def _app(url: str, config: str | None) -> tuple[Any, httpx.AsyncClient]:
+    if config:
+        os.environ["VENTANILLA_CONFIG"] = config
+    try:
+        app = create_app(Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC"))
+    finally:
+        os.environ.pop("VENTANILLA_CONFIG", None)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    return app, client
+
+
+@pytest.fixture(scope="session")
+async def served(tmp_path_factory) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """The native app, and one app per legacy connector over the same generated business."""
+    tmp = tmp_path_factory.mktemp("served")
+    clients: dict[str, httpx.AsyncClient] = {}
+    cleanup = []
+    for name in ("native", "sap", "ispcube"):
+        store_cm = fresh_legacy_database("sqlite", tmp)
+        store_url = await store_cm.__aenter__()
+        store = create_async_engine(store_url)
+        await generate_demo(store, customers=CUSTOMERS, seed=SEED, today=TODAY)
+        await store.dispose()
+        config = None
+        if name != "native":
+            legacy_cm = fresh_legacy_database(BACKENDS[name], tmp)
+            legacy_url = await legacy_cm.__aenter__()
+            legacy = create_async_engine(legacy_url)
+            writer = __import__(f"ventanilla.connectors.{name}.demo", fromlist=["x"])
+            await getattr(writer, f"write_{name}_demo")(legacy, customers=CUSTOMERS, seed=SEED, today=TODAY)
+            await legacy.dispose()
+            path = tmp / f"{name}.toml"
+            routes = "\n".join(f'{domain} = "erp"' for domain in ROUTES[name])
+            path.write_text(
+                f'[sources.erp]\nconnector = "{name}"\nurl = "{legacy_url}"\n\n[routes]\n{routes}\n'
+            )
+            config = str(path)
+            cleanup.append(legacy_cm)
+        app, client = await _app(store_url, config)
+        assert isinstance(app.state.source, RoutedSource) == (config is not None)
+        clients[name] = client
+        cleanup.append((app, client, store_cm))
+    yield clients
+    for item in reversed(cleanup):
+        if isinstance(item, tuple):
+            app, client, store_cm = item
+            await client.aclose()
+            if isinstance(app.state.source, RoutedSource):
+                await app.state.source.dispose()
+            await app.state.engine.dispose()
+            await store_cm.__aexit__(None, None, None)
+        else:
+            await item.__aexit__(None, None, None)
+
+
+async def _gql(
+    client: httpx.AsyncClient, query: str, variables: dict | None = None, token: str | None = None
+) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+async def _token(client: httpx.AsyncClient, login: tuple[str, str]) -> str:
+    data = await _gql(client, SIGN_IN, {"login": login[0], "password": login[1]})
+    return data["signIn"]["accessToken"]
+
+
+@pytest.mark.parametrize("connector", ["sap", "ispcube"])
+async def test_the_customer_portal_answers_as_native(served, connector: str) -> None:
+    # given
+    native, legacy = served["native"], served[connector]
+    tokens = [await _token(c, CUSTOMER_LOGIN) for c in (native, legacy)]
+    # when
+    dashboards = [await _gql(c, DASHBOARD, token=t) for c, t in zip((native, legacy), tokens)]
+    # then
+    assert dashboards[0]["viewer"]["customer"]["invoices"]["nodes"]
+    assert _comparable(dashboards[1]) == _comparable(dashboards[0])
+    for account in dashboards[0]["viewer"]["accounts"]:
+        for cut_off in ("2026-06-30", str(TODAY), "2025-12-31"):
+            variables = {"id": account["id"], "cutOff": cut_off}
+            statements = [await _gql(c, STATEMENT, variables, t) for c, t in zip((native, legacy), tokens)]
+            assert _comparable(statements[1]) == _comparable(statements[0])
+
+
+@pytest.mark.parametrize("connector", ["sap", "ispcube"])
+async def test_the_analyst_list_answers_as_native(served, connector: str) -> None:
+    native, legacy = served["native"], served[connector]
+    answers = [
+        await _gql(c, OVERDUE_CUSTOMERS, token=await _token(c, ANALYST_LOGIN)) for c in (native, legacy)
+    ]
+    assert answers[0]["customers"]["nodes"]
+    assert _comparable(answers[1]) == _comparable(answers[0])
