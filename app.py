@@ -285,6 +285,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        if hasattr(source, "dispose"):  # a RoutedSource's legacy pools
+            await source.dispose()
         await engine.dispose()
 
     async def health(request: Request) -> JSONResponse:
