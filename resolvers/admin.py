@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..auth import grants
+from ..auth.onetime import generate_password
 from ..auth.principals import Principal
 from ..errors import ApiError, ErrorCode
 from ..store.access import AuditEntry, audit_entries
@@ -42,3 +43,9 @@ async def audit_log(ctx: Context, first: int, login: str | None, event: str | No
         raise ApiError(ErrorCode.BAD_INPUT, field=["first"], detail=f"first (0..{ctx.settings.max_page_size})")
     async with ctx.store.connect() as conn:
         return await audit_entries(conn, first, login, event)
+
+
+def suggested_password(ctx: Context) -> str:
+    """Another two-word pair for the business to hand over (FEATURES.md A8's "refresh"); nothing is stored."""
+    require_admin(ctx)
+    return generate_password()

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from ..resolvers import admin as resolve_admin
 from ..resolvers import catalog as resolve_catalog
 from ..resolvers import customers as resolve_customers
 from ..resolvers import nodes as resolve_nodes
@@ -111,6 +112,13 @@ class Query:
     @strawberry.field(description="Plans available in the portal, cheapest first.")
     async def plans(self, info: Info, first: First = None, after: After = None) -> Connection[Plan]:
         return connection(await resolve_catalog.plans(info.context, first, after), plan_type, after)
+
+    @strawberry.field(
+        description="A new generated password, two Spanish words joined by a dot (A8): ask again for "
+        "another pair. Nothing is stored until an admin grants or resets access with it (admins)."
+    )
+    def suggested_password(self, info: Info) -> str:
+        return resolve_admin.suggested_password(info.context)
 
     audit_log: list[AuditEntry] = strawberry.field(
         resolver=audit_log, description="Access events, newest first: sign-ins, failures, resets, grants (admins)."

@@ -121,6 +121,8 @@ async def test_customers_and_analysts_cannot_use_admin_mutations(access_api):
         grant = await access_api.gql(GRANT, {"id": gid("20"), "login": CUSTOMER[0]}, token)
         revoke = await access_api.gql(REVOKE, {"id": gid("20")}, token)
         audit = await access_api.gql(AUDIT, {}, token)
+        suggestion = await access_api.gql("{ suggestedPassword }", {}, token)
+        assert codes(suggestion) == ["FORBIDDEN"]
         assert grant["data"] is None and codes(grant) == ["FORBIDDEN"]
         assert revoke["data"] is None and codes(revoke) == ["FORBIDDEN"]
         assert codes(audit) == ["FORBIDDEN"]
@@ -197,3 +199,10 @@ async def test_the_cli_grants_lists_resets_revokes_and_manages_staff(access_api,
     assert await cli(["access", "audit", "--login", "cli@example.com", *db]) == 0
     log = capsys.readouterr().out
     assert "ACCESS_GRANTED" in log and "ACCESS_REVOKED" in log and temporary not in log and reset_to not in log
+
+
+async def test_an_admin_asks_for_another_generated_pair_as_often_as_needed(access_api):
+    admin = await access_api.sign_in(*ADMIN)
+    pairs = [(await access_api.gql("{ suggestedPassword }", {}, admin))["data"]["suggestedPassword"] for _ in range(5)]
+    assert all(len(p.split(".")) == 2 and all(w.isalpha() and w.islower() for w in p.split(".")) for p in pairs)
+    assert len(set(pairs)) > 1  # a refresh gives another pair
