@@ -46,6 +46,7 @@ from .graphiql import graphiql_static_app, render_graphiql_page
 from .loaders import Loaders
 from .resolvers.context import Context
 from .schema.root import build_schema
+from .schema.selection import wanted_fields
 from .settings import Settings, load_settings
 
 log = logging.getLogger("ventanilla")
@@ -75,14 +76,17 @@ class IntrospectionGate(SchemaExtension):
 
 
 class CachedDocuments(SchemaExtension):
-    """Parse and validate each distinct query once: documents by text, errors by text and rules.
+    """Parse and validate each distinct query once: documents by text, errors by text and rules,
+    and the record attributes each document reads (schema/selection.py), by text.
 
     The rules are part of the key because they differ by caller (introspection, partner
     scopes); the limiters' rules are built once per app so that their classes are stable.
     """
 
-    def __init__(self, documents: dict[Any, Any], errors: dict[Any, Any], size: int = 512) -> None:
-        self.documents, self.errors, self.size = documents, errors, size
+    def __init__(
+        self, documents: dict[Any, Any], errors: dict[Any, Any], wanted: dict[Any, Any], size: int = 512
+    ) -> None:
+        self.documents, self.errors, self.wanted, self.size = documents, errors, wanted, size
 
     def _key(self) -> tuple[Any, ...]:
         ctx = self.execution_context
@@ -112,6 +116,18 @@ class CachedDocuments(SchemaExtension):
         if cached is None and ctx.pre_execution_errors is not None:
             self._store(self.errors, key, tuple(ctx.pre_execution_errors))
 
+    def on_execute(self) -> Any:
+        """Tell the loaders which record attributes this document can read."""
+        ctx = self.execution_context
+        if ctx.graphql_document is not None:
+            key = self._key()
+            wanted = self.wanted.get(key)
+            if wanted is None:
+                wanted = wanted_fields(ctx.schema, ctx.graphql_document)
+                self._store(self.wanted, key, wanted)
+            ctx.context.loaders.read_only(wanted)
+        yield
+
 
 class VentanillaGraphQL(GraphQL):
     """Strawberry's ASGI view with our context, offline GraphiQL and error presentation."""
@@ -124,12 +140,13 @@ class VentanillaGraphQL(GraphQL):
         ]
         documents: dict[Any, Any] = {}
         errors: dict[Any, Any] = {}
+        wanted: dict[Any, Any] = {}
         schema = build_schema(
             extensions=[
                 lambda: AddValidationRules(limits),
                 lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
                 IntrospectionGate,
-                lambda: CachedDocuments(documents, errors),
+                lambda: CachedDocuments(documents, errors, wanted),
             ]
         )
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
@@ -276,7 +293,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "tokens must be signed with a key every worker shares."
             )
         secret = secrets.token_urlsafe(32)  # demo: one process, tokens die with it
-    engine = create_async_engine(settings.database_url, pool_pre_ping=True)
+    # No pre-ping (a round trip per checkout): reads retry once on a connection found dead
+    # (connectors/executor.py), and the pool then drops the connections as old as it.
+    engine = create_async_engine(settings.database_url)
     source = build_source(settings, engine)  # the store, or the sources ventanilla.toml routes to
     graphql = VentanillaGraphQL(settings, source, engine, secret)
     access = AccessServices.build(engine, secret, settings)

@@ -21,6 +21,7 @@ from .auth.links import read_link, verify_link
 from .auth.principals import Principal
 from .auth.sessions import principal_of
 from .connectors.base import BillingSource, SourceError
+from .connectors.executor import run_read
 from .connectors.records import Company, Customer, InvoiceKind
 from .errors import ApiError, ErrorCode, language_of, not_found
 from .render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
@@ -127,8 +128,8 @@ async def _link_principal(request: Request, path: str) -> Principal:
         state.secret, claims.signed_path, claims.user_id, claims.expires, claims.signature
     ):
         raise ApiError(ErrorCode.LINK_EXPIRED)
-    async with state.engine.connect() as conn:
-        user = await user_by_id(conn, claims.user_id)
+    user_id = claims.user_id
+    user = await run_read(state.engine, lambda conn: user_by_id(conn, user_id))
     if user is None or user.disabled:
         raise ApiError(ErrorCode.FORBIDDEN)
     principal = principal_of(user)

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
-from .connectors.base import BillingSource
+from .connectors.base import BillingSource, Wanted
 
 Fetch = Callable[..., Awaitable[list[Any]]]
 
@@ -49,165 +49,175 @@ def _by_id_and_arguments(fetch: Fetch) -> DataLoader:
 
 
 class Loaders:
-    """Every loader a request may use."""
+    """Every loader a request may use.
+
+    `source` reads whole records (sign-in and access decisions use it); `reader`, which every
+    loader uses, reads only what the request's document asks for once `read_only` is called.
+    """
 
     def __init__(self, source: BillingSource, today: date) -> None:
         self.source = source
+        self.reader = source
         self.today = today
+
+    def read_only(self, wanted: Wanted) -> None:
+        """From now on, loaders read only these record attributes (schema/selection.py)."""
+        assert not any(isinstance(v, DataLoader) for v in vars(self).values()), "before any load"
+        self.reader = self.source.reading(wanted)
 
     # customers
     @cached_property
     def company_by_id(self) -> DataLoader:
-        return _by_id(self.source.companies_by_id)
+        return _by_id(self.reader.companies_by_id)
 
     @cached_property
     def customer_by_id(self) -> DataLoader:
-        return _by_id(self.source.customers_by_id)
+        return _by_id(self.reader.customers_by_id)
 
     @cached_property
     def emails_by_customer(self) -> DataLoader:
-        return _by_id(self.source.emails_of)
+        return _by_id(self.reader.emails_of)
 
     @cached_property
     def phones_by_customer(self) -> DataLoader:
-        return _by_id(self.source.phones_of)
+        return _by_id(self.reader.phones_of)
 
     # billing
     @cached_property
     def account_by_customer(self) -> DataLoader:
-        return _by_id(partial(self.source.account_totals, today=self.today))
+        return _by_id(partial(self.reader.account_totals, today=self.today))
 
     @cached_property
     def invoice_by_id(self) -> DataLoader:
-        return _by_id(self.source.invoices_by_id)
+        return _by_id(self.reader.invoices_by_id)
 
     @cached_property
     def invoices_by_customer(self) -> DataLoader:
         """Keys (customer id, InvoiceFilter, Page)."""
-        return _by_id_and_arguments(partial(self.source.invoices_of, today=self.today))
+        return _by_id_and_arguments(partial(self.reader.invoices_of, today=self.today))
 
     @cached_property
     def lines_by_invoice(self) -> DataLoader:
-        return _by_id(self.source.lines_of)
+        return _by_id(self.reader.lines_of)
 
     @cached_property
     def payment_by_id(self) -> DataLoader:
-        return _by_id(self.source.payments_by_id)
+        return _by_id(self.reader.payments_by_id)
 
     @cached_property
     def payments_by_customer(self) -> DataLoader:
         """Keys (customer id, Page)."""
-        return _by_id_and_arguments(self.source.payments_of)
+        return _by_id_and_arguments(self.reader.payments_of)
 
     @cached_property
     def ledger_by_customer(self) -> DataLoader:
         """Keys (customer id, Page, date from, date to)."""
-        return _by_id_and_arguments(self.source.ledger_of)
+        return _by_id_and_arguments(self.reader.ledger_of)
 
     @cached_property
     def open_items_by_customer(self) -> DataLoader:
         """Keys (customer id, cut-off, company id)."""
-        return _by_id_and_arguments(self.source.open_items_of)
+        return _by_id_and_arguments(self.reader.open_items_of)
 
     @cached_property
     def payment_methods_by_customer(self) -> DataLoader:
-        return _by_id(self.source.payment_methods_of)
+        return _by_id(self.reader.payment_methods_of)
 
     @cached_property
     def payment_method_by_id(self) -> DataLoader:
-        return _by_id(self.source.payment_methods_by_id)
+        return _by_id(self.reader.payment_methods_by_id)
 
     @cached_property
     def payment_commitments_by_customer(self) -> DataLoader:
-        return _by_id(self.source.payment_commitments_of)
+        return _by_id(self.reader.payment_commitments_of)
 
     # support
     @cached_property
     def ticket_by_id(self) -> DataLoader:
-        return _by_id(self.source.tickets_by_id)
+        return _by_id(self.reader.tickets_by_id)
 
     @cached_property
     def tickets_by_customer(self) -> DataLoader:
         """Keys (customer id, TicketFilter, Page)."""
-        return _by_id_and_arguments(self.source.tickets_of)
+        return _by_id_and_arguments(self.reader.tickets_of)
 
     @cached_property
     def messages_by_ticket(self) -> DataLoader:
         """Keys (ticket id, include internal notes)."""
-        return _by_id_and_arguments(self.source.messages_of)
+        return _by_id_and_arguments(self.reader.messages_of)
 
     # contracts and plans
     @cached_property
     def contract_by_id(self) -> DataLoader:
-        return _by_id(self.source.contracts_by_id)
+        return _by_id(self.reader.contracts_by_id)
 
     @cached_property
     def contracts_by_customer(self) -> DataLoader:
-        return _by_id_and_arguments(self.source.contracts_of)
+        return _by_id_and_arguments(self.reader.contracts_of)
 
     @cached_property
     def plan_by_id(self) -> DataLoader:
-        return _by_id(self.source.plans_by_id)
+        return _by_id(self.reader.plans_by_id)
 
     @cached_property
     def subscription_by_id(self) -> DataLoader:
-        return _by_id(self.source.subscriptions_by_id)
+        return _by_id(self.reader.subscriptions_by_id)
 
     @cached_property
     def subscriptions_by_customer(self) -> DataLoader:
-        return _by_id(self.source.subscriptions_of)
+        return _by_id(self.reader.subscriptions_of)
 
     @cached_property
     def promotions_by_subscription(self) -> DataLoader:
-        return _by_id(self.source.promotions_of)
+        return _by_id(self.reader.promotions_of)
 
     # commerce and documents
     @cached_property
     def quote_by_id(self) -> DataLoader:
-        return _by_id(self.source.quotes_by_id)
+        return _by_id(self.reader.quotes_by_id)
 
     @cached_property
     def quotes_by_customer(self) -> DataLoader:
-        return _by_id_and_arguments(self.source.quotes_of)
+        return _by_id_and_arguments(self.reader.quotes_of)
 
     @cached_property
     def order_by_id(self) -> DataLoader:
-        return _by_id(self.source.orders_by_id)
+        return _by_id(self.reader.orders_by_id)
 
     @cached_property
     def orders_by_customer(self) -> DataLoader:
-        return _by_id_and_arguments(self.source.orders_of)
+        return _by_id_and_arguments(self.reader.orders_of)
 
     @cached_property
     def delivery_note_by_id(self) -> DataLoader:
-        return _by_id(self.source.delivery_notes_by_id)
+        return _by_id(self.reader.delivery_notes_by_id)
 
     @cached_property
     def delivery_notes_by_customer(self) -> DataLoader:
-        return _by_id_and_arguments(self.source.delivery_notes_of)
+        return _by_id_and_arguments(self.reader.delivery_notes_of)
 
     @cached_property
     def lines_by_commercial_document(self) -> DataLoader:
         """Keys (document id, QUOTE | ORDER | DELIVERY_NOTE)."""
 
         async def fetch(ids: list[str], kind: str) -> list[Any]:
-            return await self.source.commercial_lines_of(kind, ids)
+            return await self.reader.commercial_lines_of(kind, ids)
 
         return _by_id_and_arguments(fetch)
 
     @cached_property
     def document_by_id(self) -> DataLoader:
-        return _by_id(self.source.documents_by_id)
+        return _by_id(self.reader.documents_by_id)
 
     @cached_property
     def documents_by_customer(self) -> DataLoader:
-        return _by_id_and_arguments(self.source.documents_of)
+        return _by_id_and_arguments(self.reader.documents_of)
 
     @cached_property
     def comments_by_subject(self) -> DataLoader:
         """Keys (subject id, subject kind)."""
 
         async def fetch(ids: list[str], kind: str) -> list[Any]:
-            return await self.source.comments_of(kind, ids)
+            return await self.reader.comments_of(kind, ids)
 
         return _by_id_and_arguments(fetch)

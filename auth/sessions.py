@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ..connectors.executor import run_read
 from ..store.partners import client_by_id
 from ..store.users import user_for_request
 from .principals import ANONYMOUS, Principal, PrincipalKind
@@ -33,7 +34,7 @@ async def principal_from_header(
 
     One statement per request reads the user, its accounts and the token's session, so a
     revoked session, a disabled user or an unlinked account takes effect on the next request,
-    on every worker (FEATURES.md A7). Tokens without a session id are only minted by tools
+    on every worker (FEATURES.md A7); run_read retries it once when a pooled connection has died. Tokens without a session id are only minted by tools
     holding the key (benchmarks); they still stop when the user is disabled.
     """
     token = bearer_token(authorization)
@@ -44,8 +45,8 @@ async def principal_from_header(
     except TokenError as exc:
         raise AuthenticationError(str(exc)) from exc
     if claims.client_id is not None:
-        async with store.connect() as conn:
-            client = await client_by_id(conn, claims.client_id)
+        client_id = claims.client_id
+        client = await run_read(store, lambda conn: client_by_id(conn, client_id))
         if client is None or client.disabled:
             raise AuthenticationError("unknown or disabled client")
         return Principal(
@@ -54,9 +55,9 @@ async def principal_from_header(
             client_id=client.client_id,
             scopes=claims.scopes & client.scopes,  # a scope removed since issuance is gone at once
         )
-    assert claims.user_id is not None
-    async with store.connect() as conn:
-        user, session = await user_for_request(conn, claims.user_id, claims.session_id)
+    user_id, session_id = claims.user_id, claims.session_id
+    assert user_id is not None
+    user, session = await run_read(store, lambda conn: user_for_request(conn, user_id, session_id))
     if user is None or user.disabled:
         raise AuthenticationError("unknown or disabled user")
     if claims.session_id is not None and not (session.exists and session_is_live(session.revoked, session.expires_at)):

@@ -26,7 +26,7 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--html", help="write pyinstrument's HTML report here")
     parser.add_argument("--no-profile", action="store_true", help="only time it")
-    parser.add_argument("--without", default="", help="turn things off for a before/after: cache,orjson,preping")
+    parser.add_argument("--without", default="", help="turn things off for a before/after: cache,orjson")
     args = parser.parse_args()
 
     os.environ["VENTANILLA_DATABASE_URL"] = data.sqlalchemy_url(args.scale)
@@ -46,13 +46,6 @@ async def main() -> None:
         from strawberry.http.base import BaseView
 
         module.VentanillaGraphQL.encode_json = BaseView.encode_json  # type: ignore[method-assign]
-    if "preping" in off:  # what the engine's pool_pre_ping costs (create_app sets it)
-        plain = module.create_async_engine
-
-        def without_ping(url, **kwargs):  # type: ignore[no-untyped-def]
-            return plain(url, **{**kwargs, "pool_pre_ping": False})
-
-        module.create_async_engine = without_ping  # type: ignore[assignment]
     app = create_app()
     accounts = await data.accounts(args.scale, 400)
     (ventanilla,) = [c for c in run.contenders(args.scale) if c.name == "ventanilla-1w"]

@@ -8,11 +8,13 @@ Errors: a source raises only `SourceError` subclasses; driver exceptions never l
 - `SourceUnavailable`: the database cannot be reached.
 - `SourceTimeout`: the database did not answer in time.
 - `InvalidCursor`: an `after` cursor this source cannot read.
+
+`reading(wanted)` gives a per-request view that selects only the columns a query needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -47,6 +49,9 @@ from .records import (
     TicketMessage,
 )
 
+# {record class: the attributes a request reads}; a class that is absent is read whole.
+Wanted = Mapping[type, frozenset[str]]
+
 
 class SourceError(Exception):
     """A billing source could not answer."""
@@ -66,6 +71,13 @@ class InvalidCursor(SourceError):
 
 class BillingSource(Protocol):
     """Read side of a billing/ERP database, in canonical records."""
+
+    def reading(self, wanted: Wanted) -> BillingSource:
+        """This source selecting only the wanted attributes of each record class.
+
+        The attributes left out hold their type's empty value (see records.narrowed); keys
+        and whatever a source needs to page or join are read anyway. May return `self`.
+        """
 
     # --- customers -------------------------------------------------------------------
     async def companies_by_id(self, ids: Sequence[str]) -> list[Company | None]: ...

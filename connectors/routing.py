@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from .base import Wanted
 from .native.source import NativeSource
 from .sql.mapping import load_connector
 from .sql.source import MappedSource
@@ -73,6 +75,13 @@ class RoutedSource:
             for domain, name in self.routes.items()
         }
 
+    def reading(self, wanted: Wanted) -> RoutedSource:
+        """Each source reading only the wanted record attributes (BillingSource.reading)."""
+        narrowed = copy(self)
+        narrowed.store = self.store.reading(wanted)
+        narrowed.sources = {name: source.reading(wanted) for name, source in self.sources.items()}
+        return narrowed
+
     def source_for(self, domain: str) -> Any:
         name = self.routes[domain]
         return self.store if name == STORE else self.sources[name]
@@ -107,14 +116,15 @@ for _method in _DOMAIN_OF:
 
 
 def _engine(url: str, timeout: float) -> AsyncEngine:
-    """A legacy database's pool: connections are checked before use (a restarted server is found out
-    and reconnected) and connecting gives up within the source's timeout."""
+    """A legacy database's pool: connecting gives up within the source's timeout, connections are
+    renewed every half hour, and one found dead (a restarted server) is replaced as the read is
+    retried (connectors/executor.py) rather than pinged before every use."""
     connect_args: dict[str, Any] = {}
     if url.startswith("postgresql+asyncpg"):
         connect_args["timeout"] = timeout
     elif url.startswith(("mysql+asyncmy", "mariadb+asyncmy", "mysql+aiomysql")):
         connect_args["connect_timeout"] = max(1, int(timeout))
-    return create_async_engine(url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args)
+    return create_async_engine(url, pool_recycle=1800, connect_args=connect_args)
 
 
 def source_from(name: str, spec: Mapping[str, Any], default_timeout: float) -> Any:

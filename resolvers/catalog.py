@@ -17,7 +17,7 @@ async def contracts(ctx: Context, customer_id: str, first: int | None, after: st
 async def plans(ctx: Context, first: int | None, after: str | None) -> PageOf:
     """The plans the business offers in the portal (D4: 'available in portal')."""
     require_feature(ctx, Feature.PLANS)
-    return await ctx.loaders.source.plan_page(page(ctx, first, after), True)
+    return await ctx.loaders.reader.plan_page(page(ctx, first, after), True)
 
 
 async def plan(ctx: Context, plan_id: str) -> Plan:

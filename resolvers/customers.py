@@ -37,7 +37,7 @@ async def customers(
 ) -> PageOf:
     require_staff(ctx)
     requested = page(ctx, first, after)
-    return await ctx.loaders.source.customer_page(filter, requested, ctx.today)
+    return await ctx.loaders.reader.customer_page(filter, requested, ctx.today)
 
 
 async def emails(ctx: Context, customer_id: str) -> list[ContactEmail]:

@@ -70,7 +70,10 @@ class Invoice(Node):
     tax: Money = strawberry.field(description="Taxes (VAT).")
     total: Money = strawberry.field(description="Amount with taxes.")
     balance_due: Money = strawberry.field(description="What is still to be paid today.")
-    status: InvoiceStatus = strawberry.field(description="Payment status as of today.")
+    status: InvoiceStatus = strawberry.field(
+        description="Payment status as of today.",
+        metadata={"reads": ("void", "kind", "balance_due", "total", "due_date")},
+    )
     payment_code: PaymentCode | None = strawberry.field(
         description="Electronic payment code and barcode digits, when the business issues them."
     )

@@ -26,7 +26,8 @@ class Contract(Node):
     valid_from: datetime.date | None = strawberry.field(description="Start of validity.")
     valid_to: datetime.date | None = strawberry.field(description="End of validity, if any.")
     pending_signature: bool = strawberry.field(
-        description="True when the customer still has to sign it (the portal flags these)."
+        description="True when the customer still has to sign it (the portal flags these).",
+        metadata={"reads": ("status",)},
     )
     record: strawberry.Private[records.Contract]
 

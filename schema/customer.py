@@ -100,7 +100,9 @@ class Customer(Node):
     tax_condition: str | None = strawberry.field(
         description="VAT condition, e.g. Consumidor Final, Responsable Inscripto, Monotributo."
     )
-    customer_since: datetime.date | None = strawberry.field(description="Date the account was opened.")
+    customer_since: datetime.date | None = strawberry.field(
+        description="Date the account was opened.", metadata={"reads": ("created_on",)}
+    )
     record: strawberry.Private[records.Customer]
 
     @strawberry.field(description="Email addresses, the primary one first.")
@@ -165,7 +167,10 @@ class Customer(Node):
         found = await resolve_billing.ledger(info.context, self.record.id, first, after, from_, to)
         return connection(found, ledger_entry, after)
 
-    @strawberry.field(description="Account statement at a cut-off date, optionally for one company (B7).")
+    @strawberry.field(
+        description="Account statement at a cut-off date, optionally for one company (B7).",
+        metadata={"reads": ("credit_limit",)},
+    )
     async def statement(
         self,
         info: Info,

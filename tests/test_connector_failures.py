@@ -2,12 +2,14 @@
 response still arrives, and the gateway recovers by itself when the database is back.
 
 The database sits behind a tiny TCP proxy this test starts, stalls and stops (the machine's shared
-servers are never touched); on PostgreSQL the test also kills the pool's sessions mid-run.
+servers are never touched); on PostgreSQL the tests also kill the pools' sessions mid-run, which
+the pools do not ping for: the read that finds a connection dead runs again on a fresh one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from collections.abc import AsyncIterator
@@ -26,7 +28,7 @@ from ventanilla.connectors.routing import source_from
 from ventanilla.connectors.sap.demo import write_sap_demo
 from ventanilla.settings import Settings
 
-from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+from .conftest import SIGN_IN, TEST_SECRET, fresh_database, fresh_legacy_database
 
 TODAY = date(2026, 6, 15)
 TIMEOUT = 1.5
@@ -128,25 +130,68 @@ async def test_down_then_stalled_then_back(isp) -> None:
         await source.engine.dispose()
 
 
-async def test_killed_sessions_are_replaced(tmp_path_factory) -> None:
+async def _kill_sessions(url: str) -> int:
+    """Terminate every session on `url`'s database (from another database); how many there were."""
+    database = make_url(url).database
+    admin = create_async_engine(make_url(url).set(database="test"))
+    try:
+        async with admin.connect() as conn:
+            result = await conn.exec_driver_sql(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"
+            )
+            return len(result.all())
+    finally:
+        await admin.dispose()
+
+
+async def test_killed_sessions_are_replaced(tmp_path_factory, caplog) -> None:
     async with fresh_legacy_database("postgresql", tmp_path_factory.mktemp("sap")) as url:
         engine = create_async_engine(url)
         await write_sap_demo(engine, customers=3, seed=3, today=TODAY)
+        await engine.dispose()
         source = source_from("erp", {"connector": "sap", "url": url, "timeout_seconds": TIMEOUT}, 10)
         try:
             assert (await source.customers_by_id(["1"]))[0] is not None
             # when every session of the source is killed on the server, mid-run
-            database = make_url(url).database
-            async with engine.connect() as conn:
-                await conn.exec_driver_sql(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"
-                )
-            # then the pool notices (pre-ping) and the next call is answered
-            assert (await source.customers_by_id(["1", "2"]))[1] is not None
+            assert await _kill_sessions(url) == 1
+            # then the next call finds its pooled connection dead, reads again on a new one, and answers
+            with caplog.at_level(logging.INFO, logger="ventanilla.connectors.executor"):
+                assert (await source.customers_by_id(["1", "2"]))[1] is not None
+            assert "was dead" in caplog.text
         finally:
             await source.engine.dispose()
-            await engine.dispose()
+
+
+async def test_the_next_request_after_the_store_sessions_are_killed_is_answered(tmp_path, caplog) -> None:
+    # given the app on a PostgreSQL store, signed in, with a pool of connections from a first answer
+    async with fresh_database("postgresql", tmp_path) as url:
+        engine = create_async_engine(url)
+        await generate_demo(engine, customers=4, seed=3, today=TODAY)
+        await engine.dispose()
+        app = create_app(Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC"))
+        query = (
+            "{ viewer { customer { name invoices(first: 3) { nodes { number } } "
+            "tickets(first: 3) { nodes { number } } account { balance { amount } } } } }"
+        )
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                signed = await client.post(
+                    "/graphql",
+                    json={"query": SIGN_IN, "variables": dict(zip(("login", "password"), CUSTOMER_LOGIN))},
+                )
+                headers = {"Authorization": f"Bearer {signed.json()['data']['signIn']['accessToken']}"}
+                before = (await client.post("/graphql", json={"query": query}, headers=headers)).json()
+                assert "errors" not in before, before
+                # when the server ends every session of the pool (as a restart or an admin would)
+                assert await _kill_sessions(url) >= 1
+                # then the very next request is answered, whole and without error
+                with caplog.at_level(logging.INFO, logger="ventanilla.connectors.executor"):
+                    after = (await client.post("/graphql", json={"query": query}, headers=headers)).json()
+                assert after == before
+                assert "was dead" in caplog.text
+        finally:
+            await app.state.engine.dispose()
 
 
 async def test_the_rest_of_the_response_still_arrives(isp, tmp_path) -> None:

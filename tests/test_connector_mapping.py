@@ -8,6 +8,7 @@ from sqlalchemy.dialects import mysql, postgresql
 from ventanilla.connectors.sql.engine import Relations
 from ventanilla.connectors.sql.keys import key_codec
 from ventanilla.connectors.sql.mapping import load_connector, parse_mapping
+from ventanilla.connectors.sql.part_keys import lookup
 
 
 @pytest.mark.parametrize(
@@ -55,3 +56,41 @@ def test_a_mapping_with_an_unknown_column_or_statement_model_is_refused() -> Non
     }
     with pytest.raises(ValueError, match="unknown column 'T.B'"):
         Relations(parse_mapping(bad), {})
+
+
+def test_parts_numbered_apart_read_as_prefixed_ids() -> None:
+    # given B1's invoices: OINV and ORIN (key_prefix "R") both numbered by DocEntry from 1
+    relations = Relations(load_connector("sapb1"), {})
+    codec = relations.codec("invoices", "id")
+    # then each canonical id names one part's key, and comes back the same
+    assert codec.to_db("17") == 17 and codec.to_db("R17") != 17
+    assert [codec.from_db(codec.to_db(k)) for k in ("17", "R17")] == ["17", "R17"]
+    assert [codec.to_db(k) for k in ("R017", "X17", "R", "")] == [None, None, None, None]
+    # and allocations name credit memos the way invoices do, so the two relations join
+    assert relations.codec("allocations", "credit_note_id").to_db("R17") == codec.to_db("R17")
+
+
+def test_a_lookup_by_prefixed_ids_reads_each_part_on_its_own_key() -> None:
+    relations = Relations(load_connector("sapb1"), {})
+
+    def sql(keys: list[str]) -> str:
+        found = lookup(relations, "invoices", "id", keys)
+        assert found is not None
+        relation, where = found
+        statement = select(relation).where(*where)
+        return str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+    mixed = sql(["17", "R17", "R18", "x"])
+    assert '"OINV"."DocEntry" IN (17)' in mixed and '"ORIN"."DocEntry" IN (17, 18)' in mixed
+    assert '"OINV"' not in sql(["R3"]) and '"ORIN"' not in sql(["3"])
+    assert lookup(relations, "invoices", "id", ["x", "R0"]) is None
+
+
+def test_key_prefix_of_a_column_that_is_no_key_is_refused() -> None:
+    bad = {
+        "tables": {"T": {"columns": {"A": "int"}}},
+        "relations": {"customers": {"from": "T", "keys": {"id": "int"}, "key_prefix": {"name": "R"},
+                                    "columns": {"id": "T.A", "name": "T.A"}}},
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="key_prefix"):
+        parse_mapping(bad)

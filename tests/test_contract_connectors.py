@@ -3,9 +3,10 @@
 The demo business is generated once, written natively (SQLite, PostgreSQL) and reshaped into each
 legacy schema (ISPCube-style on MariaDB, SAP ECC-style and SAP Business One on PostgreSQL); every
 BillingSource call is then compared with the native source on SQLite, record by record and to the
-cent. Legacy number ranges differ from native ids (an SAP payment is FI document 1400000042), so
-`Ids` translates the native ids a call takes and the records it returns; child rows keyed by a
-composite legacy key (an SAP billing item "VBELN/POSNR") are compared without their ids.
+cent. Legacy number ranges differ from native ids (an SAP payment is FI document 1400000042, a B1
+credit memo is ORIN DocEntry 3, canonical "R3"), so `Ids` translates the native ids a call takes and
+the records it returns; child rows keyed by a composite legacy key (an SAP billing item
+"VBELN/POSNR") are compared without their ids; B1 keeps service times as HHMM, compared to the minute.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from ventanilla.connectors.native.demo import generate_demo
+from ventanilla.connectors.native.demo import build_demo_rows, generate_demo
 from ventanilla.connectors.native.source import NativeSource
 from ventanilla.connectors.records import (
     Attachment,
@@ -27,6 +28,7 @@ from ventanilla.connectors.records import (
     Contract,
     CustomerFilter,
     CustomerStatus,
+    Invoice,
     InvoiceFilter,
     InvoiceKind,
     InvoiceLine,
@@ -37,10 +39,12 @@ from ventanilla.connectors.records import (
     PageOf,
     Payment,
     Quote,
+    Ticket,
     TicketFilter,
     TicketMessage,
     TicketStatus,
 )
+from ventanilla.connectors.sapb1.demo import credit_memo_entries
 from ventanilla.connectors.sql.mapping import NATIVE_MAPPING, load_connector
 from ventanilla.connectors.sql.source import MappedSource
 from ventanilla.rules.billing import statement
@@ -57,6 +61,7 @@ CONNECTORS = [
     "ispcube-mariadb",
     "sap-postgresql",
     "sapb1-postgresql",
+    "sapb1-mariadb",
 ]
 # Number ranges of each legacy demo (connectors/<name>/demo.py) over the native ids.
 OFFSETS = {
@@ -65,8 +70,19 @@ OFFSETS = {
 # Rows whose legacy key is composite: compared without their id.
 COMPOSITE_CHILDREN = {
     "sap": (InvoiceLine, CommercialLine, TicketMessage, Attachment),
-    "sapb1": (InvoiceLine,),
+    "sapb1": (InvoiceLine, CommercialLine, Attachment),
 }
+# Connectors whose times are kept to the minute (B1's OSCL/OCLG HHMM).
+TO_THE_MINUTE = ("sapb1",)
+
+
+def _renamed(connector: str) -> dict[str, dict[str, str]]:
+    """Native ids a connector numbers on its own, by domain: B1 credit memos are "R" + ORIN DocEntry."""
+    if connector != "sapb1":
+        return {}
+    sink, _ = build_demo_rows(customers=CUSTOMERS, seed=SEED, today=TODAY)
+    memos = credit_memo_entries(sink.rows["invoices"])
+    return {"invoices": {str(native): f"R{entry}" for native, entry in memos.items()}}
 
 
 class Ids:
@@ -76,10 +92,13 @@ class Ids:
         self.connector = connector.split("-")[0]
         self.offsets = OFFSETS.get(self.connector, {})
         self.composite = COMPOSITE_CHILDREN.get(self.connector, ())
+        self.renamed = _renamed(self.connector)
+        self.minutes = self.connector in TO_THE_MINUTE
 
     def of(self, domain: str, keys: list[str]) -> list[str]:
         offset = self.offsets.get(domain, 0)
-        return [str(int(k) + offset) if k.isdigit() and offset else k for k in keys]
+        renamed = self.renamed.get(domain, {})
+        return [renamed.get(k) or (str(int(k) + offset) if k.isdigit() and offset else k) for k in keys]
 
     def one(self, domain: str, key: str) -> str:
         return self.of(domain, [key])[0]
@@ -103,6 +122,16 @@ class Ids:
             return dataclasses.replace(value, attachments=tuple(self.actual(list(value.attachments))))
         return value
 
+    def _to_the_minute(self, value: Any) -> Any:
+        if not self.minutes or not isinstance(value, Ticket | TicketMessage | Contract):
+            return value
+        times = {
+            f.name: getattr(value, f.name).replace(second=0, microsecond=0)
+            for f in dataclasses.fields(value)
+            if isinstance(getattr(value, f.name), datetime)
+        }
+        return dataclasses.replace(value, **times)
+
     def _without_ids(self, value: Any) -> Any:
         changes: dict[str, Any] = {"id": ""}
         if isinstance(value, Attachment):
@@ -112,8 +141,18 @@ class Ids:
         return dataclasses.replace(value, **changes)
 
     def _record(self, value: Any) -> Any:
+        value = self._to_the_minute(value)
         if isinstance(value, self.composite):
             value = self._without_ids(value)
+        if isinstance(value, TicketMessage):
+            return dataclasses.replace(value, attachments=tuple(self._record(a) for a in value.attachments))
+        if isinstance(value, Invoice):
+            return dataclasses.replace(value, id=self.one("invoices", value.id))
+        if isinstance(value, InvoiceLine):
+            return dataclasses.replace(value, invoice_id=self.one("invoices", value.invoice_id))
+        if isinstance(value, Payment):
+            invoices = tuple(self.of("invoices", list(value.invoice_ids)))
+            value = dataclasses.replace(value, invoice_ids=invoices)
         if isinstance(value, Payment):
             return dataclasses.replace(value, id=self.one("payments", value.id))
         if isinstance(value, Quote):
@@ -122,9 +161,10 @@ class Ids:
             return dataclasses.replace(value, id=self.one("contracts", value.id))
         if isinstance(value, CommercialLine) and self.offsets:
             return value  # compared per document kind by the test, which translates the call's ids
-        if isinstance(value, LedgerEntry | OpenItem) and value.kind.value == "PAYMENT":
-            document = self.one("payments", value.document_id)
-            return dataclasses.replace(value, id=f"PAYMENT:{document}", document_id=document)
+        if isinstance(value, LedgerEntry | OpenItem):
+            domain = "payments" if value.kind.value == "PAYMENT" else "invoices"
+            document = self.one(domain, value.document_id)
+            return dataclasses.replace(value, id=f"{value.kind.value}:{document}", document_id=document)
         return value
 
 
@@ -286,13 +326,37 @@ async def _first(pages: Any) -> PageOf:
 async def test_invoices_lines_and_payments_by_id(pair) -> None:
     native, source, ids = pair
     invoice_ids = [*_keys(80), "0", "x", "0001"]
-    await _same(native, source, ids, "invoices_by_id", invoice_ids)
-    await _same(native, source, ids, "lines_of", invoice_ids)
+    legacy_ids = ids.of("invoices", invoice_ids)
+    await _same(native, source, ids, "invoices_by_id", invoice_ids, legacy_args=(legacy_ids,))
+    await _same(native, source, ids, "lines_of", invoice_ids, legacy_args=(legacy_ids,))
     payment_ids = _keys(60)
     await _same(
         native, source, ids, "payments_by_id", payment_ids, legacy_args=(ids.of("payments", payment_ids),)
     )
     await _same(native, source, ids, "payments_of", CUSTOMER_IDS, Page(6))
+
+
+@pytest.mark.parametrize("connector", [c for c in CONNECTORS if c.startswith("sapb1-")])
+async def test_a_b1_invoice_and_credit_memo_sharing_a_doc_entry_are_two_records(business, connector) -> None:
+    # given OINV DocEntry 1 and ORIN DocEntry 1 (B1 numbers credit memos on their own)
+    native, source, ids = business["native-sqlite"], business[connector], Ids(connector)
+    memo = next(k for k, v in ids.renamed["invoices"].items() if v == "R1")
+    # when both are read in one call, by their ids
+    counted: list[str] = []
+    listener = lambda *args: counted.append(args[2])  # noqa: E731
+    event.listen(source.engine.sync_engine, "before_cursor_execute", listener)
+    try:
+        found = await source.invoices_by_id(["1", "R1", "R1", "1"])
+        lines = await source.lines_of(["1", "R1"])
+    finally:
+        event.remove(source.engine.sync_engine, "before_cursor_execute", listener)
+    # then they are two documents, each the one the native store has
+    assert [i.id for i in found] == ["1", "R1", "R1", "1"]
+    assert found[1].kind is InvoiceKind.CREDIT_NOTE and found[0].kind is not InvoiceKind.CREDIT_NOTE
+    assert found[:2] == ids.expected(await native.invoices_by_id(["1", memo]))
+    assert [{ln.invoice_id for ln in ls} for ls in lines] == [{"1"}, {"R1"}]
+    # one statement per call, each part read on its own DocEntry
+    assert len(counted) == 2 and "OINV" in counted[0] and "ORIN" in counted[0]
 
 
 @pytest.mark.parametrize("dates", [(None, None), (date(2025, 1, 1), date(2025, 12, 31))], ids=["all", "2025"])

@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy.engine import Row
 
+from ..billing import CREDIT_NOTE, PAYMENT
 from ..records import (
+    AccountTotals,
     Address,
     Attachment,
     Comment,
@@ -44,7 +46,6 @@ from ..records import (
     TicketMessage,
     TicketStatus,
 )
-from ._billing import CREDIT_NOTE, PAYMENT
 from ._values import (
     ZERO,
     decimal,
@@ -111,7 +112,7 @@ def phone(row: Row[Any]) -> ContactPhone:
 
 def invoice(row: Row[Any]) -> Invoice:
     total, paid = money(row.total), money(row.paid_amount)
-    # Same rule as _billing.balance_due(), which filters by it in SQL.
+    # Same rule as billing.balance_due(), which filters by it in SQL.
     owing = ZERO if row.void or row.kind == CREDIT_NOTE else max(total - paid, ZERO)
     code = None
     if row.payment_code is not None:
@@ -135,6 +136,22 @@ def invoice(row: Row[Any]) -> Invoice:
         payment_code=code,
         cae=row.cae,
         cae_due_date=row.cae_due_date,
+    )
+
+
+def account_totals(customer_id: str, row: Row[Any] | None) -> AccountTotals:
+    """A row of billing.account_totals; an unknown customer (None) has an empty account, not a hole."""
+    if row is None:
+        nothing = money(0)
+        return AccountTotals(customer_id, "ARS", nothing, nothing, nothing, nothing, None)
+    return AccountTotals(
+        customer_id=customer_id,
+        currency=row.currency,
+        unpaid_total=money(row.unpaid_total),
+        debits=money(row.debits),
+        credits=money(row.credit_notes) + money(row.paid),
+        overdue=money(row.overdue),
+        credit_limit=optional_money(row.credit_limit),
     )
 
 

@@ -14,7 +14,8 @@ ZERO = Decimal("0.00")
 
 # Native ids are INTEGER columns: a larger number cannot match a row, and PostgreSQL
 # would reject it as a parameter instead of simply finding nothing.
-_MAX_ID = 2**31 - 1
+INTEGER_BITS = 32
+_MAX_ID = 2 ** (INTEGER_BITS - 1) - 1
 
 
 def db_id(key: str) -> int | None:

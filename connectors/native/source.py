@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    Column,
-    ColumnElement,
-    Date,
-    Executable,
-    Table,
-    bindparam,
-    func,
-    not_,
-    or_,
-    select,
-)
+from sqlalchemy import Column, ColumnElement, Date, Table, bindparam, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ..base import SourceTimeout, SourceUnavailable
+from .. import billing, queries
+from ..base import Wanted
+from ..executor import Executor, Rows
+from ..keyset import Keyset
 from ..records import (
     AccountTotals,
     Attachment,
@@ -56,9 +46,8 @@ from ..records import (
     TicketFilter,
     TicketMessage,
 )
-from . import _billing, _rows
-from ._paging import Keyset
-from ._values import db_ids, found_by, money, optional_money
+from . import _rows
+from ._values import INTEGER_BITS, db_id, db_ids, found_by
 from .tables import (
     allocations,
     attachments,
@@ -87,17 +76,17 @@ from .tables import (
 )
 
 T = TypeVar("T")
-Rows = list[Row[Any]]
 
 
 def _newest_first(table: Table, posted: str, *, columns: Sequence[Any] | None = None) -> Keyset:
     """A customer's documents by (`posted`, id) descending, one page per customer."""
     return Keyset(
         table,
-        (table.c[posted], table.c.id),
+        (posted, "id"),
         descending=True,
-        partition=table.c.customer_id,
+        partition="customer_id",
         columns=columns,
+        integer_bits=INTEGER_BITS,
     )
 
 
@@ -111,8 +100,13 @@ _QUOTES = _newest_first(quotes, "issue_date")
 _ORDERS = _newest_first(orders, "ordered_on")
 _DELIVERY_NOTES = _newest_first(delivery_notes, "issued_on")
 _DOCUMENTS = _newest_first(documents, "uploaded_at")
-_CUSTOMERS = Keyset(customers, (customers.c.name, customers.c.id), descending=False)
-_PLANS = Keyset(plans, (plans.c.price, plans.c.id), descending=False)
+_CUSTOMERS = Keyset(customers, ("name", "id"), descending=False, integer_bits=INTEGER_BITS)
+_PLANS = Keyset(plans, ("price", "id"), descending=False, integer_bits=INTEGER_BITS)
+
+
+def _customer_of(row: Row[Any]) -> str:
+    """The canonical id of the customer a paged row belongs to."""
+    return str(row.customer_id)
 
 
 def _grouped(
@@ -152,42 +146,11 @@ class NativeSource:
 
     def __init__(self, engine: AsyncEngine, *, timeout: float = 10.0) -> None:
         self._engine = engine
-        self._timeout = timeout
+        self._db = Executor(engine, timeout, "billing")
 
-    # --- execution ---------------------------------------------------------------------
-
-    async def _run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """Run `work` on a fresh connection under the timeout; map every database failure."""
-
-        try:
-            # asyncio.timeout rather than wait_for: no extra task per call.
-            async with asyncio.timeout(self._timeout), self._engine.connect() as conn:
-                return await work(conn)
-        except TimeoutError as exc:  # before OSError, of which it is a subclass
-            message = f"the billing database did not answer within {self._timeout:g} s"
-            raise SourceTimeout(message) from exc
-        except Exception as exc:
-            # `work` only executes statements and fetches rows (records are built after),
-            # so whatever it raises comes from the driver, the pool or the network; the
-            # drivers do not share an exception tree (asyncpg raises its own and OSError).
-            message = f"the billing database cannot be read ({type(exc).__name__})"
-            raise SourceUnavailable(message) from exc
-
-    async def _fetch(self, *statements: Executable) -> list[Rows]:
-        """The rows of each statement, run one after the other on one connection."""
-
-        async def work(conn: AsyncConnection) -> list[Rows]:
-            return [list((await conn.execute(statement)).all()) for statement in statements]
-
-        return await self._run(work)
-
-    async def _fetch_with(self, statement: Executable, **params: Any) -> Rows:
-        """The rows of one prepared statement (see `_built`) with these parameters."""
-
-        async def work(conn: AsyncConnection) -> Rows:
-            return list((await conn.execute(statement, params)).all())
-
-        return await self._run(work)
+    def reading(self, wanted: Wanted) -> NativeSource:
+        """Every column is read for now (see connectors/narrowing.py)."""
+        return self
 
     async def _by_id(
         self, table: Table, ids: Sequence[str], build: Callable[[Row[Any]], T]
@@ -196,7 +159,7 @@ class NativeSource:
         if not wanted:
             return [None] * len(ids)
         statement = _built(("by_id", table), lambda: select(table).where(table.c.id.in_(_ids())))
-        rows = await self._fetch_with(statement, ids=wanted)
+        rows = await self._db.fetch_with(statement, ids=wanted)
         found = {row.id: build(row) for row in rows}
         return [found_by(found, key) for key in ids]
 
@@ -220,7 +183,7 @@ class NativeSource:
             ("children", owner, variant),
             lambda: select(owner.table).where(owner.in_(_ids()), *where()).order_by(owner, *order_by()),
         )
-        rows = await self._fetch_with(statement, ids=wanted)
+        rows = await self._db.fetch_with(statement, ids=wanted)
         return _grouped(keys, rows, owner.name, build)
 
     async def _pages_of(
@@ -238,8 +201,8 @@ class NativeSource:
         statement = listing.statement(page, [listing.partition.in_(wanted), *where])
         if not wanted:
             return [PageOf() for _ in customer_ids]
-        (rows,) = await self._fetch(statement)
-        return listing.pages(customer_ids, rows, page, build)
+        (rows,) = await self._db.fetch(statement)
+        return listing.pages(customer_ids, rows, _customer_of, page, build)
 
     # --- customers -----------------------------------------------------------------------
 
@@ -250,25 +213,9 @@ class NativeSource:
         return await self._by_id(customers, ids, _rows.customer)
 
     async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
-        conditions: list[ColumnElement[bool]] = []
-        search = (filter.search or "").strip()
-        if search:
-            matches = [
-                func.lower(customers.c.name).contains(search.lower(), autoescape=True),
-                customers.c.code == search,
-            ]
-            # Tax ids are stored as digits: "20-12345678-9" finds 20123456789.
-            digits = re.sub(r"\D", "", search)
-            if digits:
-                matches.append(customers.c.tax_id.contains(digits, autoescape=True))
-            conditions.append(or_(*matches))
-        if filter.status is not None:
-            conditions.append(customers.c.status == filter.status.value)
-        if filter.company_id is not None:
-            conditions.append(_billing.same_company(customers.c.company_id, filter.company_id))
-        if filter.overdue_only:
-            conditions.append(_billing.overdue_exists(today))
-        (rows,) = await self._fetch(_CUSTOMERS.statement(page, conditions))
+        company = None if filter.company_id is None else db_id(filter.company_id)
+        conditions = queries.customer_conditions(customers, invoices, filter, company, today)
+        (rows,) = await self._db.fetch(_CUSTOMERS.statement(page, conditions))
         return _CUSTOMERS.page(rows, page, _rows.customer)
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
@@ -295,29 +242,17 @@ class NativeSource:
         if wanted:
             statement = _built(
                 "account_totals",
-                lambda: _billing.account_totals(_ids(), bindparam("today", type_=Date)),  # type: ignore[arg-type]
+                lambda: billing.account_totals(
+                    customers,
+                    invoices,
+                    payments,
+                    _ids(),
+                    bindparam("today", type_=Date),  # type: ignore[arg-type]
+                ),
             )
-            rows = await self._fetch_with(statement, ids=wanted, today=today)
+            rows = await self._db.fetch_with(statement, ids=wanted, today=today)
         found = {row.id: row for row in rows}
-        totals = []
-        for key in customer_ids:
-            row = found_by(found, key)
-            if row is None:  # unknown customer: an empty account rather than a hole
-                nothing = money(0)
-                totals.append(AccountTotals(key, "ARS", nothing, nothing, nothing, nothing, None))
-                continue
-            totals.append(
-                AccountTotals(
-                    customer_id=key,
-                    currency=row.currency,
-                    unpaid_total=money(row.unpaid_total),
-                    debits=money(row.debits),
-                    credits=money(row.credit_notes) + money(row.paid),
-                    overdue=money(row.overdue),
-                    credit_limit=optional_money(row.credit_limit),
-                )
-            )
-        return totals
+        return [_rows.account_totals(key, found_by(found, key)) for key in customer_ids]
 
     async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
         return await self._by_id(invoices, ids, _rows.invoice)
@@ -325,7 +260,8 @@ class NativeSource:
     async def invoices_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
     ) -> list[PageOf]:
-        where = _billing.invoice_conditions(filter, today)
+        company = None if filter.company_id is None else db_id(filter.company_id)
+        where = billing.invoice_conditions(invoices, filter, today, company)
         return await self._pages_of(_INVOICES, customer_ids, page, _rows.invoice, where)
 
     async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
@@ -357,7 +293,7 @@ class NativeSource:
             rows = (await conn.execute(select(payments).where(payments.c.id.in_(wanted)))).all()
             return list(rows), await self._settled(conn, [row.id for row in rows])
 
-        rows, settled = await self._run(work)
+        rows, settled = await self._db.run(work)
         found = {row.id: _rows.payment(row, settled) for row in rows}
         return [found_by(found, key) for key in ids]
 
@@ -371,18 +307,21 @@ class NativeSource:
             rows = (await conn.execute(statement)).all()
             return list(rows), await self._settled(conn, [row.id for row in rows])
 
-        rows, settled = await self._run(work)
-        return _PAYMENTS.pages(customer_ids, rows, page, lambda row: _rows.payment(row, settled))
+        rows, settled = await self._db.run(work)
+        return _PAYMENTS.pages(
+            customer_ids, rows, _customer_of, page, lambda row: _rows.payment(row, settled)
+        )
 
     async def ledger_of(
         self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
     ) -> list[PageOf]:
-        entries = _billing.ledger_entries(db_ids(customer_ids))
+        entries = billing.ledger_entries(invoices, payments, db_ids(customer_ids))
         listing = Keyset(
             entries,
-            (entries.c.posted_on, entries.c.kind_rank, entries.c.document_id),
+            ("posted_on", "kind_rank", "document_id"),
             descending=True,
-            partition=entries.c.customer_id,
+            partition="customer_id",
+            integer_bits=INTEGER_BITS,
         )
         # Filtered after the running balance is computed, so it still counts all history.
         where = []
@@ -398,7 +337,11 @@ class NativeSource:
         wanted = db_ids(customer_ids)
         if not wanted:
             return [[] for _ in customer_ids]
-        (rows,) = await self._fetch(_billing.open_items(wanted, cut_off, company_id))
+        company = None if company_id is None else db_id(company_id)
+        statement = billing.open_items_by_allocations(
+            invoices, payments, allocations, wanted, cut_off, company, by_company=company_id is not None
+        )
+        (rows,) = await self._db.fetch(statement)
         return _grouped(customer_ids, rows, "customer_id", _rows.open_item)
 
     # --- support -------------------------------------------------------------------------
@@ -409,19 +352,7 @@ class NativeSource:
     async def tickets_of(
         self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
     ) -> list[PageOf]:
-        where: list[ColumnElement[bool]] = []
-        if filter.status is not None:
-            where.append(tickets.c.status == filter.status.value)
-        if filter.open_only:
-            where.append(tickets.c.status != "CLOSED")
-        search = (filter.search or "").strip().lower()
-        if search:
-            where.append(
-                or_(
-                    func.lower(tickets.c.subject).contains(search, autoescape=True),
-                    func.lower(tickets.c.number).contains(search, autoescape=True),
-                )
-            )
+        where = queries.ticket_conditions(tickets, filter)
         return await self._pages_of(_TICKETS, customer_ids, page, _rows.ticket, where)
 
     async def messages_of(
@@ -430,27 +361,8 @@ class NativeSource:
         wanted = db_ids(ticket_ids)
         if not wanted:
             return [[] for _ in ticket_ids]
-        shown = [ticket_messages.c.ticket_id.in_(wanted)]
-        if not include_internal:
-            shown.append(not_(ticket_messages.c.internal))
-        messages = select(ticket_messages).where(*shown).order_by(
-            ticket_messages.c.ticket_id, ticket_messages.c.created_at, ticket_messages.c.id
-        )
-        # The attachments of the same messages, found through the same predicate rather
-        # than a list of message ids, so both statements can run without waiting.
-        files = (
-            select(attachments, ticket_messages.c.id.label("message_id"))
-            .select_from(
-                attachments.join(
-                    ticket_messages,
-                    (attachments.c.owner_kind == "TicketMessage")
-                    & (attachments.c.owner_id == ticket_messages.c.id),
-                )
-            )
-            .where(*shown)
-            .order_by(attachments.c.id)
-        )
-        message_rows, file_rows = await self._fetch(messages, files)
+        statements = queries.messages_and_files(ticket_messages, attachments, wanted, include_internal)
+        message_rows, file_rows = await self._db.fetch(*statements)
         by_message: dict[int, list[Attachment]] = defaultdict(list)
         for row in file_rows:
             by_message[row.message_id].append(_rows.attachment(row))
@@ -464,7 +376,7 @@ class NativeSource:
         wanted = db_ids(ids)
         if not wanted:
             return [None] * len(ids)
-        (rows,) = await self._fetch(select(*_CONTRACT_COLUMNS).where(contracts.c.id.in_(wanted)))
+        (rows,) = await self._db.fetch(select(*_CONTRACT_COLUMNS).where(contracts.c.id.in_(wanted)))
         found = {row.id: _rows.contract(row) for row in rows}
         return [found_by(found, key) for key in ids]
 
@@ -476,7 +388,7 @@ class NativeSource:
 
     async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
         where = [plans.c.available_in_portal.is_(True)] if portal_only else []
-        (rows,) = await self._fetch(_PLANS.statement(page, where))
+        (rows,) = await self._db.fetch(_PLANS.statement(page, where))
         return _PLANS.page(rows, page, _rows.plan)
 
     async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
@@ -494,27 +406,8 @@ class NativeSource:
         wanted = db_ids(subscription_ids)
         if not wanted:
             return [[] for _ in subscription_ids]
-        applied = subscription_promotions
-        statement = (
-            select(
-                applied.c.subscription_id,
-                applied.c.promotion_id,
-                applied.c.valid_from,
-                applied.c.valid_to,
-                promotions.c.name,
-                promotions.c.discount_percent,
-                promotions.c.fixed_price,
-                subscriptions.c.currency,
-            )
-            .select_from(
-                applied.join(promotions, promotions.c.id == applied.c.promotion_id).join(
-                    subscriptions, subscriptions.c.id == applied.c.subscription_id
-                )
-            )
-            .where(applied.c.subscription_id.in_(wanted))
-            .order_by(applied.c.subscription_id, applied.c.valid_from, applied.c.id)
-        )
-        (rows,) = await self._fetch(statement)
+        statement = queries.promotions_applied(subscription_promotions, promotions, subscriptions, wanted)
+        (rows,) = await self._db.fetch(statement)
         return _grouped(subscription_ids, rows, "subscription_id", _rows.promotion)
 
     # --- commerce and documents ----------------------------------------------------------

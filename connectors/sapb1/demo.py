@@ -1,4 +1,9 @@
-"""The demo business reshaped as SAP Business One tables: OCRD, OINV/INV1, ORIN/RIN1, ORCT/RCT2, OBPL."""
+"""The demo business reshaped as SAP Business One tables: OCRD, OINV/INV1, ORIN/RIN1, ORCT/RCT2, OBPL ...
+
+OINV keeps the native invoice ids as DocEntry; ORIN numbers its credit memos on its own from 1, as B1
+does, so that a credit memo and an invoice share DocEntry numbers (`credit_memo_entries`). The other
+domains are written by demo_more.py.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ..native.demo import build_demo_rows
 from ..sql.demo_writer import write_tables
 from ..sql.mapping import load_connector
+from .demo_more import contact_rows, contract_rows, plan_code, plan_rows, sales_rows, service_rows
 
 _CANCELLATIONS = 1_000_000  # DocEntry of the cancellation document B1 adds when an invoice is cancelled
 _DOC_TYPES = {"CUIT": 80, "CUIL": 86, "DNI": 96}
@@ -19,6 +25,12 @@ _CONDITIONS = {"Responsable Inscripto": "RI", "Exento": "EX", "Consumidor Final"
 
 def card_code(customer_id: int) -> str:
     return f"C{customer_id:06d}"
+
+
+def credit_memo_entries(invoices: list[dict]) -> dict[int, int]:
+    """The ORIN DocEntry of each native credit note: B1 numbers credit memos apart from invoices."""
+    notes = sorted(b["id"] for b in invoices if b["kind"] == "CREDIT_NOTE")
+    return {native_id: entry for entry, native_id in enumerate(notes, start=1)}
 
 
 def _typed_tax_id(kind: str | None, number: str | None) -> str | None:
@@ -31,38 +43,41 @@ def sapb1_rows(native: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """Reshape the native demo rows (connectors/native/demo.py) into SAP Business One tables."""
     out: dict[str, list[dict]] = defaultdict(list)
     states: dict[str, str] = {}
+
+    def state(province: str | None) -> str | None:
+        return states.setdefault(province, f"{len(states) + 1:02d}") if province else None
+
     out["OBPL"] = [
         {"BPLId": c["id"], "BPLName": c["name"], "U_Code": c["code"], "TaxIdNum": c["tax_id"], "MainCurncy": c["currency"],
          "Country": c["country"]} for c in native["companies"]
     ]  # fmt: skip
+    partners = contact_rows(native, out, card_code)
     for c in native["customers"]:
-        state = states.setdefault(c["province"], f"{len(states) + 1:02d}") if c["province"] else None
-        out["OCRD"].append({
+        out["OCRD"].append(partners[c["id"]] | {
             "CardCode": card_code(c["id"]), "CardName": c["name"], "CardType": "C", "CardFName": c["code"],
             "LicTradNum": _typed_tax_id(c["tax_id_kind"], c["tax_id"]), "U_TipoDoc": _DOC_TYPES.get(c["tax_id_kind"]),
-            "U_CondIVA": _CONDITIONS.get(c["tax_condition"]), "Address": c["street"], "City": c["city"], "State1": state,
+            "U_CondIVA": _CONDITIONS.get(c["tax_condition"]), "Address": c["street"], "City": c["city"], "State1": state(c["province"]),
             "ZipCode": c["postal_code"], "Country": c["country"], "Currency": c["currency"],
             "CreditLine": c["credit_limit"] or 0, "frozenFor": "N" if c["status"] == "ACTIVE" else "Y",
             "FrozenComm": "BAJA" if c["status"] == "DELETED" else None, "CreateDate": c["created_on"],
             "U_BPLId": c["company_id"],
         })  # fmt: skip
-    out["OCST"] = [{"Code": code, "Country": "AR", "Name": name} for name, code in states.items()]
     base_of = {a["credit_note_id"]: a["invoice_id"] for a in native["allocations"] if a["credit_note_id"]}
+    memos = credit_memo_entries(native["invoices"])
     for b in native["invoices"]:
-        header = _document(b)
+        entry = memos.get(b["id"], b["id"])
+        header = _document(b) | {"DocEntry": entry}
         table = "ORIN" if b["kind"] == "CREDIT_NOTE" else "OINV"
         out[table].append(header)
         if b["void"]:  # B1 cancels a document by adding its mirror, flagged 'C'
-            out[table].append(
-                header | {"DocEntry": _CANCELLATIONS + b["id"], "CANCELED": "C", "PaidToDate": 0}
-            )
+            out[table].append(header | {"DocEntry": _CANCELLATIONS + entry, "CANCELED": "C", "PaidToDate": 0})
     kinds = {b["id"]: b["kind"] for b in native["invoices"]}
-    plan_codes = {p["id"]: f"PL{p['id']:04d}" for p in native["plans"]}
+    plan_codes = {p["id"]: plan_code(p["id"]) for p in native["plans"]}
     for ln in native["invoice_lines"]:
         credit = kinds[ln["invoice_id"]] == "CREDIT_NOTE"
         base = base_of.get(ln["invoice_id"]) if credit else None
         out["RIN1" if credit else "INV1"].append({
-            "DocEntry": ln["invoice_id"], "LineNum": ln["position"] - 1, "ItemCode": plan_codes.get(ln["plan_id"], ""),
+            "DocEntry": memos.get(ln["invoice_id"], ln["invoice_id"]), "LineNum": ln["position"] - 1, "ItemCode": plan_codes.get(ln["plan_id"], ""),
             "Dscription": ln["description"], "Quantity": ln["quantity"], "PriceBefDi": ln["unit_price"],
             "LineTotal": ln["subtotal"], "VatPrcnt": ln["tax_rate"], "VatSum": ln["tax"], "GTotal": ln["total"],
             "BaseType": 13 if base else -1, "BaseEntry": base,
@@ -80,6 +95,11 @@ def sapb1_rows(native: dict[str, list[dict]]) -> dict[str, list[dict]]:
         for i, a in enumerate(applied[p["id"]]):
             out["RCT2"].append({"DocNum": p["id"], "InvoiceId": i, "DocEntry": a["invoice_id"], "InvType": "13",
                                 "SumApplied": a["amount"]})  # fmt: skip
+    service_rows(native, out, card_code)
+    contract_rows(native, out, card_code)
+    sales_rows(native, out, card_code)
+    plan_rows(native, out, card_code, state)
+    out["OCST"] = [{"Code": code, "Country": "AR", "Name": name} for name, code in states.items()]
     return dict(out)
 
 

@@ -1,23 +1,19 @@
-"""Execution for mapped sources: timeouts, error mapping, legacy keys, batched reads of relations."""
+"""Mapped relations at run time: compiled relations, legacy keys turned canonical, grouping by owner."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Executable, Subquery
+from sqlalchemy import Subquery
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ..base import SourceTimeout, SourceUnavailable
 from .keys import KeyCodec
 from .mapping import Mapping
 from .relations import compile_relation
 
 T = TypeVar("T")
-Rows = list[Row[Any]]
 
 
 class Canonical:
@@ -82,38 +78,6 @@ class Relations:
             if value is not None:
                 values[column] = codec.from_db(value)
         return Canonical(values)
-
-
-class Executor:
-    """Runs statements on a fresh connection under a timeout, mapping every failure to SourceError."""
-
-    def __init__(self, engine: AsyncEngine, timeout: float, label: str) -> None:
-        self.engine = engine
-        self.timeout = timeout
-        self.label = label
-
-    async def run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        async def connected() -> T:
-            async with self.engine.connect() as conn:
-                return await work(conn)
-
-        try:
-            return await asyncio.wait_for(connected(), self.timeout)
-        except TimeoutError as exc:
-            raise SourceTimeout(
-                f"the {self.label} database did not answer within {self.timeout:g} s"
-            ) from exc
-        except Exception as exc:
-            # Only statements run inside `work`; drivers share no exception tree.
-            raise SourceUnavailable(
-                f"the {self.label} database cannot be read ({type(exc).__name__})"
-            ) from exc
-
-    async def fetch(self, *statements: Executable) -> list[Rows]:
-        async def work(conn: AsyncConnection) -> list[Rows]:
-            return [list((await conn.execute(s)).all()) for s in statements]
-
-        return await self.run(work)
 
 
 def grouped(keys: Sequence[str], items: Sequence[tuple[str, T]]) -> list[list[T]]:

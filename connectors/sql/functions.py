@@ -48,6 +48,12 @@ _CharInstant = _dialect_function("char_instant", DateTime(), {
     "postgresql": _NONE + "to_timestamp({0} || {1}, 'YYYYMMDDHH24MISS')::timestamp END",
     "mysql": _NONE + "STR_TO_DATE(CONCAT({0}, {1}), '%%Y%%m%%d%%H%%i%%s') END",
 })  # fmt: skip
+# A DATE and an integer HHMM time (SAP Business One createDate/createTime) as a TIMESTAMP, to the minute.
+_DateHhmm = _dialect_function("date_hhmm", DateTime(), {
+    "postgresql": "(CAST({0} AS TIMESTAMP) + (({1}) / 100 * 60 + ({1}) % 100) * INTERVAL '1 minute')",
+    "mysql": "TIMESTAMPADD(MINUTE, (({1}) DIV 100) * 60 + ({1}) MOD 100, {0})",
+    "mssql": "DATEADD(minute, (({1}) / 100) * 60 + ({1}) % 100, CAST({0} AS DATETIME2))",
+})  # fmt: skip
 _AddDays = _dialect_function("add_days", Date(), {
     "postgresql": "(({0}) + CAST({1} AS INTEGER))",
     "mysql": "DATE_ADD({0}, INTERVAL ({1}) DAY)",
@@ -68,6 +74,10 @@ def char8_date(args: list[Sql], **_: Any) -> Sql:
 
 def char_instant(args: list[Sql], **_: Any) -> Sql:
     return _CharInstant(*args)
+
+
+def date_hhmm(args: list[Sql], **_: Any) -> Sql:
+    return _DateHhmm(*args)
 
 
 def add_days(args: list[Sql], **_: Any) -> Sql:
@@ -191,6 +201,7 @@ def minimum(args: list[Sql], **_: Any) -> Sql:
 FUNCTIONS: dict[str, Callable[..., Sql]] = {
     "char8_date": char8_date,
     "char_instant": char_instant,
+    "date_hhmm": date_hhmm,
     "add_days": add_days,
     "digits": digits,
     "enum": enum,

@@ -7,7 +7,8 @@ A mapping is a TOML file (see docs/connectors.md):
     [tables.T]  columns = {COL = "C10" | "N6" | "D" | "T" | "P13,2" | "int" | "varchar(40)" ...},
                 primary_key = [...], indexes = [[...], ...]
     [relations.R]  keys = {id = "alpha:10", ...}; from, joins, where, group_by, columns
-                   (or [[relations.R.parts]], each with its own from/joins/where/columns: a UNION ALL)
+                   (or [[relations.R.parts]], each with its own from/joins/where/columns: a UNION ALL;
+                   a part's key_prefix = {id = "R"} keeps its independently numbered keys apart)
 
 Relations have the names and columns of Ventanilla's native tables (connectors/native/tables.py),
 so that one engine serves every mapping; a relation a mapping leaves out reads as empty.
@@ -39,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 from .keys import KeyCodec, key_codec
+from .part_keys import numbered, tagged
 
 STATEMENT_MODELS = ("allocations", "line_items")
 
@@ -52,13 +54,19 @@ class Part:
     where: tuple[dict[str, Any], ...]
     group_by: tuple[Any, ...]
     columns: dict[str, Any]
+    key_prefix: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Relation:
+    """`keys` turn SQL values into canonical ids; `raw_keys` are the codecs of the stored keys and
+    `prefixes` each part's prefix, for the columns some part prefixes (connectors/sql/part_keys.py)."""
+
     name: str
     keys: dict[str, KeyCodec]
     parts: tuple[Part, ...]
+    raw_keys: dict[str, KeyCodec] = field(default_factory=dict)
+    prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,7 @@ class Mapping:
     relations: dict[str, Relation]
     path: Path | None = None
     dialects: tuple[str, ...] = field(default=())
+    key_prefixes: dict[str, int] = field(default_factory=dict)
 
     def table(self, name: str) -> Table:
         try:
@@ -119,7 +128,8 @@ def _table(metadata: MetaData, name: str, spec: dict[str, Any]) -> Table:
     ]
     table = Table(name, metadata, *columns)
     for i, cols in enumerate(spec.get("indexes", ())):
-        Index(f"ix_{name}_{i}".lower(), *[table.c[c] for c in cols])
+        # B1 user-defined tables are named "@ZPLAN": index names keep only word characters.
+        Index(re.sub(r"\W", "", f"ix_{name}_{i}").lower(), *[table.c[c] for c in cols])
     return table
 
 
@@ -130,13 +140,31 @@ def _part(spec: dict[str, Any]) -> Part:
         where=tuple(spec.get("where", ())),
         group_by=tuple(spec.get("group_by", ())),
         columns=dict(spec["columns"]),
+        key_prefix=dict(spec.get("key_prefix", {})),
     )
 
 
-def _relation(name: str, spec: dict[str, Any]) -> Relation:
-    parts = spec.get("parts") or [spec]
-    keys = {column: key_codec(codec) for column, codec in spec.get("keys", {}).items()}
-    return Relation(name=name, keys=keys, parts=tuple(_part(p) for p in parts))
+def _relation(name: str, spec: dict[str, Any], numbers: dict[str, int]) -> Relation:
+    parts = tuple(_part(p) for p in spec.get("parts") or [spec])
+    raw = {column: key_codec(codec) for column, codec in spec.get("keys", {}).items()}
+    prefixes = {
+        column: tuple(p.key_prefix.get(column, "") for p in parts)
+        for column in raw
+        if any(p.key_prefix.get(column) for p in parts)
+    }
+    for part in parts:
+        if unknown := set(part.key_prefix) - set(raw):
+            raise ValueError(f"relation {name}: key_prefix of {sorted(unknown)}, which are no keys")
+    keys = {c: tagged(codec, prefixes[c], numbers) if c in prefixes else codec for c, codec in raw.items()}
+    return Relation(name=name, keys=keys, parts=parts, raw_keys=raw, prefixes=prefixes)
+
+
+def _prefixes(relations: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for spec in relations.values():
+        for part in spec.get("parts") or [spec]:
+            found.update(part.get("key_prefix", {}).values())
+    return found
 
 
 def parse_mapping(data: dict[str, Any], path: Path | None = None) -> Mapping:
@@ -147,6 +175,7 @@ def parse_mapping(data: dict[str, Any], path: Path | None = None) -> Mapping:
     metadata = MetaData()
     for name, spec in data.get("tables", {}).items():
         _table(metadata, name, spec)
+    numbers = numbered(_prefixes(data.get("relations", {})))
     return Mapping(
         name=head.get("name", path.stem if path else "mapping"),
         description=head.get("description", ""),
@@ -154,9 +183,10 @@ def parse_mapping(data: dict[str, Any], path: Path | None = None) -> Mapping:
         writes=tuple(head.get("writes", ())),
         params=dict(data.get("params", {})),
         metadata=metadata,
-        relations={name: _relation(name, spec) for name, spec in data.get("relations", {}).items()},
+        relations={name: _relation(name, spec, numbers) for name, spec in data.get("relations", {}).items()},
         path=path,
         dialects=tuple(head.get("dialects", ())),
+        key_prefixes=numbers,
     )
 
 

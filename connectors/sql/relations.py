@@ -28,6 +28,7 @@ from sqlalchemy import (
 
 from .functions import FUNCTIONS
 from .mapping import Mapping, Part, Relation
+from .part_keys import encoded
 
 Sql = ColumnElement[Any]
 _NULL_TYPES = {"date": Date(), "datetime": DateTime(), "int": Integer(), "money": Numeric(14, 2),
@@ -155,7 +156,11 @@ def _bind(spec: Any, table: str) -> Any:
     return spec
 
 
-def _part_select(mapping: Mapping, part: Part, params: dict[str, Any], order: list[str]) -> Any:
+def _part_select(
+    mapping: Mapping, relation: Relation, part: Part, params: dict[str, Any], order: list[str],
+    only: tuple[str, list[Any]] | None = None,
+) -> Any:  # fmt: skip
+    """One part's SELECT; `only` = (column, stored keys) keeps the rows of those keys (a routed lookup)."""
     scope = Scope(mapping, params)
     base = scope.add(part.from_)
     joined: Any = base
@@ -165,9 +170,16 @@ def _part_select(mapping: Mapping, part: Part, params: dict[str, Any], order: li
             scope.condition(c) for c in join.get("where", ())
         ])  # fmt: skip
         joined = joined.join(target, on, isouter=join.get("outer", False))
-    columns = [scope.expr(part.columns[name]).label(name) for name in order]
+    columns = []
+    for name in order:
+        expr = scope.expr(part.columns[name])
+        if name in relation.prefixes:
+            expr = encoded(expr, part.key_prefix.get(name, ""), relation.raw_keys[name], mapping.key_prefixes)
+        columns.append(expr.label(name))
     statement = select(*columns).select_from(joined)
     where = [scope.condition(c) for c in part.where]
+    if only is not None:
+        where.append(scope.expr(part.columns[only[0]]).in_(only[1]))
     if where:
         statement = statement.where(*where)
     if part.group_by:
@@ -176,19 +188,29 @@ def _part_select(mapping: Mapping, part: Part, params: dict[str, Any], order: li
 
 
 def compile_relation(
-    mapping: Mapping, relation: Relation, params: dict[str, Any], fields: Collection[str] | None = None
-) -> Subquery:
+    mapping: Mapping, relation: Relation, params: dict[str, Any], fields: Collection[str] | None = None,
+    only: tuple[str, dict[int, list[Any]]] | None = None,
+) -> Subquery:  # fmt: skip
     """The relation as a subquery whose columns carry canonical names (UNION ALL of its parts).
 
     `fields` narrows it to the canonical columns a caller asked for (its key columns always stay),
     so that expensive expressions (correlated sums, text conversions) are left out of the SQL.
+    `only` = (column, {part index: stored keys}) reads just those parts, each filtered on its own
+    column (a lookup routed by key prefix, connectors/sql/part_keys.py).
     """
     order = list(relation.parts[0].columns)
     if fields is not None:
         order = [name for name in order if name in fields or name in relation.keys]
     for part in relation.parts[1:]:
-        if set(part.columns) != set(order):
+        if set(part.columns) != set(relation.parts[0].columns):
             raise ValueError(f"mapping {mapping.name}: the parts of {relation.name} differ in columns")
-    selects = [_part_select(mapping, part, params, order) for part in relation.parts]
+    if only is None:
+        selects = [_part_select(mapping, relation, part, params, order) for part in relation.parts]
+    else:
+        column, by_part = only
+        selects = [
+            _part_select(mapping, relation, relation.parts[i], params, order, (column, keys))
+            for i, keys in sorted(by_part.items())
+        ]
     statement = selects[0] if len(selects) == 1 else union_all(*selects)
     return statement.subquery(relation.name)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Subquery, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .. import billing, queries
+from ..base import Wanted
+from ..executor import Executor
+from ..keyset import Keyset
 from ..native import _rows
-from ..native._values import money, optional_money
 from ..records import (
     AccountTotals,
     Company,
@@ -29,10 +31,9 @@ from ..records import (
     PageOf,
     Payment,
 )
-from . import billing
-from .engine import Canonical, Executor, Relations, grouped
+from .engine import Canonical, Relations, grouped
 from .mapping import Mapping
-from .paging import Keyset
+from .part_keys import lookup
 from .source_more import MoreReads
 
 T = TypeVar("T")
@@ -80,6 +81,10 @@ class MappedSource(MoreReads):
         self.db = Executor(engine, timeout, label or mapping.name)
         self._listings: dict[str, Keyset] = {}
 
+    def reading(self, wanted: Wanted) -> MappedSource:
+        """Every mapped column is read for now; `Relations.narrowed` is where this will narrow."""
+        return self
+
     # --- building blocks -----------------------------------------------------------------
 
     def listing(self, name: str) -> Keyset:
@@ -102,11 +107,11 @@ class MappedSource(MoreReads):
     async def by_id(self, name: str, ids: Sequence[str], build: Callable[[Any], T]) -> list[T | None]:
         if not self.relations.has(name):
             return [None] * len(ids)
-        wanted = self.relations.to_db(name, "id", ids)
-        if not wanted:
+        keyed = lookup(self.relations, name, "id", ids)
+        if keyed is None:
             return [None] * len(ids)
-        relation = self.relations[name]
-        (rows,) = await self.db.fetch(select(relation).where(relation.c.id.in_(wanted)))
+        relation, matching = keyed
+        (rows,) = await self.db.fetch(select(relation).where(*matching))
         found = {}
         for row in rows:
             record = self.canonical(name, row)
@@ -126,14 +131,14 @@ class MappedSource(MoreReads):
     ) -> list[list[T]]:
         if not self.relations.has(name):
             return [[] for _ in keys]
-        wanted = self.relations.to_db(name, owner, keys)
-        if not wanted:
+        keyed = lookup(self.relations, name, owner, keys)
+        if keyed is None:
             return [[] for _ in keys]
-        relation = self.relations[name]
+        relation, matching = keyed
         order = [relation.c[c].desc() if descending else relation.c[c] for c in order_by]
         statement = (
             select(relation)
-            .where(relation.c[owner].in_(wanted), *where(relation))
+            .where(*matching, *where(relation))
             .order_by(relation.c[owner], *order)
         )
         (rows,) = await self.db.fetch(statement)
@@ -180,25 +185,9 @@ class MappedSource(MoreReads):
     async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
         if not self.relations.has("customers"):
             return PageOf()
-        cust = self.relations["customers"]
-        conditions: list[ColumnElement[bool]] = []
-        search = (filter.search or "").strip()
-        if search:
-            matches = [
-                func.lower(cust.c.name).contains(search.lower(), autoescape=True),
-                cust.c.code == search,
-            ]
-            digits = re.sub(r"\D", "", search)
-            if digits:
-                matches.append(cust.c.tax_id.contains(digits, autoescape=True))
-            conditions.append(or_(*matches))
-        if filter.status is not None:
-            conditions.append(cust.c.status == filter.status.value)
-        if filter.company_id is not None:
-            company = self.company_key("customers", filter.company_id)
-            conditions.append(cust.c.company_id == company if company is not None else billing.false())
-        if filter.overdue_only and self.relations.has("invoices"):
-            conditions.append(billing.overdue_exists(cust, self.relations["invoices"], today))
+        company = self.company_key("customers", filter.company_id) if filter.company_id is not None else None
+        invoices = self.relations["invoices"] if self.relations.has("invoices") else None
+        conditions = queries.customer_conditions(self.relations["customers"], invoices, filter, company, today)
         listing = self.listing("customers")
         (rows,) = await self.db.fetch(listing.statement(page, conditions))
         return listing.page(rows, page, lambda row: _rows.customer(self.canonical("customers", row)))
@@ -235,25 +224,7 @@ class MappedSource(MoreReads):
             )
             (rows,) = await self.db.fetch(statement)
         found = {self.canonical("customers", row).id: row for row in rows}
-        totals = []
-        for key in customer_ids:
-            row = found.get(key)
-            if row is None:
-                nothing = money(0)
-                totals.append(AccountTotals(key, "ARS", nothing, nothing, nothing, nothing, None))
-                continue
-            totals.append(
-                AccountTotals(
-                    customer_id=key,
-                    currency=row.currency,
-                    unpaid_total=money(row.unpaid_total),
-                    debits=money(row.debits),
-                    credits=money(row.credit_notes) + money(row.paid),
-                    overdue=money(row.overdue),
-                    credit_limit=optional_money(row.credit_limit),
-                )  # fmt: skip
-            )
-        return totals
+        return [_rows.account_totals(key, found.get(key)) for key in customer_ids]
 
     async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
         return await self.by_id("invoices", ids, _rows.invoice)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
-
+from .. import queries
 from ..native import _rows
 from ..records import (
     Attachment,
@@ -47,20 +46,7 @@ class MoreReads(_Base):
     async def tickets_of(self, customer_ids: Sequence[str], filter: TicketFilter, page: Page) -> list[PageOf]:
         if not self.relations.has("tickets"):
             return [PageOf() for _ in customer_ids]
-        tickets = self.relations["tickets"]
-        where = []
-        if filter.status is not None:
-            where.append(tickets.c.status == filter.status.value)
-        if filter.open_only:
-            where.append(tickets.c.status != "CLOSED")
-        search = (filter.search or "").strip().lower()
-        if search:
-            where.append(
-                or_(
-                    func.lower(tickets.c.subject).contains(search, autoescape=True),
-                    func.lower(tickets.c.number).contains(search, autoescape=True),
-                )
-            )
+        where = queries.ticket_conditions(self.relations["tickets"], filter)
         return await self.pages_of("tickets", customer_ids, page, _rows.ticket, where)
 
     async def messages_of(
@@ -72,29 +58,8 @@ class MoreReads(_Base):
         wanted = self.relations.to_db("ticket_messages", "ticket_id", ticket_ids)
         if not wanted:
             return [[] for _ in ticket_ids]
-        shown = [messages.c.ticket_id.in_(wanted)]
-        if not include_internal:
-            # Internal notes never leave the gateway for customers and partners.
-            shown.append(messages.c.internal == False)  # noqa: E712
-        statements = [
-            select(messages)
-            .where(*shown)
-            .order_by(messages.c.ticket_id, messages.c.created_at, messages.c.id)
-        ]
-        if self.relations.has("attachments"):
-            files = self.relations["attachments"]
-            statements.append(
-                select(files, messages.c.id.label("message_id"))
-                .select_from(
-                    files.join(
-                        messages,
-                        (files.c.owner_kind == "TicketMessage") & (files.c.owner_id == messages.c.id),
-                    )
-                )
-                .where(*shown)
-                .order_by(files.c.id)
-            )
-        results = await self.db.fetch(*statements)
+        files = self.relations["attachments"] if self.relations.has("attachments") else None
+        results = await self.db.fetch(*queries.messages_and_files(messages, files, wanted, include_internal))
         by_message: dict[str, list[Attachment]] = {}
         codec = self.relations.codec("ticket_messages", "id")
         for row in results[1] if len(results) > 1 else []:
@@ -142,26 +107,7 @@ class MoreReads(_Base):
         wanted = self.relations.to_db("subscription_promotions", "subscription_id", subscription_ids)
         if not wanted:
             return [[] for _ in subscription_ids]
-        statement = (
-            select(
-                applied.c.subscription_id,
-                applied.c.promotion_id,
-                applied.c.valid_from,
-                applied.c.valid_to,
-                promotions.c.name,
-                promotions.c.discount_percent,
-                promotions.c.fixed_price,
-                subscriptions.c.currency,
-            )  # fmt: skip
-            .select_from(
-                applied.join(promotions, promotions.c.id == applied.c.promotion_id).join(
-                    subscriptions, subscriptions.c.id == applied.c.subscription_id
-                )
-            )
-            .where(applied.c.subscription_id.in_(wanted))
-            .order_by(applied.c.subscription_id, applied.c.valid_from, applied.c.id)
-        )
-        (rows,) = await self.db.fetch(statement)
+        (rows,) = await self.db.fetch(queries.promotions_applied(applied, promotions, subscriptions, wanted))
         items = []
         for row in rows:
             record: Any = self.canonical("subscription_promotions", row)

@@ -1,8 +1,9 @@
-"""The current account over mapped relations: balance due, status, ledger, open items, totals.
+"""The current account in SQL: balance due, invoice status, ledger, open items, totals.
 
-The same rules as the native source (connectors/native/_billing.py), written against the
-columns every mapping provides, so that all connectors agree to the cent. Two statement
-models: `allocations` (documents minus the clearings dated on or before the cut-off) and
+One set of rules for every SQL source, so that all connectors agree to the cent. Each
+expression takes the relations it reads — the native tables, or a mapping's relations
+(subqueries with the same canonical column names). Two statement models for open items:
+`allocations` (documents minus the clearings dated on or before the cut-off) and
 `line_items` (SAP FBL5N: items posted by the cut-off and not cleared by then).
 """
 
@@ -15,11 +16,13 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
+    FromClause,
     Integer,
     Numeric,
     Select,
     String,
     Subquery,
+    Table,
     and_,
     case,
     cast,
@@ -33,29 +36,50 @@ from sqlalchemy import (
     union_all,
 )
 
-from ..records import InvoiceFilter, InvoiceStatus
+from .records import InvoiceFilter, InvoiceStatus
 
 MONEY = Numeric(14, 2)
 DEBIT_KINDS = ("INVOICE", "DEBIT_NOTE")
 CREDIT_NOTE = "CREDIT_NOTE"
 PAYMENT = "PAYMENT"
+
+# Documents posted on the same day are ordered debit first, then credit notes, then
+# payments, so that the running balance is the same on every run and every backend.
 KIND_RANK = {"INVOICE": 0, "DEBIT_NOTE": 0, CREDIT_NOTE: 1, PAYMENT: 2}
 
 
 def zero() -> ColumnElement[Any]:
+    # A typed 0, so that CASE and UNION columns come back as money, not integers.
     return literal(0, MONEY)
 
 
 def no(type_: Any) -> ColumnElement[Any]:
+    # A typed NULL, so that PostgreSQL can line up the columns of a UNION.
     return cast(null(), type_)
 
 
-def is_void(inv: Subquery) -> ColumnElement[bool]:
-    # Compared with true rather than used bare: MariaDB hands booleans back as 0/1 integers.
-    return inv.c.void == True  # noqa: E712
+def same_company(relation: FromClause, company: object | None) -> ColumnElement[bool]:
+    """The row's company is `company`, a stored key (None: a company no row can have)."""
+    return false() if company is None else relation.c.company_id == company
 
 
-def balance_due(inv: Subquery) -> ColumnElement[Any]:
+def flag(relation: FromClause, name: str) -> ColumnElement[bool]:
+    """A yes/no column as a condition: a native BOOLEAN as it is, a mapped one compared with true
+    (MariaDB hands booleans back as 0/1 integers, and a mapping may compute the flag)."""
+    column = relation.c[name]
+    return column if isinstance(relation, Table) else column == True  # noqa: E712
+
+
+def is_void(inv: FromClause) -> ColumnElement[bool]:
+    return flag(inv, "void")
+
+
+def balance_due(inv: FromClause) -> ColumnElement[Any]:
+    """Balance due of an invoice row: total − paid, never negative; 0 if void or a credit note.
+
+    Rounded to the cent in SQL because SQLite keeps NUMERIC as float, where
+    100.10 − 100.10 may not be exactly 0.
+    """
     remaining = func.round(inv.c.total - inv.c.paid_amount, 2)
     return case(
         (or_(is_void(inv), inv.c.kind == CREDIT_NOTE), zero()),
@@ -64,9 +88,12 @@ def balance_due(inv: Subquery) -> ColumnElement[Any]:
     )
 
 
-def status_is(inv: Subquery, status: InvoiceStatus, today: date) -> ColumnElement[bool]:
+def status_is(inv: FromClause, status: InvoiceStatus, today: date) -> ColumnElement[bool]:
+    """Rows whose derived status on `today` is `status`, checked in the derivation's order:
+    VOID, then PAID (nothing due), OVERDUE, PARTIALLY_PAID, OPEN."""
     void = is_void(inv)
     owing = and_(not_(void), balance_due(inv) > 0)
+    # IS NOT NULL first, so that a missing due date reads "not overdue" rather than NULL.
     overdue = and_(inv.c.due_date.is_not(None), inv.c.due_date < today)
     partial = and_(inv.c.paid_amount > 0, inv.c.paid_amount < inv.c.total)
     if status is InvoiceStatus.VOID:
@@ -81,7 +108,7 @@ def status_is(inv: Subquery, status: InvoiceStatus, today: date) -> ColumnElemen
 
 
 def invoice_conditions(
-    inv: Subquery, filter: InvoiceFilter, today: date, company: object | None
+    inv: FromClause, filter: InvoiceFilter, today: date, company: object | None
 ) -> list[ColumnElement[bool]]:
     """`company` is the stored company key of `filter.company_id` (None: it matches nothing)."""
     conditions: list[ColumnElement[bool]] = []
@@ -94,13 +121,13 @@ def invoice_conditions(
     if filter.issued_to is not None:
         conditions.append(inv.c.issue_date <= filter.issued_to)
     if filter.unpaid_only:
-        conditions.append(balance_due(inv) > 0)
+        conditions.append(balance_due(inv) > 0)  # already 0 for void documents and credit notes
     if filter.company_id is not None:
-        conditions.append(false() if company is None else inv.c.company_id == company)
+        conditions.append(same_company(inv, company))
     return conditions
 
 
-def _document_columns(inv: Subquery) -> list[ColumnElement[Any]]:
+def _document_columns(inv: FromClause) -> list[ColumnElement[Any]]:
     return [
         inv.c.customer_id, inv.c.company_id, inv.c.kind, inv.c.id.label("document_id"), inv.c.letter,
         inv.c.point_of_sale, inv.c.number.label("sequence"), no(String).label("receipt"),
@@ -108,7 +135,7 @@ def _document_columns(inv: Subquery) -> list[ColumnElement[Any]]:
     ]  # fmt: skip
 
 
-def _payment_columns(pay: Subquery) -> list[ColumnElement[Any]]:
+def _payment_columns(pay: FromClause) -> list[ColumnElement[Any]]:
     return [
         pay.c.customer_id, pay.c.company_id, literal(PAYMENT, String).label("kind"),
         pay.c.id.label("document_id"), no(String).label("letter"), no(Integer).label("point_of_sale"),
@@ -116,7 +143,12 @@ def _payment_columns(pay: Subquery) -> list[ColumnElement[Any]]:
     ]  # fmt: skip
 
 
-def ledger_entries(inv: Subquery, pay: Subquery, customer_ids: Sequence[object]) -> Subquery:
+def ledger_entries(inv: FromClause, pay: FromClause, customer_ids: Sequence[object]) -> Subquery:
+    """Every entry of the customers' current accounts with the running balance after it.
+
+    The balance is a window over the whole history (credit − debit, chronological), so
+    it stays right when the caller then filters by date or pages.
+    """
     is_credit_note = inv.c.kind == CREDIT_NOTE
     documents = select(
         *_document_columns(inv),
@@ -143,7 +175,8 @@ def ledger_entries(inv: Subquery, pay: Subquery, customer_ids: Sequence[object])
     return select(entries, running.label("balance")).subquery("ledger")
 
 
-def _cleared(alloc: Subquery, link: str, document: ColumnElement[Any], cut_off: date) -> Any:
+def _cleared(alloc: FromClause, link: str, document: ColumnElement[Any], cut_off: date) -> Any:
+    """Σ allocations of `document` through `link` cleared on or before the cut-off."""
     return (
         select(func.coalesce(func.sum(alloc.c.amount), 0))
         .where(alloc.c[link] == document, alloc.c.cleared_on <= cut_off)
@@ -152,10 +185,11 @@ def _cleared(alloc: Subquery, link: str, document: ColumnElement[Any], cut_off: 
 
 
 def open_items_by_allocations(
-    inv: Subquery, pay: Subquery, alloc: Subquery, customer_ids: Sequence[object], cut_off: date,
+    inv: FromClause, pay: FromClause, alloc: FromClause, customer_ids: Sequence[object], cut_off: date,
     company: object | None, by_company: bool,
 ) -> Select[Any]:  # fmt: skip
-    """Documents open at `cut_off`, unsigned, by customer then due date (as the native source)."""
+    """Documents open at `cut_off`, unsigned (`open_amount` > 0), by customer then due date;
+    only those of `company` when `by_company`."""
     posted = (inv.c.customer_id.in_(customer_ids), not_(is_void(inv)), inv.c.issue_date <= cut_off)
     debits = select(
         *_document_columns(inv),
@@ -182,15 +216,11 @@ def open_items_by_allocations(
         (pay.c.amount - _cleared(alloc, "payment_id", pay.c.id, cut_off)).label("open_amount"),
     ).where(pay.c.customer_id.in_(customer_ids), pay.c.paid_on <= cut_off)
     if by_company:
-        debits = debits.where(_company(inv, company))
-        credit_notes = credit_notes.where(_company(inv, company))
-        receipts = receipts.where(_company(pay, company))
+        debits = debits.where(same_company(inv, company))
+        credit_notes = credit_notes.where(same_company(inv, company))
+        receipts = receipts.where(same_company(pay, company))
     items = union_all(debits, credit_notes, receipts).subquery("items")
     return _ordered(select(items).where(func.round(items.c.open_amount, 2) > 0), items)
-
-
-def _company(relation: Subquery, company: object | None) -> ColumnElement[bool]:
-    return false() if company is None else relation.c.company_id == company
 
 
 def _ordered(statement: Select[Any], items: Any) -> Select[Any]:
@@ -215,7 +245,7 @@ def open_items_by_lines(
         or_(lines.c.cleared_on.is_(None), lines.c.cleared_on > cut_off),
     ]
     if by_company:
-        conditions.append(_company(lines, company))
+        conditions.append(same_company(lines, company))
     grouped = (
         select(
             lines.c.customer_id,
@@ -249,8 +279,10 @@ def open_items_by_lines(
 
 
 def account_totals(
-    cust: Subquery, inv: Subquery, pay: Subquery, customer_ids: Sequence[object], today: date
+    cust: FromClause, inv: FromClause, pay: FromClause, customer_ids: Sequence[object], today: date
 ) -> Select[Any]:
+    """One row per existing customer: currency, credit limit and the sums of its account
+    (NULL sums for a customer without documents or payments)."""
     due = balance_due(inv)
     is_debit = inv.c.kind.in_(DEBIT_KINDS)
     documents = (
@@ -291,7 +323,8 @@ def account_totals(
     )
 
 
-def overdue_exists(cust: Subquery, inv: Subquery, today: date) -> ColumnElement[bool]:
+def overdue_exists(cust: FromClause, inv: FromClause, today: date) -> ColumnElement[bool]:
+    """The customer (correlated) has a non-void invoice or debit note past due and unpaid."""
     return (
         select(inv.c.id)
         .where(

@@ -1,0 +1,84 @@
+"""Running a source's reads: a connection per call, one time limit, one retry on a dead connection.
+
+Pools do not ping connections before use (a round trip per checkout). A connection that died
+while pooled — the server restarted, a session was killed — fails its first statement instead;
+SQLAlchemy then marks it (`DBAPIError.connection_invalidated`) and drops every connection of the
+pool that is as old, and the read runs again on a fresh one. Reads only: running one twice is
+harmless. Every other failure is mapped to `SourceUnavailable` / `SourceTimeout` (base.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Executable
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .base import SourceTimeout, SourceUnavailable
+
+T = TypeVar("T")
+Rows = list[Row[Any]]
+
+log = logging.getLogger(__name__)
+
+
+async def run_read(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """`work` (statements that only read) on a pooled connection, and once more on a fresh
+    connection if the pooled one turns out to be dead."""
+    try:
+        async with engine.connect() as conn:
+            return await work(conn)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.info("a pooled connection to %s was dead; reading again on a new one", engine.url.host)
+    async with engine.connect() as conn:
+        return await work(conn)
+
+
+class Executor:
+    """Runs a source's reads under `timeout` seconds in all, mapping every failure to SourceError.
+
+    Each call takes its own connection: Strawberry resolves sibling fields concurrently.
+    """
+
+    def __init__(self, engine: AsyncEngine, timeout: float, label: str) -> None:
+        self.engine = engine
+        self.timeout = timeout
+        self.label = label
+
+    async def run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        try:
+            # asyncio.timeout rather than wait_for: no extra task per call; the retry counts too.
+            async with asyncio.timeout(self.timeout):
+                return await run_read(self.engine, work)
+        except TimeoutError as exc:  # before OSError, of which it is a subclass
+            message = f"the {self.label} database did not answer within {self.timeout:g} s"
+            raise SourceTimeout(message) from exc
+        except Exception as exc:
+            # `work` only executes statements and fetches rows (records are built after),
+            # so whatever it raises comes from the driver, the pool or the network; the
+            # drivers do not share an exception tree (asyncpg raises its own and OSError).
+            message = f"the {self.label} database cannot be read ({type(exc).__name__})"
+            raise SourceUnavailable(message) from exc
+
+    async def fetch(self, *statements: Executable) -> list[Rows]:
+        """The rows of each statement, run one after the other on one connection."""
+
+        async def work(conn: AsyncConnection) -> list[Rows]:
+            return [list((await conn.execute(statement)).all()) for statement in statements]
+
+        return await self.run(work)
+
+    async def fetch_with(self, statement: Executable, **params: Any) -> Rows:
+        """The rows of one statement built once and reused, with these parameters."""
+
+        async def work(conn: AsyncConnection) -> Rows:
+            return list((await conn.execute(statement, params)).all())
+
+        return await self.run(work)

@@ -1,0 +1,184 @@
+"""Keyset pages: opaque cursors, and one statement that pages every owner of a batch at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, DateTime, FromClause, Select, and_, func, or_, select
+from sqlalchemy.engine import Row
+
+from .base import InvalidCursor
+from .records import Page, PageOf
+
+T = TypeVar("T")
+
+_SEPARATOR = "|"
+
+
+def page_size(page: Page) -> int:
+    """Callers clamp `first` to 1..100; a page of nothing is read as a page of one."""
+    return max(1, page.first)
+
+
+class Keyset:
+    """The order of one listing and how to page it.
+
+    `key` names columns of `source` that sort the listing, the last one unique (the id);
+    `partition` names the column the listing is paged per (customer_id), or None for a
+    single listing (customers, plans); `columns` narrows what is read (default: all).
+    A cursor is the key of a row, e.g. "2024-05-01|123". `integer_bits` is the width of the
+    integer key columns: a larger value in a cursor is garbage, not a parameter for the
+    database to refuse (a mapped column's SQL type may be narrower than the keys it holds).
+    """
+
+    def __init__(
+        self,
+        source: FromClause,
+        key: Sequence[str],
+        *,
+        descending: bool,
+        partition: str | None = None,
+        columns: Sequence[ColumnElement[Any]] | None = None,
+        integer_bits: int = 64,
+    ) -> None:
+        self.source = source
+        self.key = tuple(source.c[name] for name in key)
+        self.descending = descending
+        self.partition = source.c[partition] if partition is not None else None
+        self.columns = tuple(columns) if columns is not None else tuple(source.c)
+        self._codecs = tuple(_codec(column, integer_bits) for column in self.key)
+
+    def statement(self, page: Page, where: Iterable[ColumnElement[bool]] = ()) -> Select[Any]:
+        """One page per partition (`first` + 1 rows each, to tell whether more follow)."""
+        first = page_size(page)
+        conditions = list(where)
+        if page.after is not None:
+            conditions.append(self._after(self._decode(page.after)))
+        order = [c.desc() if self.descending else c.asc() for c in self.key]
+        rows = select(*self.columns).select_from(self.source).where(*conditions)
+        if self.partition is None:
+            return rows.order_by(*order).limit(first + 1)
+        # The keyset predicate goes before the numbering, so row 1 is the first after the cursor.
+        position = func.row_number().over(partition_by=self.partition, order_by=order)
+        numbered = rows.add_columns(position.label("page_position")).subquery("numbered")
+        return (
+            select(numbered)
+            .where(numbered.c.page_position <= first + 1)
+            .order_by(numbered.c[self.partition.name], numbered.c.page_position)
+        )
+
+    def pages(
+        self,
+        keys: Sequence[str],
+        rows: Sequence[Row[Any]],
+        owner_of: Callable[[Row[Any]], str],
+        page: Page,
+        build: Callable[[Row[Any]], T],
+    ) -> list[PageOf]:
+        """Split the rows of `statement` into one PageOf per key, in key order; `owner_of`
+        gives the canonical key a row belongs to."""
+        owned: dict[str, list[Row[Any]]] = defaultdict(list)
+        for row in rows:
+            owned[owner_of(row)].append(row)
+        return [self.page(owned.get(key, []), page, build) for key in keys]
+
+    def page(self, rows: Sequence[Row[Any]], page: Page, build: Callable[[Row[Any]], T]) -> PageOf:
+        first = page_size(page)
+        shown = rows[:first]
+        return PageOf(
+            items=[build(row) for row in shown],
+            cursors=[self._encode(row) for row in shown],
+            has_next=len(rows) > first,
+        )
+
+    def _after(self, values: Sequence[object]) -> ColumnElement[bool]:
+        # Rows strictly past the cursor: (a, b) < (x, y) spelled out as
+        # a < x OR (a = x AND b < y), which every backend plans on its index.
+        terms = []
+        for i, (column, value) in enumerate(zip(self.key, values)):
+            equal = [c == v for c, v in zip(self.key[:i], values[:i])]
+            beyond = column < value if self.descending else column > value
+            terms.append(and_(*equal, beyond))
+        return or_(*terms)
+
+    def _encode(self, row: Row[Any]) -> str:
+        values = (row._mapping[column.name] for column in self.key)
+        return _SEPARATOR.join(encode(value) for value, (encode, _) in zip(values, self._codecs))
+
+    def _decode(self, cursor: str) -> tuple[object, ...]:
+        # Only the first part may be free text (a name): split the others off the right.
+        parts = cursor.rsplit(_SEPARATOR, len(self.key) - 1)
+        if len(parts) != len(self.key):
+            raise InvalidCursor(f"not a cursor of this listing: {cursor!r}")
+        try:
+            return tuple(parse(text) for text, (_, parse) in zip(parts, self._codecs))
+        except (ValueError, InvalidOperation) as exc:
+            raise InvalidCursor(f"not a cursor of this listing: {cursor!r}") from exc
+
+
+Codec = tuple[Callable[[Any], str], Callable[[str], object]]
+
+
+def _codec(column: ColumnElement[Any], integer_bits: int) -> Codec:
+    """How a value of `column` is written in a cursor and read back, strictly: what the
+    column cannot hold is garbage (InvalidCursor), not a parameter the database refuses."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:  # an expression of unknown type: compared as text
+        return _text, str
+    if kind is datetime and isinstance(column.type, DateTime) and column.type.timezone:
+        return _write_instant, _read_instant
+    if kind is datetime:  # a legacy DATETIME: naive, as stored
+        return _text, datetime.fromisoformat
+    if kind is date:
+        return _text, date.fromisoformat
+    if kind is int:
+        return _text, _integer(integer_bits)
+    if kind is Decimal:
+        return _text, _amount
+    return _text, str
+
+
+def _text(value: object) -> str:
+    if isinstance(value, date):  # and datetime
+        return value.isoformat()
+    return str(value)  # of a float (SQLite NUMERIC), the shortest decimal that round-trips
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back the UTC wall clock it stored, naive, and compares with it.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _write_instant(moment: datetime) -> str:
+    return _utc(moment).isoformat()
+
+
+def _read_instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("cursor instants carry their offset")
+    return _utc(moment)
+
+
+def _integer(bits: int) -> Callable[[str], int]:
+    allowed = range(-(2 ** (bits - 1)), 2 ** (bits - 1))
+
+    def parse(text: str) -> int:
+        number = int(text)
+        if str(number) != text or number not in allowed:
+            raise ValueError("not an integer key")
+        return number
+
+    return parse
+
+
+def _amount(text: str) -> Decimal:
+    amount = Decimal(text)
+    if not amount.is_finite():
+        raise ValueError("not an amount")
+    return amount

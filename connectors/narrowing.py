@@ -1,0 +1,74 @@
+"""Reading only the columns a request needs (BillingSource.reading), the same way in every reader.
+
+A request says which attributes of each record it reads (`Wanted`, worked out from the GraphQL
+document in schema/selection.py). `columns_read` turns those attributes into the columns the
+row builders (native/_rows.py) take them from: most attributes are a column of the same name,
+a few are built from several. `projection` selects those columns and, in place of every other
+one, a constant of its type, so that the builders stay as they are while the database neither
+reads nor computes what nobody asked for (a joined table, a correlated sum).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, literal
+
+from .base import Wanted
+from .records import Customer, Invoice, PlanSubscription
+
+# Attributes built from other columns than the one of their name (native/_rows.py).
+BUILT_FROM: dict[type, dict[str, tuple[str, ...]]] = {
+    Customer: {
+        "tax_id": ("tax_id_kind", "tax_id"),
+        "billing_address": ("street", "city", "province", "postal_code", "country"),
+    },
+    Invoice: {
+        "number": ("letter", "point_of_sale", "number"),
+        "balance_due": ("total", "paid_amount", "void", "kind"),
+        "payment_code": ("payment_code", "barcode"),
+    },
+    PlanSubscription: {"service_address": ("street", "city", "province", "postal_code")},
+}
+
+_NEUTRAL: dict[type, Any] = {
+    int: 0,
+    float: 0.0,
+    Decimal: Decimal(0),
+    str: "",
+    bool: False,
+    date: date(2000, 1, 1),
+}
+
+
+def columns_read(record: type, wanted: Wanted) -> frozenset[str] | None:
+    """The columns behind the wanted attributes of `record`; None when it is to be read whole."""
+    attributes = wanted.get(record)
+    if attributes is None:
+        return None
+    special = BUILT_FROM.get(record, {})
+    return frozenset(column for name in attributes for column in special.get(name, (name,)))
+
+
+def projection(
+    columns: Iterable[ColumnElement[Any]], keep: frozenset[str] | None
+) -> list[ColumnElement[Any]]:
+    """`columns`, each one not in `keep` replaced by a constant of its type under its name."""
+    if keep is None:
+        return list(columns)
+    return [column if column.key in keep else _constant(column) for column in columns]
+
+
+def _constant(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        python_type = str
+    if python_type is datetime:
+        value: Any = datetime(2000, 1, 1, tzinfo=UTC if getattr(column.type, "timezone", False) else None)
+    else:
+        value = _NEUTRAL.get(python_type)
+    return literal(value, column.type).label(column.key)

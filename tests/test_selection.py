@@ -1,0 +1,106 @@
+"""Reading only what a query asks for: which record attributes a document needs, and the guard
+that asking for one field alone answers exactly what the full query answers for that field."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type, is_leaf_type, parse
+from ventanilla.connectors import records
+from ventanilla.schema.root import build_schema
+from ventanilla.schema.selection import read_map, wanted_fields
+
+CUSTOMER = ("cliente@example.com", "perro.calamar")
+ANALYST = ("analista@example.com", "gato.tornillo")
+SCHEMA = build_schema()
+
+# Where each record-backed type is listed for a signed-in customer: path to the objects.
+PLACES = {
+    "Customer": "viewer { accounts { %s } }",
+    "Invoice": "viewer { accounts { invoices(first: 30) { nodes { %s } } } }",
+    "Payment": "viewer { accounts { payments(first: 20) { nodes { %s } } } }",
+    "Ticket": "viewer { accounts { tickets(first: 20) { nodes { %s } } } }",
+    "Contract": "viewer { accounts { contracts { nodes { %s } } } }",
+    "PlanSubscription": "viewer { accounts { subscriptions { %s } } }",
+    "Quote": "viewer { accounts { quotes { nodes { %s } } } }",
+    "Order": "viewer { accounts { orders { nodes { %s } } } }",
+    "DeliveryNote": "viewer { accounts { deliveryNotes { nodes { %s } } } }",
+    "Document": "viewer { accounts { documents { nodes { %s } } } }",
+    "Statement": "viewer { accounts { statement { %s } } }",
+}
+RECORD_BACKED = {name for name, _ in read_map(SCHEMA)}
+
+
+def _object(type_name: str) -> GraphQLObjectType:
+    found = SCHEMA._schema.get_type(type_name)
+    assert isinstance(found, GraphQLObjectType)
+    return found
+
+
+def _selections(type_name: str, depth: int = 0) -> dict[str, str]:
+    """{field: its selection} for every field without required arguments and without links
+    (which change with time); record-backed types below the top are only named."""
+    chosen: dict[str, str] = {}
+    for name, field in _object(type_name).fields.items():
+        if name.endswith("Url") or any(isinstance(a.type, GraphQLNonNull) for a in field.args.values()):
+            continue
+        named = get_named_type(field.type)
+        if is_leaf_type(named):
+            chosen[name] = name
+        elif named.name in RECORD_BACKED and depth == 0 or depth >= 2:
+            chosen[name] = f"{name} {{ __typename }}"
+        else:
+            inner = " ".join(_selections(named.name, depth + 1).values()) or "__typename"
+            chosen[name] = f"{name} {{ {inner} }}"
+    return chosen
+
+
+def _objects(data: object, place: str) -> list[dict]:
+    """Every object the place lists (the path is the place's field names, lists flattened)."""
+    found = [data]
+    for key in (word.split("(")[0] for word in place.split("{")[:-1]):
+        found = [item for o in found for item in _listed(o[key.strip()])]
+    return found
+
+
+def _listed(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_a_document_reads_what_its_fields_need():
+    document = parse(
+        """
+        query { viewer { accounts { name invoices(first: 3) { nodes { ...Due } } statement { total { amount } } } } }
+        fragment Due on Invoice { status lines { description } }
+        """
+    )
+    wanted = wanted_fields(SCHEMA, document)
+    invoice = wanted[records.Invoice]
+    # status is computed from five attributes; lines need only the keys and the currency.
+    assert {"void", "kind", "balance_due", "total", "due_date"} <= invoice
+    assert "number" not in invoice and "issue_date" not in invoice and "cae" not in invoice
+    assert {"id", "customer_id", "currency"} <= invoice
+    customer = wanted[records.Customer]
+    assert {"name", "credit_limit"} <= customer and "billing_address" not in customer
+    assert "tax_id" not in customer  # a nested tax id, not a key
+    assert records.Ticket not in wanted  # not asked for: read whole if a resolver needs one
+
+
+def test_every_read_declaration_names_real_attributes():
+    # read_map asserts it while building; every record-backed type of the API is covered.
+    assert set(PLACES) <= RECORD_BACKED
+
+
+@pytest.mark.parametrize("type_name", sorted(PLACES))
+async def test_one_field_alone_answers_what_the_whole_object_answers(demo_api, type_name):
+    token = await demo_api.sign_in(*CUSTOMER)
+    fields = _selections(type_name)
+    place = PLACES[type_name]
+    whole = await demo_api.gql("{ %s }" % (place % " ".join(fields.values())), token=token)
+    assert "errors" not in whole, whole
+    expected = _objects(whole["data"], place)
+    assert expected, f"the demo customer has no {type_name}"
+    for name, selection in fields.items():
+        alone = await demo_api.gql("{ %s }" % (place % selection), token=token)
+        assert "errors" not in alone, (name, alone)
+        got = [o[name] for o in _objects(alone["data"], place)]
+        assert got == [o[name] for o in expected], f"{type_name}.{name} differs when asked alone"
