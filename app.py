@@ -295,18 +295,26 @@ def create_app(settings: Settings | None = None) -> Starlette:
         secret = secrets.token_urlsafe(32)  # demo: one process, tokens die with it
     # No pre-ping (a round trip per checkout): reads retry once on a connection found dead
     # (connectors/executor.py), and the pool then drops the connections as old as it.
-    engine = create_async_engine(settings.database_url)
-    source = build_source(settings, engine)  # the store, or the sources ventanilla.toml routes to
+    engine = create_async_engine(settings.database_url)  # the store: users, sessions, writes
+    # Billing reads need no transaction: their own pool, in autocommit, saves a BEGIN and a
+    # ROLLBACK round trip around every statement (each statement has its own snapshot anyway).
+    reads = create_async_engine(settings.database_url, isolation_level="AUTOCOMMIT")
+    source = build_source(settings, reads)  # the store, or the sources ventanilla.toml routes to
     graphql = VentanillaGraphQL(settings, source, engine, secret)
     access = AccessServices.build(engine, secret, settings)
     graphql_endpoint = LimitBody(Authenticate(graphql, engine, secret, access), settings.max_body_bytes)
 
+    async def close() -> None:
+        """Close every pool the app opened: legacy sources, billing reads, the store."""
+        if hasattr(source, "dispose"):  # a RoutedSource's legacy pools
+            await source.dispose()
+        await reads.dispose()
+        await engine.dispose()
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        if hasattr(source, "dispose"):  # a RoutedSource's legacy pools
-            await source.dispose()
-        await engine.dispose()
+        await close()
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -324,6 +332,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.reads = reads
+    app.state.close = close
     app.state.secret = secret
     app.state.source = source
     app.state.access = access

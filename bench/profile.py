@@ -83,7 +83,7 @@ async def main() -> None:
         f"{args.workload}: {args.requests} requests in {elapsed:.2f} s = {elapsed / args.requests * 1000:.2f} ms each, "
         f"CPU {cpu / args.requests * 1000:.2f} ms each (client and app, one process)"
     )
-    await app.state.engine.dispose()
+    await app.state.close()
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield DemoApi(request.param, url, engine, client, settings)
-        await app.state.engine.dispose()
+        await app.state.close()
         await engine.dispose()
 
 
@@ -220,5 +220,5 @@ async def access_api(request, tmp_path_factory, smtp_inbox) -> AsyncIterator[Acc
             api = AccessApi(request.param, url, engine, client, settings, inbox=smtp_inbox, apps=[app])
             yield api
         for served in api.apps:
-            await served.state.engine.dispose()
+            await served.state.close()
         await engine.dispose()

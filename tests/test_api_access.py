@@ -172,7 +172,7 @@ async def test_a_disabled_feature_answers_feature_disabled(demo_api):
             json={"query": "{ portal { features } viewer { customer { name ledger { nodes { id } } } } }"},
             headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
         )).json()
-    await app.state.engine.dispose()
+    await app.state.close()
     # then the rest still answers, the ledger says why it does not
     assert "CURRENT_ACCOUNT" not in body["data"]["portal"]["features"]
     assert codes(body) == ["FEATURE_DISABLED"]

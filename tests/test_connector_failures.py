@@ -191,7 +191,7 @@ async def test_the_next_request_after_the_store_sessions_are_killed_is_answered(
                 assert after == before
                 assert "was dead" in caplog.text
         finally:
-            await app.state.engine.dispose()
+            await app.state.close()
 
 
 async def test_the_rest_of_the_response_still_arrives(isp, tmp_path) -> None:
@@ -236,4 +236,4 @@ async def test_the_rest_of_the_response_still_arrives(isp, tmp_path) -> None:
             body = (await client.post("/graphql", json={"query": query}, headers=headers)).json()
             assert "errors" not in body, body
         await app.state.source.dispose()
-        await app.state.engine.dispose()
+        await app.state.close()

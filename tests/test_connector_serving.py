@@ -141,7 +141,7 @@ async def served(tmp_path_factory) -> AsyncIterator[dict[str, httpx.AsyncClient]
             await client.aclose()
             if isinstance(app.state.source, RoutedSource):
                 await app.state.source.dispose()
-            await app.state.engine.dispose()
+            await app.state.close()
             await store_cm.__aexit__(None, None, None)
         else:
             await item.__aexit__(None, None, None)

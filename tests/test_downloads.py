@@ -268,7 +268,7 @@ async def test_a_disabled_feature_answers_feature_disabled(demo_api):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         refused = await client.get(invoice["pdfUrl"], headers={"Accept-Language": "en"})
         statement_still_on = await client.get(statement["pdfUrl"])
-    await app.state.engine.dispose()
+    await app.state.close()
     # then
     assert refused.status_code == 403 and error_code(refused) == "FEATURE_DISABLED"
     assert (

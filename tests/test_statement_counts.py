@@ -97,10 +97,13 @@ async def statements_for(url: str, query: str, login: tuple[str, str]) -> tuple[
         token = signed.json()["data"]["signIn"]["accessToken"]
         executed: list[str] = []
         listener = lambda *args: executed.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
-        event.listen(app.state.engine.sync_engine, "before_cursor_execute", listener)
+        engines = [app.state.engine.sync_engine, app.state.reads.sync_engine]  # store and billing reads
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", listener)
         body = (await client.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"})).json()
-        event.remove(app.state.engine.sync_engine, "before_cursor_execute", listener)
-    await app.state.engine.dispose()
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", listener)
+    await app.state.close()
     assert "errors" not in body, body
     return len(executed), body
 
