@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, DateTime, FromClause, Select, and_, func, 
 from sqlalchemy.engine import Row
 
 from .base import InvalidCursor
+from .narrowing import projection
 from .records import Page, PageOf
 
 T = TypeVar("T")
@@ -33,6 +34,7 @@ class Keyset:
     A cursor is the key of a row, e.g. "2024-05-01|123". `integer_bits` is the width of the
     integer key columns: a larger value in a cursor is garbage, not a parameter for the
     database to refuse (a mapped column's SQL type may be narrower than the keys it holds).
+    `narrow` leaves out the columns a request does not want (narrowing.projection or .selected).
     """
 
     def __init__(
@@ -44,22 +46,31 @@ class Keyset:
         partition: str | None = None,
         columns: Sequence[ColumnElement[Any]] | None = None,
         integer_bits: int = 64,
+        narrow: Callable[..., list[ColumnElement[Any]]] = projection,
     ) -> None:
         self.source = source
         self.key = tuple(source.c[name] for name in key)
         self.descending = descending
         self.partition = source.c[partition] if partition is not None else None
         self.columns = tuple(columns) if columns is not None else tuple(source.c)
+        # What a narrowed statement reads whatever is wanted: the order and the partition.
+        self.narrow = narrow  # how a statement leaves out unwanted columns (narrowing.py)
+        partitioned = () if self.partition is None else (self.partition,)
+        self._needed = frozenset(c.key for c in (*self.key, *partitioned))
         self._codecs = tuple(_codec(column, integer_bits) for column in self.key)
 
-    def statement(self, page: Page, where: Iterable[ColumnElement[bool]] = ()) -> Select[Any]:
-        """One page per partition (`first` + 1 rows each, to tell whether more follow)."""
+    def statement(
+        self, page: Page, where: Iterable[ColumnElement[bool]] = (), keep: frozenset[str] | None = None
+    ) -> Select[Any]:
+        """One page per partition (`first` + 1 rows each, to tell whether more follow); with
+        `keep`, only those columns are read, the others selected as constants (narrowing.py)."""
         first = page_size(page)
         conditions = list(where)
         if page.after is not None:
             conditions.append(self._after(self._decode(page.after)))
         order = [c.desc() if self.descending else c.asc() for c in self.key]
-        rows = select(*self.columns).select_from(self.source).where(*conditions)
+        columns = self.columns if keep is None else self.narrow(self.columns, keep | self._needed)
+        rows = select(*columns).select_from(self.source).where(*conditions)
         if self.partition is None:
             return rows.order_by(*order).limit(first + 1)
         # The keyset predicate goes before the numbering, so row 1 is the first after the cursor.

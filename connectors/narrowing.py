@@ -4,18 +4,21 @@ A request says which attributes of each record it reads (`Wanted`, worked out fr
 document in schema/selection.py). `columns_read` turns those attributes into the columns the
 row builders (native/_rows.py) take them from: most attributes are a column of the same name,
 a few are built from several. `projection` selects those columns and, in place of every other
-one, a constant of its type, so that the builders stay as they are while the database neither
-reads nor computes what nobody asked for (a joined table, a correlated sum).
+one, a constant of its type (or, for mapped relations, a value filled in before building), so
+that the builders stay as they are while the database neither reads nor computes what nobody
+asked for (a joined table, a correlated sum).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal
+from sqlalchemy import ColumnElement, FromClause, literal
+from sqlalchemy.types import TypeEngine
 
 from .base import Wanted
 from .records import Customer, Invoice, PlanSubscription
@@ -56,19 +59,37 @@ def columns_read(record: type, wanted: Wanted) -> frozenset[str] | None:
 def projection(
     columns: Iterable[ColumnElement[Any]], keep: frozenset[str] | None
 ) -> list[ColumnElement[Any]]:
-    """`columns`, each one not in `keep` replaced by a constant of its type under its name."""
+    """`columns`, each one not in `keep` replaced by a constant of its type under its name
+    (native tables: SQLite and PostgreSQL hand typed constants back as such)."""
     if keep is None:
         return list(columns)
     return [column if column.key in keep else _constant(column) for column in columns]
 
 
-def _constant(column: ColumnElement[Any]) -> ColumnElement[Any]:
+def selected(
+    columns: Iterable[ColumnElement[Any]], keep: frozenset[str] | None
+) -> list[ColumnElement[Any]]:
+    """Only the `columns` in `keep` (mapped relations: `neutral_values` fills the others in
+    Python, since MySQL hands every selected constant back as text)."""
+    if keep is None:
+        return list(columns)
+    return [column for column in columns if column.key in keep]
+
+
+@cache
+def neutral_values(table: FromClause) -> dict[str, Any]:
+    """A value of the right type for every column of `table`, for the ones a request left out."""
+    return {column.key: _neutral(column.type) for column in table.c}
+
+
+def _neutral(type_: TypeEngine[Any]) -> Any:
     try:
-        python_type = column.type.python_type
+        python_type = type_.python_type
     except NotImplementedError:
         python_type = str
-    if python_type is datetime:
-        value: Any = datetime(2000, 1, 1, tzinfo=UTC if getattr(column.type, "timezone", False) else None)
-    else:
-        value = _NEUTRAL.get(python_type)
-    return literal(value, column.type).label(column.key)
+    # Naive even for timezone-aware columns: builders read a naive instant as UTC.
+    return datetime(2000, 1, 1) if python_type is datetime else _NEUTRAL.get(python_type)
+
+
+def _constant(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    return literal(_neutral(column.type), column.type).label(column.key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import mysql, postgresql
@@ -45,6 +47,18 @@ def test_a_relation_can_be_narrowed_to_the_fields_asked_for() -> None:
     narrowed = relations.narrowed("invoices", {"number", "total"})
     assert set(narrowed.c.keys()) == {"id", "customer_id", "company_id", "number", "total"}
     assert "imputations" in str(select(relations["invoices"])) and "imputations" not in str(select(narrowed))
+
+
+def test_a_narrowed_relation_leaves_out_the_lookups_no_field_needs() -> None:
+    # SAP's invoices look up the CAE in ZAFIP_CAE (outer join on its whole primary key)
+    relations = Relations(load_connector("sap"), {"client": "100"})
+
+    def sql(relation: Any) -> str:
+        return str(select(relation).compile(dialect=postgresql.dialect()))
+
+    assert "ZAFIP_CAE" in sql(relations["invoices"])
+    assert "ZAFIP_CAE" not in sql(relations.narrowed("invoices", {"number", "total"}))
+    assert "ZAFIP_CAE" in sql(relations.narrowed("invoices", {"number", "cae"}))
 
 
 def test_a_mapping_with_an_unknown_column_or_statement_model_is_refused() -> None:

@@ -209,3 +209,51 @@ async def test_a_b1_invoice_and_credit_memo_with_the_same_doc_entry_are_two_reco
     assert [f["id"] for f in found] == ids
     assert found[0]["kind"] != "CREDIT_NOTE" and found[1]["kind"] == "CREDIT_NOTE"
     assert found[0]["number"] != found[1]["number"] and found[1]["lines"]
+
+
+# Reading only what a query asks for (connectors/narrowing.py), through every connector.
+NARROW_PLACES = ("Customer", "Invoice", "Payment", "Ticket", "Contract", "PlanSubscription", "Statement")
+
+
+@pytest.mark.parametrize("connector", LEGACY)
+async def test_each_field_asked_alone_answers_as_in_the_whole_object(served, connector: str) -> None:
+    from .test_selection import PLACES, _objects, _selections
+
+    client = served[connector]
+    token = await _token(client, CUSTOMER_LOGIN)
+    for type_name in NARROW_PLACES:
+        place, fields = PLACES[type_name], _selections(type_name)
+        whole = _objects(await _gql(client, "{ %s }" % (place % " ".join(fields.values())), token=token), place)
+        assert whole, type_name
+        for name, selection in fields.items():
+            alone = _objects(await _gql(client, "{ %s }" % (place % selection), token=token), place)
+            assert [o[name] for o in alone] == [o[name] for o in whole], f"{connector} {type_name}.{name}"
+
+
+async def test_a_narrow_query_leaves_the_joins_it_does_not_need_out_of_the_sql(served) -> None:
+    # given: SAP's invoices join ZAFIP_CAE for the electronic authorisation code
+    from sqlalchemy import event
+
+    client = served["sap"]
+    token = await _token(client, CUSTOMER_LOGIN)
+    page = await _gql(client, "{ viewer { customer { invoices(first: 3) { nodes { id } } } } }", token=token)
+    ids = [node["id"] for node in page["viewer"]["customer"]["invoices"]["nodes"]]
+    legacy = client._transport.app.state.source.sources["erp"].engine.sync_engine  # type: ignore[attr-defined]
+    executed: list[str] = []
+    listener = lambda *args: executed.append(args[2])  # noqa: E731
+    nodes = " ".join(f'i{n}: node(id: "{i}") {{ ... on Invoice {{ number FIELDS }} }}' for n, i in enumerate(ids))
+    by_id = "{ " + nodes + " }"
+    event.listen(legacy, "before_cursor_execute", listener)
+    try:
+        # when
+        narrow_answer = await _gql(client, by_id.replace("FIELDS", ""), token=token)
+        narrow = list(executed)
+        executed.clear()
+        wide_answer = await _gql(client, by_id.replace("FIELDS", "cae"), token=token)
+        wide = list(executed)
+    finally:
+        event.remove(legacy, "before_cursor_execute", listener)
+    # then
+    assert [n["number"] for n in narrow_answer.values()] == [n["number"] for n in wide_answer.values()]
+    assert len(narrow) == len(wide) == 1
+    assert "ZAFIP_CAE" not in narrow[0] and "ZAFIP_CAE" in wide[0]

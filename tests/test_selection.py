@@ -104,3 +104,27 @@ async def test_one_field_alone_answers_what_the_whole_object_answers(demo_api, t
         assert "errors" not in alone, (name, alone)
         got = [o[name] for o in _objects(alone["data"], place)]
         assert got == [o[name] for o in expected], f"{type_name}.{name} differs when asked alone"
+
+
+async def test_the_native_source_selects_only_the_columns_asked_for(demo_api):
+    from sqlalchemy import event
+
+    token = await demo_api.sign_in(*CUSTOMER)
+    reads = demo_api.client._transport.app.state.reads.sync_engine
+    executed: list[str] = []
+    listener = lambda *args: executed.append(args[2])  # noqa: E731
+    query = "{ viewer { customer { invoices(first: 5) { nodes { number FIELDS } } } } }"
+    event.listen(reads, "before_cursor_execute", listener)
+    try:
+        narrow_answer = await demo_api.gql(query.replace("FIELDS", ""), token=token)
+        narrow = [sql for sql in executed if "FROM invoices" in sql]
+        executed.clear()
+        wide_answer = await demo_api.gql(query.replace("FIELDS", "cae"), token=token)
+        wide = [sql for sql in executed if "FROM invoices" in sql]
+    finally:
+        event.remove(reads, "before_cursor_execute", listener)
+    numbers = [[n["number"] for n in a["data"]["viewer"]["customer"]["invoices"]["nodes"]] for a in (narrow_answer, wide_answer)]
+    assert numbers[0] == numbers[1] and numbers[0]
+    assert len(narrow) == len(wide) == 1
+    assert "invoices.cae" not in narrow[0] and "invoices.barcode" not in narrow[0]
+    assert "invoices.cae" in wide[0]

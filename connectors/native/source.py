@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
+from copy import copy
 from datetime import date
 from typing import Any, TypeVar
 
@@ -15,6 +16,7 @@ from .. import billing, queries
 from ..base import Wanted
 from ..executor import Executor, Rows
 from ..keyset import Keyset
+from ..narrowing import columns_read, projection
 from ..records import (
     AccountTotals,
     Attachment,
@@ -131,8 +133,15 @@ def _ids() -> Any:
 def _built(key: Hashable, build: Callable[[], T]) -> T:
     statement = _STATEMENTS.get(key)
     if statement is None:
+        if len(_STATEMENTS) >= 2_000:  # narrowed variants are many only if callers make them so
+            _STATEMENTS.clear()
         statement = _STATEMENTS[key] = build()
     return statement
+
+
+def _narrowed(columns: Sequence[ColumnElement[Any]], keep: frozenset[str] | None) -> list[Any]:
+    """`columns` as `projection` narrows them, the id always read."""
+    return projection(columns, None if keep is None else keep | {"id"})
 
 
 class NativeSource:
@@ -147,18 +156,28 @@ class NativeSource:
     def __init__(self, engine: AsyncEngine, *, timeout: float = 10.0) -> None:
         self._engine = engine
         self._db = Executor(engine, timeout, "billing")
+        self._wanted: Wanted = {}
 
     def reading(self, wanted: Wanted) -> NativeSource:
-        """Every column is read for now (see connectors/narrowing.py)."""
-        return self
+        """A view of this source that selects only the wanted columns (narrowing.py)."""
+        narrowed = copy(self)
+        narrowed._wanted = wanted
+        return narrowed
+
+    def _keep(self, record: type | None) -> frozenset[str] | None:
+        return None if record is None else columns_read(record, self._wanted)
 
     async def _by_id(
-        self, table: Table, ids: Sequence[str], build: Callable[[Row[Any]], T]
+        self, table: Table, ids: Sequence[str], build: Callable[[Row[Any]], T], record: type | None = None
     ) -> list[T | None]:
         wanted = db_ids(ids)
         if not wanted:
             return [None] * len(ids)
-        statement = _built(("by_id", table), lambda: select(table).where(table.c.id.in_(_ids())))
+        keep = self._keep(record)
+        statement = _built(
+            ("by_id", table, keep),
+            lambda: select(*_narrowed(table.c, keep)).where(table.c.id.in_(_ids())),
+        )
         rows = await self._db.fetch_with(statement, ids=wanted)
         found = {row.id: build(row) for row in rows}
         return [found_by(found, key) for key in ids]
@@ -172,6 +191,7 @@ class NativeSource:
         order_by: Callable[[], Sequence[Any]],
         where: Callable[[], Sequence[ColumnElement[bool]]] = lambda: (),
         variant: Hashable = None,
+        record: type | None = None,
     ) -> list[list[T]]:
         """Rows of `owner`'s table per key, in `order_by` order, in one statement.
 
@@ -179,9 +199,12 @@ class NativeSource:
         wanted = db_ids(keys)
         if not wanted:
             return [[] for _ in keys]
+        keep = self._keep(record)
         statement = _built(
-            ("children", owner, variant),
-            lambda: select(owner.table).where(owner.in_(_ids()), *where()).order_by(owner, *order_by()),
+            ("children", owner, variant, keep),
+            lambda: select(*_narrowed(owner.table.c, keep and keep | {owner.name}))
+            .where(owner.in_(_ids()), *where())
+            .order_by(owner, *order_by()),
         )
         rows = await self._db.fetch_with(statement, ids=wanted)
         return _grouped(keys, rows, owner.name, build)
@@ -193,12 +216,14 @@ class NativeSource:
         page: Page,
         build: Callable[[Row[Any]], T],
         where: Sequence[ColumnElement[bool]] = (),
+        record: type | None = None,
     ) -> list[PageOf]:
         """Each customer's page of `listing`, all in one statement."""
         assert listing.partition is not None
         wanted = db_ids(customer_ids)
         # Built first, so that a bad cursor is reported even when no id is valid.
-        statement = listing.statement(page, [listing.partition.in_(wanted), *where])
+        keep = self._keep(record)
+        statement = listing.statement(page, [listing.partition.in_(wanted), *where], keep and keep | {"id"})
         if not wanted:
             return [PageOf() for _ in customer_ids]
         (rows,) = await self._db.fetch(statement)
@@ -210,12 +235,12 @@ class NativeSource:
         return await self._by_id(companies, ids, _rows.company)
 
     async def customers_by_id(self, ids: Sequence[str]) -> list[Customer | None]:
-        return await self._by_id(customers, ids, _rows.customer)
+        return await self._by_id(customers, ids, _rows.customer, Customer)
 
     async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
         company = None if filter.company_id is None else db_id(filter.company_id)
         conditions = queries.customer_conditions(customers, invoices, filter, company, today)
-        (rows,) = await self._db.fetch(_CUSTOMERS.statement(page, conditions))
+        (rows,) = await self._db.fetch(_CUSTOMERS.statement(page, conditions, self._keep(Customer)))
         return _CUSTOMERS.page(rows, page, _rows.customer)
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
@@ -255,14 +280,14 @@ class NativeSource:
         return [_rows.account_totals(key, found_by(found, key)) for key in customer_ids]
 
     async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
-        return await self._by_id(invoices, ids, _rows.invoice)
+        return await self._by_id(invoices, ids, _rows.invoice, Invoice)
 
     async def invoices_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
     ) -> list[PageOf]:
         company = None if filter.company_id is None else db_id(filter.company_id)
         where = billing.invoice_conditions(invoices, filter, today, company)
-        return await self._pages_of(_INVOICES, customer_ids, page, _rows.invoice, where)
+        return await self._pages_of(_INVOICES, customer_ids, page, _rows.invoice, where, Invoice)
 
     async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
         return await self._children(
@@ -289,8 +314,10 @@ class NativeSource:
         if not wanted:
             return [None] * len(ids)
 
+        columns = _narrowed(payments.c, self._keep(Payment))
+
         async def work(conn: AsyncConnection) -> tuple[Rows, dict[int, list[int]]]:
-            rows = (await conn.execute(select(payments).where(payments.c.id.in_(wanted)))).all()
+            rows = (await conn.execute(select(*columns).where(payments.c.id.in_(wanted)))).all()
             return list(rows), await self._settled(conn, [row.id for row in rows])
 
         rows, settled = await self._db.run(work)
@@ -299,7 +326,8 @@ class NativeSource:
 
     async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         wanted = db_ids(customer_ids)
-        statement = _PAYMENTS.statement(page, [payments.c.customer_id.in_(wanted)])
+        keep = self._keep(Payment)
+        statement = _PAYMENTS.statement(page, [payments.c.customer_id.in_(wanted)], keep and keep | {"id"})
         if not wanted:
             return [PageOf() for _ in customer_ids]
 
@@ -347,13 +375,13 @@ class NativeSource:
     # --- support -------------------------------------------------------------------------
 
     async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]:
-        return await self._by_id(tickets, ids, _rows.ticket)
+        return await self._by_id(tickets, ids, _rows.ticket, Ticket)
 
     async def tickets_of(
         self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
     ) -> list[PageOf]:
         where = queries.ticket_conditions(tickets, filter)
-        return await self._pages_of(_TICKETS, customer_ids, page, _rows.ticket, where)
+        return await self._pages_of(_TICKETS, customer_ids, page, _rows.ticket, where, Ticket)
 
     async def messages_of(
         self, ticket_ids: Sequence[str], include_internal: bool
@@ -376,12 +404,13 @@ class NativeSource:
         wanted = db_ids(ids)
         if not wanted:
             return [None] * len(ids)
-        (rows,) = await self._db.fetch(select(*_CONTRACT_COLUMNS).where(contracts.c.id.in_(wanted)))
+        columns = _narrowed(_CONTRACT_COLUMNS, self._keep(Contract))
+        (rows,) = await self._db.fetch(select(*columns).where(contracts.c.id.in_(wanted)))
         found = {row.id: _rows.contract(row) for row in rows}
         return [found_by(found, key) for key in ids]
 
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self._pages_of(_CONTRACTS, customer_ids, page, _rows.contract)
+        return await self._pages_of(_CONTRACTS, customer_ids, page, _rows.contract, record=Contract)
 
     async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
         return await self._by_id(plans, ids, _rows.plan)
@@ -392,7 +421,7 @@ class NativeSource:
         return _PLANS.page(rows, page, _rows.plan)
 
     async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
-        return await self._by_id(subscriptions, ids, _rows.subscription)
+        return await self._by_id(subscriptions, ids, _rows.subscription, PlanSubscription)
 
     async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]:
         return await self._children(
@@ -400,6 +429,7 @@ class NativeSource:
             subscriptions.c.customer_id,
             _rows.subscription,
             order_by=lambda: [subscriptions.c.id],
+            record=PlanSubscription,
         )
 
     async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
@@ -413,22 +443,22 @@ class NativeSource:
     # --- commerce and documents ----------------------------------------------------------
 
     async def quotes_by_id(self, ids: Sequence[str]) -> list[Quote | None]:
-        return await self._by_id(quotes, ids, _rows.quote)
+        return await self._by_id(quotes, ids, _rows.quote, Quote)
 
     async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self._pages_of(_QUOTES, customer_ids, page, _rows.quote)
+        return await self._pages_of(_QUOTES, customer_ids, page, _rows.quote, record=Quote)
 
     async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
-        return await self._by_id(orders, ids, _rows.order)
+        return await self._by_id(orders, ids, _rows.order, Order)
 
     async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self._pages_of(_ORDERS, customer_ids, page, _rows.order)
+        return await self._pages_of(_ORDERS, customer_ids, page, _rows.order, record=Order)
 
     async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
-        return await self._by_id(delivery_notes, ids, _rows.delivery_note)
+        return await self._by_id(delivery_notes, ids, _rows.delivery_note, DeliveryNote)
 
     async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self._pages_of(_DELIVERY_NOTES, customer_ids, page, _rows.delivery_note)
+        return await self._pages_of(_DELIVERY_NOTES, customer_ids, page, _rows.delivery_note, record=DeliveryNote)
 
     async def commercial_lines_of(
         self, document_kind: str, document_ids: Sequence[str]
@@ -443,10 +473,10 @@ class NativeSource:
         )
 
     async def documents_by_id(self, ids: Sequence[str]) -> list[Document | None]:
-        return await self._by_id(documents, ids, _rows.document)
+        return await self._by_id(documents, ids, _rows.document, Document)
 
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self._pages_of(_DOCUMENTS, customer_ids, page, _rows.document)
+        return await self._pages_of(_DOCUMENTS, customer_ids, page, _rows.document, record=Document)
 
     async def comments_of(
         self, subject_kind: str, subject_ids: Sequence[str]

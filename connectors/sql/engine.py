@@ -44,15 +44,22 @@ class Relations:
         self.subqueries: dict[str, Subquery] = {
             name: compile_relation(mapping, relation, params) for name, relation in mapping.relations.items()
         }
+        self._narrowed: dict[tuple[str, frozenset[str]], Subquery] = {}
         self.codecs: dict[str, dict[str, KeyCodec]] = {
             name: relation.keys for name, relation in mapping.relations.items()
         }
 
     def narrowed(self, name: str, fields: Collection[str]) -> Subquery:
-        """Relation `name` with only the canonical `fields` asked for (and its keys): the hook for
-        reading only what a GraphQL selection needs."""
-        relation = self.mapping.relations[name]
-        return compile_relation(self.mapping, relation, self.params, fields)
+        """Relation `name` with only the canonical `fields` a request reads (and its keys), so that
+        the joins and expressions of the others are left out of the SQL; built once per set."""
+        key = (name, frozenset(fields))
+        found = self._narrowed.get(key)
+        if found is None:
+            if len(self._narrowed) >= 1_000:  # many sets only if callers make them so
+                self._narrowed.clear()
+            relation = self.mapping.relations[name]
+            found = self._narrowed[key] = compile_relation(self.mapping, relation, self.params, key[1])
+        return found
 
     def has(self, name: str) -> bool:
         return name in self.subqueries

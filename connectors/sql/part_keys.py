@@ -84,10 +84,11 @@ def routed(codec: KeyCodec, prefixes: Sequence[str], keys: Sequence[str]) -> dic
 
 
 def lookup(
-    relations: Relations, name: str, column: str, keys: Sequence[str]
+    relations: Relations, name: str, column: str, keys: Sequence[str], fields: frozenset[str] | None = None
 ) -> tuple[Subquery, list[ColumnElement[bool]]] | None:
-    """Relation `name` and the conditions that select the rows of canonical `keys` in `column`
-    (None: no row can match). A prefixed column is read from the parts of its keys' prefixes."""
+    """Relation `name` (narrowed to `fields`, if given) and the conditions that select the rows
+    of canonical `keys` in `column` (None: no row can match). A prefixed column is read from the
+    parts of its keys' prefixes."""
     from .relations import compile_relation
 
     relation = relations.mapping.relations[name]
@@ -95,9 +96,10 @@ def lookup(
         wanted = relations.to_db(name, column, keys)
         if not wanted:
             return None
-        subquery = relations[name]
+        subquery = relations[name] if fields is None else relations.narrowed(name, fields)
         return subquery, [subquery.c[column].in_(wanted)]
     by_part = routed(relation.raw_keys[column], relation.prefixes[column], keys)
     if not by_part:
         return None
-    return compile_relation(relations.mapping, relation, relations.params, only=(column, by_part)), []
+    only = (column, by_part)
+    return compile_relation(relations.mapping, relation, relations.params, fields, only=only), []

@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.sql.util import find_tables
 
 from .functions import FUNCTIONS
 from .mapping import Mapping, Part, Relation
@@ -163,28 +164,54 @@ def _part_select(
     """One part's SELECT; `only` = (column, stored keys) keeps the rows of those keys (a routed lookup)."""
     scope = Scope(mapping, params)
     base = scope.add(part.from_)
-    joined: Any = base
+    joins = []
     for join in part.joins:
         target = scope.add(join["table"], join.get("as"))
         on = and_(*[scope.column(a) == scope.column(b) for a, b in join["on"]], *[
             scope.condition(c) for c in join.get("where", ())
         ])  # fmt: skip
-        joined = joined.join(target, on, isouter=join.get("outer", False))
+        joins.append((target, on, join.get("outer", False), _unique_lookup(scope, join, target)))
     columns = []
     for name in order:
         expr = scope.expr(part.columns[name])
         if name in relation.prefixes:
             expr = encoded(expr, part.key_prefix.get(name, ""), relation.raw_keys[name], mapping.key_prefixes)
         columns.append(expr.label(name))
-    statement = select(*columns).select_from(joined)
     where = [scope.condition(c) for c in part.where]
     if only is not None:
         where.append(scope.expr(part.columns[only[0]]).in_(only[1]))
+    group_by = [scope.expr(g) for g in part.group_by]
+    joined: Any = base
+    for target, on, outer, _ in _needed_joins(joins, [*columns, *where, *group_by]):
+        joined = joined.join(target, on, isouter=outer)
+    statement = select(*columns).select_from(joined)
     if where:
         statement = statement.where(*where)
-    if part.group_by:
-        statement = statement.group_by(*[scope.expr(g) for g in part.group_by])
+    if group_by:
+        statement = statement.group_by(*group_by)
     return statement
+
+
+def _unique_lookup(scope: Scope, join: dict[str, Any], target: FromClause) -> bool:
+    """True when the join's equalities cover the target's primary key: at most one row."""
+    keyed = {scope.column(a).key for a, _ in join["on"] if a.rpartition(".")[0] == join.get("as", join["table"])}
+    keyed |= {scope.column(b).key for _, b in join["on"] if b.rpartition(".")[0] == join.get("as", join["table"])}
+    primary = {column.key for column in target.primary_key}
+    return bool(primary) and primary <= keyed
+
+
+def _needed_joins(joins: list[tuple[Any, Any, bool, bool]], used: list[Any]) -> list[tuple[Any, Any, bool, bool]]:
+    """The joins the selected columns, filters and groups need: an outer join to at most one row
+    whose table nothing uses changes no row, so a narrowed relation leaves it out."""
+    needed = {id(t) for expr in used for t in find_tables(expr, check_columns=True, include_aliases=True)}
+    kept = []
+    for join in reversed(joins):
+        target, on, outer, unique = join
+        if outer and unique and id(target) not in needed:
+            continue
+        kept.append(join)
+        needed |= {id(t) for t in find_tables(on, check_columns=True, include_aliases=True)}
+    return kept[::-1]
 
 
 def compile_relation(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from copy import copy
 from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
@@ -15,21 +16,30 @@ from .. import billing, queries
 from ..base import Wanted
 from ..executor import Executor
 from ..keyset import Keyset
+from ..narrowing import columns_read, neutral_values, selected
 from ..native import _rows
+from ..native.tables import metadata as native_metadata
 from ..records import (
     AccountTotals,
     Company,
     ContactEmail,
     ContactPhone,
+    Contract,
     Customer,
     CustomerFilter,
+    DeliveryNote,
+    Document,
     Invoice,
     InvoiceFilter,
     InvoiceLine,
     OpenItem,
+    Order,
     Page,
     PageOf,
     Payment,
+    PlanSubscription,
+    Quote,
+    Ticket,
 )
 from .engine import Canonical, Relations, grouped
 from .mapping import Mapping
@@ -56,6 +66,23 @@ def id_order(key: str) -> tuple[int, int, str]:
     return (0, int(key), "") if key.isdigit() else (1, 0, key)
 
 
+native_tables = native_metadata.tables  # the canonical columns mapped relations mirror, by name
+
+# The record each relation's rows become, for reading only what a request wants.
+_RECORDS: dict[str, type] = {
+    "customers": Customer,
+    "invoices": Invoice,
+    "payments": Payment,
+    "tickets": Ticket,
+    "contracts": Contract,
+    "subscriptions": PlanSubscription,
+    "quotes": Quote,
+    "orders": Order,
+    "delivery_notes": DeliveryNote,
+    "documents": Document,
+}
+
+
 class MappedSource(MoreReads):
     """Reads a legacy schema through its mapping (connectors/sql/mapping.py).
 
@@ -80,10 +107,23 @@ class MappedSource(MoreReads):
         self.relations = Relations(mapping, {**mapping.params, **(params or {})})
         self.db = Executor(engine, timeout, label or mapping.name)
         self._listings: dict[str, Keyset] = {}
+        self._wanted: Wanted = {}
 
     def reading(self, wanted: Wanted) -> MappedSource:
-        """Every mapped column is read for now; `Relations.narrowed` is where this will narrow."""
-        return self
+        """A view of this source that selects only the wanted columns (connectors/narrowing.py);
+        the database then leaves out the joins and expressions of the others."""
+        narrowed = copy(self)
+        narrowed._wanted = wanted
+        return narrowed
+
+    def _keep(self, name: str, *also: str) -> frozenset[str] | None:
+        """The columns of relation `name` to read, or None for all of them. Lookups by key read a
+        relation compiled with only these (its other joins and expressions left out); pages select
+        only these from the whole relation, whose filters may need more, and the database leaves
+        out what is not selected (PostgreSQL's join removal, MariaDB's table elimination)."""
+        record = _RECORDS.get(name)
+        keep = None if record is None else columns_read(record, self._wanted)
+        return None if keep is None else frozenset((*keep, *self.relations.codecs[name], *also))
 
     # --- building blocks -----------------------------------------------------------------
 
@@ -91,23 +131,28 @@ class MappedSource(MoreReads):
         if name not in self._listings:
             relation = self.relations[name]
             if name == "customers":
-                keyset = Keyset(relation, ("name", "id"), descending=False)
+                keyset = Keyset(relation, ("name", "id"), descending=False, narrow=selected)
             elif name == "plans":
-                keyset = Keyset(relation, ("price", "id"), descending=False)
+                keyset = Keyset(relation, ("price", "id"), descending=False, narrow=selected)
             else:
                 keyset = Keyset(
-                    relation, (_NEWEST_FIRST[name], "id"), descending=True, partition="customer_id"
+                    relation, (_NEWEST_FIRST[name], "id"), descending=True, partition="customer_id", narrow=selected
                 )
             self._listings[name] = keyset
         return self._listings[name]
 
     def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> Canonical:
+        record = _RECORDS.get(relation)
+        if record is not None and record in self._wanted and relation in native_tables:
+            # Narrowed: the columns left out get a value of their type (never shown).
+            values = row._mapping if isinstance(row, Row) else row
+            row = {**neutral_values(native_tables[relation]), **values}
         return self.relations.canonical(relation, row)
 
     async def by_id(self, name: str, ids: Sequence[str], build: Callable[[Any], T]) -> list[T | None]:
         if not self.relations.has(name):
             return [None] * len(ids)
-        keyed = lookup(self.relations, name, "id", ids)
+        keyed = lookup(self.relations, name, "id", ids, self._keep(name))
         if keyed is None:
             return [None] * len(ids)
         relation, matching = keyed
@@ -131,7 +176,7 @@ class MappedSource(MoreReads):
     ) -> list[list[T]]:
         if not self.relations.has(name):
             return [[] for _ in keys]
-        keyed = lookup(self.relations, name, owner, keys)
+        keyed = lookup(self.relations, name, owner, keys, self._keep(name, owner, *order_by))
         if keyed is None:
             return [[] for _ in keys]
         relation, matching = keyed
@@ -161,7 +206,7 @@ class MappedSource(MoreReads):
         listing = self.listing(name)
         wanted = self.relations.to_db(name, "customer_id", customer_ids)
         assert listing.partition is not None
-        statement = listing.statement(page, [listing.partition.in_(wanted), *where])
+        statement = listing.statement(page, [listing.partition.in_(wanted), *where], self._keep(name))
         if not wanted:
             return [PageOf() for _ in customer_ids]
         (rows,) = await self.db.fetch(statement)
@@ -189,7 +234,7 @@ class MappedSource(MoreReads):
         invoices = self.relations["invoices"] if self.relations.has("invoices") else None
         conditions = queries.customer_conditions(self.relations["customers"], invoices, filter, company, today)
         listing = self.listing("customers")
-        (rows,) = await self.db.fetch(listing.statement(page, conditions))
+        (rows,) = await self.db.fetch(listing.statement(page, conditions, self._keep("customers")))
         return listing.page(rows, page, lambda row: _rows.customer(self.canonical("customers", row)))
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
