@@ -73,6 +73,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=not args.no_access_log,
     )
     return 0
 
@@ -105,6 +106,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--no-access-log", action="store_true", help="no line per request (when a proxy in front logs them)"
+    )
     serve.set_defaults(run=_serve)
 
     export = commands.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")

@@ -57,10 +57,10 @@ def contenders(scale: str) -> list[Contender]:
     def ventanilla(workers: int) -> Contender:
         return Contender(
             name=f"ventanilla-{workers}w",
-            what=f"`ventanilla serve --workers {workers}` (uvicorn), as a user deploys it",
+            what=f"`ventanilla serve --workers {workers} --no-access-log` (uvicorn), as a user deploys it behind a proxy",
             port=8110 + workers,
             command=lambda db_port: [str(venv_bin / "ventanilla"), "serve", "--port", str(8110 + workers),
-                                     "--workers", str(workers)],  # fmt: skip
+                                     "--workers", str(workers), "--no-access-log"],  # fmt: skip
             env=lambda db_port: {
                 "VENTANILLA_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:{db_port}/{data.database_name(scale)}",
                 "VENTANILLA_SECRET_KEY": data.SECRET,
