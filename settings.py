@@ -2,7 +2,7 @@
 
 The TOML file groups settings in sections; each key maps to one flat setting:
 
-    [store]    url             -> database_url
+    [store]    url             -> database_url, pool_size
     [auth]     secret_key, access_token_minutes
     [portal]   name, logo_url, primary_color, login_field, login_hint, password_hint,
                payment_buttons_title, languages, features, tickets_open_only
@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_page_size: int = 100
     source_timeout_seconds: float = 10.0
+    # Connections each pool of a worker keeps open ([store] pool_size; the billing reads and
+    # the store have one each): Strawberry resolves sibling fields at once, so one request
+    # may read on several connections at the same time.
+    pool_size: int = 10
 
     # --- access (FEATURES.md A) --- ([access] in ventanilla.toml; see README "Access")
     session_hours: int = 12  # A2: a session without rememberMe (the access token still lasts minutes)
@@ -148,7 +152,7 @@ _ACCESS_KEYS = (
     "send_password_by_email", "former_customers_keep_access", "min_password_length",
 )  # fmt: skip
 _SECTION_KEYS = {
-    "store": {"url": "database_url"},
+    "store": {"url": "database_url", "pool_size": "pool_size"},
     "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
     "portal": _PORTAL_KEYS | {"timezone": "timezone"},
     "limits": _LIMIT_KEYS,

@@ -115,10 +115,11 @@ for _method in _DOMAIN_OF:
     setattr(RoutedSource, _method, _delegate(_method))
 
 
-def _engine(url: str, timeout: float) -> AsyncEngine:
+def _engine(url: str, timeout: float, pool_size: int) -> AsyncEngine:
     """A legacy database's pool: connecting gives up within the source's timeout, connections are
     renewed every half hour, and one found dead (a restarted server) is replaced as the read is
-    retried (connectors/executor.py) rather than pinged before every use."""
+    retried (connectors/executor.py) rather than pinged before every use. No overflow: a read
+    beyond `pool_size` at once waits for a connection rather than opening and closing one."""
     connect_args: dict[str, Any] = {}
     if url.startswith("postgresql+asyncpg"):
         connect_args["timeout"] = timeout
@@ -126,18 +127,23 @@ def _engine(url: str, timeout: float) -> AsyncEngine:
         connect_args["connect_timeout"] = max(1, int(timeout))
     # Only reads: no transaction, so no BEGIN/ROLLBACK round trip around each statement.
     return create_async_engine(
-        url, pool_recycle=1800, connect_args=connect_args, isolation_level="AUTOCOMMIT"
+        url,
+        pool_recycle=1800,
+        connect_args=connect_args,
+        isolation_level="AUTOCOMMIT",
+        pool_size=pool_size,
+        max_overflow=0,
     )
 
 
-def source_from(name: str, spec: Mapping[str, Any], default_timeout: float) -> Any:
+def source_from(name: str, spec: Mapping[str, Any], default_timeout: float, default_pool_size: int = 10) -> Any:
     """The source a `[sources.<name>]` table describes."""
     try:
         connector, url = spec["connector"], spec["url"]
     except KeyError as exc:
         raise ValueError(f"[sources.{name}] needs `connector` and `url`") from exc
     timeout = float(spec.get("timeout_seconds", default_timeout))
-    engine = _engine(url, timeout)
+    engine = _engine(url, timeout, int(spec.get("pool_size", default_pool_size)))
     if connector == "native":
         source: Any = NativeSource(engine, timeout=timeout)
         source.engine = engine
@@ -165,6 +171,8 @@ def build_source(settings: Any, store: AsyncEngine, config: Path | None = None) 
     if not routes:
         return native
     sources = {
-        name: source_from(name, spec, timeout) for name, spec in specs.items() if name in routes.values()
+        name: source_from(name, spec, timeout, settings.pool_size)
+        for name, spec in specs.items()
+        if name in routes.values()
     }
     return RoutedSource(native, sources, routes)
