@@ -257,3 +257,41 @@ async def test_a_narrow_query_leaves_the_joins_it_does_not_need_out_of_the_sql(s
     assert [n["number"] for n in narrow_answer.values()] == [n["number"] for n in wide_answer.values()]
     assert len(narrow) == len(wide) == 1
     assert "ZAFIP_CAE" not in narrow[0] and "ZAFIP_CAE" in wide[0]
+
+
+ANALYST_LIST = """
+{ customers(first: FIRST) { nodes {
+    name account { overdue { amount } balance { amount } }
+    invoices(first: 3) { nodes { number status total { amount } } }
+    tickets(first: 2) { nodes { subject } }
+} } }
+"""
+
+
+@pytest.mark.parametrize("connector", LEGACY)
+async def test_statements_do_not_grow_with_the_customers_listed(served, connector: str) -> None:
+    # given: the analyst list, with each customer's figures, invoices and tickets
+    from sqlalchemy import event
+
+    client = served[connector]
+    token = await _token(client, ANALYST_LOGIN)
+    app = client._transport.app  # type: ignore[attr-defined]
+    engines = [app.state.reads.sync_engine, app.state.source.sources["erp"].engine.sync_engine]
+    executed: list[str] = []
+    listener = lambda *args: executed.append(args[2])  # noqa: E731
+    counts, sizes = [], []
+    for first in (2, CUSTOMERS):
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", listener)
+        try:
+            # when
+            data = await _gql(client, ANALYST_LIST.replace("FIRST", str(first)), token=token)
+        finally:
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", listener)
+        counts.append(len(executed))
+        sizes.append(len(data["customers"]["nodes"]))
+        executed.clear()
+    # then: seven times the customers, the same statements (list, totals, invoices, tickets)
+    assert sizes == [2, CUSTOMERS]
+    assert 3 <= counts[0] == counts[1] <= 5, counts
