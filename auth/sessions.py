@@ -34,8 +34,8 @@ async def principal_from_header(
 
     One statement per request reads the user, its accounts and the token's session, so a
     revoked session, a disabled user or an unlinked account takes effect on the next request,
-    on every worker (FEATURES.md A7); run_read retries it once when a pooled connection has died. Tokens without a session id are only minted by tools
-    holding the key (benchmarks); they still stop when the user is disabled.
+    on every worker (FEATURES.md A7); run_read retries it once when a pooled connection has died.
+    A user's token must name its session: one without is refused, whoever holds the key.
     """
     token = bearer_token(authorization)
     if token is None:
@@ -57,9 +57,11 @@ async def principal_from_header(
         )
     user_id, session_id = claims.user_id, claims.session_id
     assert user_id is not None
+    if session_id is None:
+        raise AuthenticationError("token without a session")
     user, session = await run_read(store, lambda conn: user_for_request(conn, user_id, session_id))
     if user is None or user.disabled:
         raise AuthenticationError("unknown or disabled user")
-    if claims.session_id is not None and not (session.exists and session_is_live(session.revoked, session.expires_at)):
+    if not (session.exists and session_is_live(session.revoked, session.expires_at)):
         raise AuthenticationError("session ended")
     return principal_of(user, claims.session_id)

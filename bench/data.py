@@ -6,8 +6,9 @@ import asyncio
 import base64
 import random
 import time
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -175,11 +176,12 @@ async def accounts(scale: str, count: int) -> list[Account]:
     rows = list(rows)
     random.Random(42).shuffle(rows)
     rows = rows[:count]
+    sessions = await open_sessions(scale, [r["user_id"] for r in rows])
     return [
         Account(
             customer_id=r["customer_id"],
             user_id=r["user_id"],
-            token=issue_access_token(SECRET, r["user_id"], 24 * 60)[0],
+            token=issue_access_token(SECRET, r["user_id"], 24 * 60, sessions[r["user_id"]])[0],
             w2_after=_cursor(r["issue_date"].isoformat(), r["invoice_id"]),
             w2_after_id=r["invoice_id"],
         )
@@ -209,10 +211,26 @@ async def analyst_cursors(scale: str, today: date) -> tuple[int, list[str]]:
     return analyst, [_cursor(r["name"], r["id"]) for r in usable[::3]]
 
 
-def token_for(user_id: int) -> str:
+async def open_sessions(scale: str, user_ids: list[int]) -> dict[int, str]:
+    """A live session (a day) per user, as signIn opens one: every user token names its session."""
+    sessions = {user_id: uuid.uuid4().hex for user_id in user_ids}
+    now = datetime.now(UTC)
+    conn = await asyncpg.connect(libpq_url(scale))
+    try:
+        await conn.executemany(
+            "INSERT INTO sessions (id, user_id, remember, created_at, expires_at) VALUES ($1, $2, false, $3, $4)",
+            [(sid, user_id, now, now + timedelta(days=1)) for user_id, sid in sessions.items()],
+        )
+    finally:
+        await conn.close()
+    return sessions
+
+
+async def token_for(scale: str, user_id: int) -> str:
     from ventanilla.auth.tokens import issue_access_token
 
-    return issue_access_token(SECRET, user_id, 24 * 60)[0]
+    (session,) = (await open_sessions(scale, [user_id])).values()
+    return issue_access_token(SECRET, user_id, 24 * 60, session)[0]
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ def _global_id(customer_id: int) -> str:
 async def build_requests(scale: str, items: list[Contender], accounts: list[data.Account]) -> None:
     """The same customers in the same order for every contender."""
     analyst, cursors = await data.analyst_cursors(scale, datetime.now(UTC).date())
-    analyst_token = data.token_for(analyst)
+    analyst_token = await data.token_for(scale, analyst)
     for c in items:
         graphql = c.name != "floor"
         for w in c.workloads:

@@ -169,3 +169,15 @@ async def test_the_session_table_holds_no_refresh_token_in_clear(access_api):
     async with access_api.engine.connect() as conn:
         stored = [r.token_hash for r in await conn.execute(select(refresh_tokens.c.token_hash))]
     assert stored and signed["refreshToken"] not in stored and all(len(h) == 64 for h in stored)
+
+
+async def test_a_user_token_that_names_no_session_is_refused_even_when_validly_signed(access_api):
+    # given: a token signed with the deployment's key for a real user, but naming no session
+    from ventanilla.auth.tokens import issue_access_token, read_access_token
+
+    signed = await sign_in(access_api.client, *CUSTOMER)
+    user_id = read_access_token(access_api.settings.secret_key, signed["accessToken"]).user_id
+    sessionless, _ = issue_access_token(access_api.settings.secret_key, user_id, 5)
+    # then: refused at once; the signed-in token still works
+    assert (await me(access_api.client, sessionless)).status_code == 401
+    assert (await me(access_api.client, signed["accessToken"])).status_code == 200
