@@ -55,7 +55,7 @@ log = logging.getLogger("ventanilla")
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
 
 
-def _error_body(code: ErrorCode, language: str, **params: str) -> dict[str, Any]:
+def _error_body(code: ErrorCode, language: str, **params: Any) -> dict[str, Any]:
     return {
         "errors": [
             {"message": ApiError(code, **params).message(language), "extensions": {"code": code.value}}
@@ -187,7 +187,7 @@ class VentanillaGraphQL(GraphQL):
             data["errors"] = [self._present(e, principal, language) for e in result.errors]
         return data
 
-    def _present(self, error: GraphQLError, principal: Principal, language: str) -> dict[str, Any]:
+    def _present(self, error: GraphQLError, principal: Principal, language: str) -> Any:
         """Known failures get a code and a message in the caller's language; the rest is masked."""
         original = error.original_error
         formatted = error.formatted

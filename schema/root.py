@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -53,7 +54,7 @@ from .scopes import ScopeGate
 from .support import ticket_type
 
 # Global id type name -> how its record becomes a schema object.
-_NODE_TYPES = {
+_NODE_TYPES: dict[str, Callable[[Any], Any]] = {
     "Customer": customer_type,
     "Company": company_type,
     "Payment": payment_type,

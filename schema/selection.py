@@ -19,6 +19,7 @@ import typing
 from collections.abc import Mapping
 from enum import Enum
 from functools import cache, lru_cache
+from typing import Any
 
 import strawberry
 from graphql import DocumentNode, FieldNode, TypeInfo, TypeInfoVisitor, Visitor, visit
@@ -37,7 +38,7 @@ def _record_class(origin: type) -> type | None:
     if annotation is None:
         return None
     record = typing.get_args(annotation)[0]
-    return record if dataclasses.is_dataclass(record) else None
+    return record if isinstance(record, type) and dataclasses.is_dataclass(record) else None
 
 
 @lru_cache(maxsize=4)  # one schema per app; tests build a few
@@ -54,7 +55,8 @@ def read_map(schema: strawberry.Schema) -> ReadMap:
             continue
         attributes = {f.name for f in dataclasses.fields(record)}
         for field in definition.fields:
-            declared = (field.metadata or {}).get(READS)
+            metadata: dict[str, Any] = dict(field.metadata or {})
+            declared = metadata.get(READS)
             if declared is not None:
                 unknown = set(declared) - attributes
                 assert not unknown, f"{name}.{field.python_name} reads unknown {unknown}"

@@ -60,7 +60,7 @@ async def create_user(
             created_at=datetime.now(UTC),
         )
     )
-    user_id = result.inserted_primary_key[0]
+    user_id = result.inserted_primary_key[0]  # type: ignore[index]  # an INSERT always has one
     if customer_ids:
         await conn.execute(
             insert(user_customers),

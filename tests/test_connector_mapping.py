@@ -37,7 +37,7 @@ def test_sap_dates_and_signs_compile_per_dialect() -> None:
     relations = Relations(load_connector("sap"), {"client": "100"})
     sql = str(select(relations["open_lines"]).compile(dialect=postgresql.dialect()))
     assert """to_date("BSID"."BUDAT", 'YYYYMMDD')""" in sql and "'00000000'" in sql
-    assert '-"BSAD"."DMBTR"' in sql  # SHKZG 'H' turns the amount negative
+    assert '-CASE "TCURX"."CURRDEC"' in sql and '"BSAD"."WRBTR" * 100' in sql  # SHKZG 'H' negates the real amount
     isp = Relations(load_connector("ispcube"), {})
     assert "REGEXP_REPLACE" in str(select(isp["customers"]).compile(dialect=mysql.dialect()))
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.engine import Row
-
 from ..billing import CREDIT_NOTE, PAYMENT
 from ..records import (
     AccountTotals,
@@ -57,6 +55,10 @@ from ._values import (
     text_id,
 )
 
+# A Row of a native table, or a Canonical row of a mapped relation (connectors/sql/engine.py):
+# both are read by attribute.
+RowLike = Any
+
 PAYMENT_NETWORKS = ("Rapipago", "Pago Fácil", "Link", "PagoMisCuentas")
 _TITLES = {"INVOICE": "Factura", "CREDIT_NOTE": "Nota de crédito", "DEBIT_NOTE": "Nota de débito"}
 _QUANTITY = Decimal("0.001")
@@ -66,7 +68,7 @@ def _tax_id(kind: str | None, number: str | None) -> TaxId | None:
     return None if number is None else TaxId(kind=kind or "", number=number)
 
 
-def company(row: Row[Any]) -> Company:
+def company(row: RowLike) -> Company:
     return Company(
         id=str(row.id),
         code=row.code,
@@ -77,7 +79,7 @@ def company(row: Row[Any]) -> Company:
     )
 
 
-def customer(row: Row[Any]) -> Customer:
+def customer(row: RowLike) -> Customer:
     address = None
     if row.street is not None:
         address = Address(
@@ -102,15 +104,15 @@ def customer(row: Row[Any]) -> Customer:
     )
 
 
-def email(row: Row[Any]) -> ContactEmail:
+def email(row: RowLike) -> ContactEmail:
     return ContactEmail(address=row.address, primary=bool(row.is_primary))
 
 
-def phone(row: Row[Any]) -> ContactPhone:
+def phone(row: RowLike) -> ContactPhone:
     return ContactPhone(number=row.number, kind=row.kind, primary=bool(row.is_primary))
 
 
-def invoice(row: Row[Any]) -> Invoice:
+def invoice(row: RowLike) -> Invoice:
     total, paid = money(row.total), money(row.paid_amount)
     # Same rule as billing.balance_due(), which filters by it in SQL.
     owing = ZERO if row.void or row.kind == CREDIT_NOTE else max(total - paid, ZERO)
@@ -139,7 +141,7 @@ def invoice(row: Row[Any]) -> Invoice:
     )
 
 
-def account_totals(customer_id: str, row: Row[Any] | None) -> AccountTotals:
+def account_totals(customer_id: str, row: RowLike | None) -> AccountTotals:
     """A row of billing.account_totals; an unknown customer (None) has an empty account, not a hole."""
     if row is None:
         nothing = money(0)
@@ -155,7 +157,7 @@ def account_totals(customer_id: str, row: Row[Any] | None) -> AccountTotals:
     )
 
 
-def invoice_line(row: Row[Any]) -> InvoiceLine:
+def invoice_line(row: RowLike) -> InvoiceLine:
     return InvoiceLine(
         id=str(row.id),
         invoice_id=str(row.invoice_id),
@@ -171,7 +173,7 @@ def invoice_line(row: Row[Any]) -> InvoiceLine:
     )
 
 
-def payment(row: Row[Any], settled: dict[int, list[int]]) -> Payment:
+def payment(row: RowLike, settled: dict[int, list[int]]) -> Payment:
     """`settled` maps payment ids to the ids of the invoices their allocations settled."""
     return Payment(
         id=str(row.id),
@@ -187,14 +189,14 @@ def payment(row: Row[Any], settled: dict[int, list[int]]) -> Payment:
     )
 
 
-def _document_number(row: Row[Any]) -> str:
+def _document_number(row: RowLike) -> str:
     """Rows of the ledger and open-item unions carry either an invoice's parts or a receipt."""
     if row.kind == PAYMENT:
         return row.receipt
     return invoice_number(row.letter, row.point_of_sale, row.sequence)
 
 
-def ledger_entry(row: Row[Any]) -> LedgerEntry:
+def ledger_entry(row: RowLike) -> LedgerEntry:
     number = _document_number(row)
     if row.kind == PAYMENT:
         description = f"Pago {number} ({row.method})"
@@ -217,7 +219,7 @@ def ledger_entry(row: Row[Any]) -> LedgerEntry:
     )
 
 
-def open_item(row: Row[Any]) -> OpenItem:
+def open_item(row: RowLike) -> OpenItem:
     # Credits (credit notes, payments) are open in the customer's favour: negative.
     sign = -1 if row.kind in (CREDIT_NOTE, PAYMENT) else 1
     return OpenItem(
@@ -235,7 +237,7 @@ def open_item(row: Row[Any]) -> OpenItem:
     )
 
 
-def ticket(row: Row[Any]) -> Ticket:
+def ticket(row: RowLike) -> Ticket:
     return Ticket(
         id=str(row.id),
         customer_id=str(row.customer_id),
@@ -252,7 +254,7 @@ def ticket(row: Row[Any]) -> Ticket:
     )
 
 
-def attachment(row: Row[Any]) -> Attachment:
+def attachment(row: RowLike) -> Attachment:
     return Attachment(
         id=str(row.id),
         filename=row.filename,
@@ -262,7 +264,7 @@ def attachment(row: Row[Any]) -> Attachment:
     )
 
 
-def ticket_message(row: Row[Any], files: dict[int, list[Attachment]]) -> TicketMessage:
+def ticket_message(row: RowLike, files: dict[int, list[Attachment]]) -> TicketMessage:
     return TicketMessage(
         id=str(row.id),
         ticket_id=str(row.ticket_id),
@@ -275,7 +277,7 @@ def ticket_message(row: Row[Any], files: dict[int, list[Attachment]]) -> TicketM
     )
 
 
-def contract(row: Row[Any]) -> Contract:
+def contract(row: RowLike) -> Contract:
     return Contract(
         id=str(row.id),
         customer_id=str(row.customer_id),
@@ -289,7 +291,7 @@ def contract(row: Row[Any]) -> Contract:
     )
 
 
-def plan(row: Row[Any]) -> Plan:
+def plan(row: RowLike) -> Plan:
     return Plan(
         id=str(row.id),
         code=row.code,
@@ -303,7 +305,7 @@ def plan(row: Row[Any]) -> Plan:
     )
 
 
-def subscription(row: Row[Any]) -> PlanSubscription:
+def subscription(row: RowLike) -> PlanSubscription:
     address = None
     if row.street is not None:
         address = Address(
@@ -321,7 +323,7 @@ def subscription(row: Row[Any]) -> PlanSubscription:
     )
 
 
-def promotion(row: Row[Any]) -> Promotion:
+def promotion(row: RowLike) -> Promotion:
     """A row of subscription_promotions joined to its promotion and subscription."""
     return Promotion(
         id=str(row.promotion_id),
@@ -334,7 +336,7 @@ def promotion(row: Row[Any]) -> Promotion:
     )
 
 
-def quote(row: Row[Any]) -> Quote:
+def quote(row: RowLike) -> Quote:
     return Quote(
         id=str(row.id),
         customer_id=str(row.customer_id),
@@ -349,7 +351,7 @@ def quote(row: Row[Any]) -> Quote:
     )
 
 
-def order(row: Row[Any]) -> Order:
+def order(row: RowLike) -> Order:
     return Order(
         id=str(row.id),
         customer_id=str(row.customer_id),
@@ -363,7 +365,7 @@ def order(row: Row[Any]) -> Order:
     )
 
 
-def delivery_note(row: Row[Any]) -> DeliveryNote:
+def delivery_note(row: RowLike) -> DeliveryNote:
     return DeliveryNote(
         id=str(row.id),
         customer_id=str(row.customer_id),
@@ -374,7 +376,7 @@ def delivery_note(row: Row[Any]) -> DeliveryNote:
     )
 
 
-def commercial_line(row: Row[Any]) -> CommercialLine:
+def commercial_line(row: RowLike) -> CommercialLine:
     return CommercialLine(
         id=str(row.id),
         document_id=str(row.document_id),
@@ -386,7 +388,7 @@ def commercial_line(row: Row[Any]) -> CommercialLine:
     )
 
 
-def document(row: Row[Any]) -> Document:
+def document(row: RowLike) -> Document:
     return Document(
         id=str(row.id),
         customer_id=str(row.customer_id),
@@ -399,7 +401,7 @@ def document(row: Row[Any]) -> Document:
     )
 
 
-def comment(row: Row[Any]) -> Comment:
+def comment(row: RowLike) -> Comment:
     return Comment(
         id=str(row.id),
         customer_id=str(row.customer_id),
@@ -412,7 +414,7 @@ def comment(row: Row[Any]) -> Comment:
     )
 
 
-def payment_method(row: Row[Any]) -> PaymentMethod:
+def payment_method(row: RowLike) -> PaymentMethod:
     return PaymentMethod(
         id=str(row.id),
         customer_id=str(row.customer_id),
@@ -424,7 +426,7 @@ def payment_method(row: Row[Any]) -> PaymentMethod:
     )
 
 
-def payment_commitment(row: Row[Any]) -> PaymentCommitment:
+def payment_commitment(row: RowLike) -> PaymentCommitment:
     return PaymentCommitment(
         id=str(row.id),
         customer_id=str(row.customer_id),

@@ -166,16 +166,16 @@ def add_payment_methods(ctx: DemoContext, spec: CustomerSpec) -> None:
     rng = ctx.rng
     if spec.demo and not spec.business:
         expires = f"{ctx.today.month:02d}/{(ctx.today.year + 3) % 100:02d}"
-        labels = [("CARD", "Visa terminada en 4242", expires)]
+        labels: list[tuple[str, str, str | None]] = [("CARD", "Visa terminada en 4242", expires)]
         labels.append(("BANK_ACCOUNT", "CBU terminada en 0458", None))
     elif spec.payer == "autodebit" or rng.random() < 0.15:
         labels = [_method(ctx) for _ in range(rng.choice((1, 1, 1, 2)))]
     else:
         return
-    for i, (kind, label, expires) in enumerate(labels):
+    for i, (kind, label, expiry) in enumerate(labels):
         ctx.sink.add(
             t.payment_methods, customer_id=spec.id, kind=kind, label=label, holder=spec.name.upper(),
-            expires=expires, is_default=i == 0,
+            expires=expiry, is_default=i == 0,
         )  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from copy import copy
 from datetime import date
 from typing import Any, TypeVar
@@ -139,7 +139,7 @@ def _built(key: Hashable, build: Callable[[], T]) -> T:
     return statement
 
 
-def _narrowed(columns: Sequence[ColumnElement[Any]], keep: frozenset[str] | None) -> list[Any]:
+def _narrowed(columns: Iterable[ColumnElement[Any]], keep: frozenset[str] | None) -> list[Any]:
     """`columns` as `projection` narrows them, the id always read."""
     return projection(columns, None if keep is None else keep | {"id"})
 

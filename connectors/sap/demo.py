@@ -42,6 +42,8 @@ _PRIORITY = {"Urgente": "1", "Alta": "2", "Media": "3", "Baja": "4"}
 _TICKET_STATUS = {"OPEN": "I0068", "IN_PROGRESS": "I0070", "CLOSED": "I0072"}
 _SUBS_STATUS = {"ACTIVE": "A", "SUSPENDED": "S", "CANCELLED": "C"}
 _TAX_CODES = {Decimal("0"): "A0", Decimal("10.5"): "A2", Decimal("21"): "A1", Decimal("27"): "A3"}
+# TCURX: currencies with other than 2 decimals, as SAP ships them (ARS has 2, so no row).
+CURRENCY_DECIMALS = {"CLP": 0, "JPY": 0, "PYG": 0, "KWD": 3}
 
 
 def alpha(number: int, width: int = 10) -> str:
@@ -86,6 +88,7 @@ def sap_rows(native: dict[str, list[dict]]) -> dict[str, list[dict]]:
     for c in native["companies"]:
         out["T001"].append({"MANDT": CLIENT, "BUKRS": alpha(c["id"], 4), "BUTXT": c["name"], "ZZCODE": c["code"],
                             "STCD1": c["tax_id"], "WAERS": c["currency"], "LAND1": c["country"]})  # fmt: skip
+    out["TCURX"] = [{"CURRKEY": key, "CURRDEC": decimals} for key, decimals in CURRENCY_DECIMALS.items()]
     for name, code in _METHODS.items():
         out["T042Z"].append({"MANDT": CLIENT, "LAND1": "AR", "ZLSCH": code, "TEXT1": name})
     _customers(native, out, regions)

@@ -7,9 +7,23 @@ SQLAlchemy expression; dialect differences are compiled here, never in a mapping
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, case, cast, func, literal, null
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -169,7 +183,7 @@ def to_int(args: list[Sql], **_: Any) -> Sql:
 
 def concat(args: list[Sql], sep: str = "", **_: Any) -> Sql:
     """Texts joined by `sep`, e.g. a composite legacy key `VBELN/POSNR` as one canonical id."""
-    out = cast(args[0], String)
+    out: Sql = cast(args[0], String)
     for more in args[1:]:
         out = out + literal(sep) + cast(more, String) if sep else out + cast(more, String)
     return out
@@ -185,6 +199,18 @@ def zero_null(args: list[Sql], **_: Any) -> Sql:
     """SAP's initial 0 as NULL (a promotion without a percentage)."""
     (value,) = args
     return func.nullif(value, 0)
+
+
+def curr(args: list[Sql], stored: int = 2, **_: Any) -> Sql:
+    """An amount kept as if its currency had `stored` decimals (SAP CURR fields: 2), made real by
+    the currency's own decimals (SAP TCURX.CURRDEC, typically an outer join on the currency key;
+    NULL, a currency the table does not list, has `stored`): real = stored x 10^(stored - decimals),
+    JPY/CLP 15000 kept as 150.00. Exact arithmetic, a CASE over literal factors on any dialect."""
+    amount, decimals = args
+    factors = {
+        d: literal_column(str(Decimal(10) ** (stored - d)), Numeric()) for d in range(7) if d != stored
+    }
+    return case({d: amount * factor for d, factor in factors.items()}, value=decimals, else_=amount)
 
 
 def total(args: list[Sql], **_: Any) -> Sql:
@@ -220,6 +246,7 @@ FUNCTIONS: dict[str, Callable[..., Sql]] = {
     "concat": concat,
     "blank_null": blank_null,
     "zero_null": zero_null,
+    "curr": curr,
     "sum": total,
     "min": minimum,
 }

@@ -32,7 +32,7 @@ from .mapping import Mapping, Part, Relation
 from .part_keys import encoded
 
 Sql = ColumnElement[Any]
-_NULL_TYPES = {"date": Date(), "datetime": DateTime(), "int": Integer(), "money": Numeric(14, 2),
+_NULL_TYPES: dict[str, Any] = {"date": Date(), "datetime": DateTime(), "int": Integer(), "money": Numeric(14, 2),
                "text": String(), "bool": Boolean()}  # fmt: skip
 _OPS = {
     "eq": lambda a, b: a == b,
@@ -140,7 +140,7 @@ class Scope:
             )
         if agg == "max" and len(sums) > 1:
             return func.greatest(*sums)
-        out = sums[0]
+        out: Any = sums[0]
         for more in sums[1:]:
             out = out + more
         return out
@@ -239,5 +239,7 @@ def compile_relation(
             _part_select(mapping, relation, relation.parts[i], params, order, (column, keys))
             for i, keys in sorted(by_part.items())
         ]
-    statement = selects[0] if len(selects) == 1 else union_all(*selects)
-    return statement.subquery(relation.name)
+    if len(selects) == 1:
+        return selects[0].subquery(relation.name)
+    combined: Any = union_all(*selects[:1], *selects[1:])
+    return combined.subquery(relation.name)

@@ -29,8 +29,8 @@ from ..records import (
 )
 from .engine import grouped
 
-if TYPE_CHECKING:
-    from .source import MappedSource as _Base
+if TYPE_CHECKING:  # the methods MappedSource lends (not named here: the two modules import each other)
+    _Base = Any
 else:
     _Base = object
 
