@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from .auth.links import read_link, verify_link
 from .auth.principals import Principal
+from .auth.services import session_is_live
 from .auth.sessions import principal_of
 from .connectors.base import BillingSource, SourceError
 from .connectors.executor import run_read
@@ -28,7 +29,7 @@ from .render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_
 from .render.xlsx import statement_xlsx
 from .rules.billing import statement
 from .settings import Feature, Settings
-from .store.users import user_by_id
+from .store.users import user_for_request
 
 log = logging.getLogger("ventanilla.downloads")
 
@@ -121,18 +122,19 @@ async def _serve(request: Request) -> File:
 
 
 async def _link_principal(request: Request, path: str) -> Principal:
-    """The user the link was signed for, read again from the store: a disabled user gets nothing."""
+    """The user the link was signed for, read again from the store with the link's session:
+    a disabled user or an ended session (signOut, a new password) gets nothing."""
     state = request.app.state
     claims = read_link(path, request.url.query)
-    if claims is None or not verify_link(
-        state.secret, claims.signed_path, claims.user_id, claims.expires, claims.signature
-    ):
+    if claims is None or not verify_link(state.secret, claims):
         raise ApiError(ErrorCode.LINK_EXPIRED)
-    user_id = claims.user_id
-    user = await run_read(state.engine, lambda conn: user_by_id(conn, user_id))
+    user_id, session_id = claims.user_id, claims.session_id
+    user, session = await run_read(state.engine, lambda conn: user_for_request(conn, user_id, session_id))
     if user is None or user.disabled:
         raise ApiError(ErrorCode.FORBIDDEN)
-    principal = principal_of(user)
+    if not (session.exists and session_is_live(session.revoked, session.expires_at)):
+        raise ApiError(ErrorCode.SESSION_ENDED)
+    principal = principal_of(user, session_id)
     if principal.must_change_password:
         raise ApiError(ErrorCode.PASSWORD_CHANGE_REQUIRED)
     return principal

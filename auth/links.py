@@ -1,8 +1,9 @@
 """Short-lived signed download links: a browser cannot send a bearer header with a link.
 
-A link names the path, the user it was made for and its expiry, signed with HMAC-SHA256.
-The file endpoint checks the signature and then checks the user's ownership again, so a
-revoked user or a link passed to someone else for another account reaches nothing.
+A link names the path, the user and the sign-in session it was made for and its expiry,
+signed with HMAC-SHA256. The file endpoint checks the signature, then the user, the session
+and the ownership again, so a revoked user, an ended session (signOut) or a link passed to
+someone else for another account reaches nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 LINK_SECONDS = 15 * 60
-_OWN_PARAMS = ("u", "exp", "sig")
+_OWN_PARAMS = ("u", "s", "exp", "sig")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +25,13 @@ class LinkClaims:
 
     signed_path: str
     user_id: int
+    session_id: str
     expires: int
     signature: str
 
 
-def _signature(secret: str, path: str, user_id: int, expires: int) -> str:
-    message = f"{path}|{user_id}|{expires}".encode()
+def _signature(secret: str, path: str, user_id: int, session_id: str, expires: int) -> str:
+    message = f"{path}|{user_id}|{session_id}|{expires}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -38,10 +40,13 @@ def _with_params(path: str, params: Sequence[tuple[str, str]]) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def signed_link(secret: str, path: str, user_id: int, params: dict[str, str] | None = None) -> str:
+def signed_link(
+    secret: str, path: str, user_id: int, session_id: str, params: dict[str, str] | None = None
+) -> str:
     expires = int(time.time()) + LINK_SECONDS
     signed_path = _with_params(path, list((params or {}).items()))
-    query = urlencode({"u": user_id, "exp": expires, "sig": _signature(secret, signed_path, user_id, expires)})
+    signature = _signature(secret, signed_path, user_id, session_id, expires)
+    query = urlencode({"u": user_id, "s": session_id, "exp": expires, "sig": signature})
     return f"{signed_path}{'&' if params else '?'}{query}"
 
 
@@ -49,25 +54,26 @@ def read_link(path: str, query_string: str) -> LinkClaims | None:
     """The claims of a link `signed_link` made, from the path and raw query a browser sent back.
 
     The path's own parameters are re-encoded as `signed_link` encoded them, in the order they
-    came, so a client that percent-encodes differently still matches. None when u/exp/sig are
-    missing, repeated or not numbers.
+    came, so a client that percent-encodes differently still matches. None when u/s/exp/sig are
+    missing or repeated, u/exp not numbers or s not a session id.
     """
     pairs = parse_qsl(query_string, keep_blank_values=True)
     own = [(k, v) for k, v in pairs if k in _OWN_PARAMS]
     values = dict(own)
     if len(own) != len(_OWN_PARAMS) or len(values) != len(_OWN_PARAMS):
         return None
-    user_id, expires = values["u"], values["exp"]
-    if not (user_id.isascii() and user_id.isdigit() and expires.isascii() and expires.isdigit()):
+    user_id, session_id, expires = values["u"], values["s"], values["exp"]
+    numbers = user_id.isascii() and user_id.isdigit() and expires.isascii() and expires.isdigit()
+    if not (numbers and session_id.isascii() and session_id.isalnum() and len(session_id) <= 64):
         return None
     rest = [(k, v) for k, v in pairs if k not in _OWN_PARAMS]
-    return LinkClaims(_with_params(path, rest), int(user_id), int(expires), values["sig"])
+    return LinkClaims(_with_params(path, rest), int(user_id), session_id, int(expires), values["sig"])
 
 
-def verify_link(secret: str, signed_path: str, user_id: int, expires: int, signature: str) -> bool:
-    """`signed_path` is the path plus its own parameters, without u/exp/sig."""
-    if expires < time.time():
+def verify_link(secret: str, claims: LinkClaims) -> bool:
+    """The link is unexpired and signed with `secret` for its path, user and session."""
+    if claims.expires < time.time():
         return False
-    expected = _signature(secret, signed_path, user_id, expires)
+    expected = _signature(secret, claims.signed_path, claims.user_id, claims.session_id, claims.expires)
     # As bytes: compare_digest refuses non-ASCII str, and a tampered link may carry some.
-    return hmac.compare_digest(expected.encode(), signature.encode())
+    return hmac.compare_digest(expected.encode(), claims.signature.encode())

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from ..auth.links import signed_link
+from ..auth.principals import Principal
 from .common import require_signed_in
 from .context import Context
 
 
 def download_url(ctx: Context, kind: str, raw_id: str, fmt: str) -> str:
-    """A link signed for the caller, e.g. /files/invoice/12.pdf?u=..&exp=..&sig=.."""
+    """A link signed for the caller and its session, e.g. /files/invoice/12.pdf?u=..&s=..&exp=..&sig=.."""
     principal = require_signed_in(ctx)
-    return signed_link(ctx.extras["secret_key"], f"/files/{kind}/{raw_id}.{fmt}", principal.user_id or 0)
+    return signed_link(ctx.extras["secret_key"], f"/files/{kind}/{raw_id}.{fmt}", *_signer(principal))
 
 
 def statement_url(
@@ -23,5 +24,10 @@ def statement_url(
     if company_id:
         params["company"] = company_id
     return signed_link(
-        ctx.extras["secret_key"], f"/files/statement/{customer_id}.{fmt}", principal.user_id or 0, params
+        ctx.extras["secret_key"], f"/files/statement/{customer_id}.{fmt}", *_signer(principal), params
     )
+
+
+def _signer(principal: Principal) -> tuple[int, str]:
+    """The user and session a link is signed for (a partner has neither: its links open nothing)."""
+    return principal.user_id or 0, principal.session_id or "none"

@@ -6,6 +6,7 @@ import base64
 import io
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +15,7 @@ import openpyxl
 from pypdf import PdfReader
 from sqlalchemy import update
 from ventanilla.auth import links
+from ventanilla.store.access import create_session
 from ventanilla.store.tables import users
 from ventanilla.store.users import create_user
 
@@ -44,6 +46,10 @@ def pdf_text(content: bytes) -> str:
 
 def user_of(url: str) -> int:
     return int(parse_qs(urlsplit(url).query)["u"][0])
+
+
+def session_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["s"][0]
 
 
 def raw_id(global_id: str) -> str:
@@ -178,23 +184,28 @@ async def test_a_tampered_signature_is_refused(demo_api):
 async def test_an_expired_link_is_refused(demo_api):
     # given a link signed correctly but expired a minute ago
     url = (await last_invoice(demo_api))["pdfUrl"]
-    path, user_id = urlsplit(url).path, user_of(url)
+    path, user_id, session = urlsplit(url).path, user_of(url), session_of(url)
     expired = int(time.time()) - 60
-    signature = links._signature(TEST_SECRET, path, user_id, expired)
+    signature = links._signature(TEST_SECRET, path, user_id, session, expired)
     # when
-    response = await demo_api.client.get(f"{path}?u={user_id}&exp={expired}&sig={signature}")
+    response = await demo_api.client.get(f"{path}?u={user_id}&s={session}&exp={expired}&sig={signature}")
     # then
     assert response.status_code == 403 and error_code(response) == "LINK_EXPIRED"
 
 
 async def test_another_customers_invoice_answers_like_a_missing_one(demo_api):
     # given a link correctly signed for the customer user, but to an invoice of another customer
-    user_id = user_of((await last_invoice(demo_api))["pdfUrl"])
+    mine = (await last_invoice(demo_api))["pdfUrl"]
+    user_id, session = user_of(mine), session_of(mine)
     theirs = (await another_customers(demo_api))["invoices"]["nodes"][0]
     their_id = urlsplit(theirs["pdfUrl"]).path.rsplit("/", 1)[1]
     # when
-    forged = await demo_api.client.get(links.signed_link(TEST_SECRET, f"/files/invoice/{their_id}", user_id))
-    missing = await demo_api.client.get(links.signed_link(TEST_SECRET, "/files/invoice/999999.pdf", user_id))
+    forged = await demo_api.client.get(
+        links.signed_link(TEST_SECRET, f"/files/invoice/{their_id}", user_id, session)
+    )
+    missing = await demo_api.client.get(
+        links.signed_link(TEST_SECRET, "/files/invoice/999999.pdf", user_id, session)
+    )
     # then
     assert forged.status_code == missing.status_code == 404
     assert forged.json() == missing.json()
@@ -204,10 +215,11 @@ async def test_another_customers_invoice_answers_like_a_missing_one(demo_api):
 
 
 async def test_another_customers_statement_is_not_found(demo_api):
-    user_id = user_of((await last_invoice(demo_api))["pdfUrl"])
+    mine = (await last_invoice(demo_api))["pdfUrl"]
     customer_id = raw_id((await another_customers(demo_api))["id"])
     link = links.signed_link(
-        TEST_SECRET, f"/files/statement/{customer_id}.xlsx", user_id, {"cutOff": "2026-01-31"}
+        TEST_SECRET, f"/files/statement/{customer_id}.xlsx", user_of(mine), session_of(mine),
+        {"cutOff": "2026-01-31"},
     )
     response = await demo_api.client.get(link)
     assert response.status_code == 404 and error_code(response) == "NOT_FOUND"
@@ -216,14 +228,14 @@ async def test_another_customers_statement_is_not_found(demo_api):
 async def test_a_bad_cut_off_is_bad_input_and_a_bad_kind_or_format_is_not_found(demo_api):
     token = await demo_api.sign_in(*CUSTOMER)
     url = (await richest_statement(demo_api, token))["pdfUrl"]
-    path, user_id = urlsplit(url).path, user_of(url)
+    path, user_id, session = urlsplit(url).path, user_of(url), session_of(url)
     bad_date = await demo_api.client.get(
-        links.signed_link(TEST_SECRET, path, user_id, {"cutOff": "2026-02-30"})
+        links.signed_link(TEST_SECRET, path, user_id, session, {"cutOff": "2026-02-30"})
     )
     assert bad_date.status_code == 400 and error_code(bad_date) == "BAD_INPUT"
     for wrong in (path.replace(".pdf", ".docx"), path.replace("/statement/", "/receipt/")):
         response = await demo_api.client.get(
-            links.signed_link(TEST_SECRET, wrong, user_id, {"cutOff": "2026-01-31"})
+            links.signed_link(TEST_SECRET, wrong, user_id, session, {"cutOff": "2026-01-31"})
         )
         assert response.status_code == 404 and error_code(response) == "NOT_FOUND"
 
@@ -241,8 +253,9 @@ async def test_a_disabled_user_gets_nothing_from_a_link_made_before(demo_api):
             kind="CUSTOMER",
             customer_ids=[customer_id],
         )
+        session = await create_session(conn, user_id, False, datetime.now(UTC) + timedelta(hours=1), None)
     link = links.signed_link(
-        TEST_SECRET, f"/files/statement/{customer_id}.pdf", user_id, {"cutOff": "2026-01-31"}
+        TEST_SECRET, f"/files/statement/{customer_id}.pdf", user_id, session, {"cutOff": "2026-01-31"}
     )
     assert (await demo_api.client.get(link)).status_code == 200
     # when the user is disabled
@@ -276,3 +289,21 @@ async def test_a_disabled_feature_answers_feature_disabled(demo_api):
         == "This feature is not enabled in the portal: INVOICE_DOWNLOAD."
     )
     assert statement_still_on.status_code == 200
+
+
+SIGN_OUT = "mutation { signOut { ok errors { code } } }"
+
+
+async def test_a_link_made_before_sign_out_opens_nothing_after_it(demo_api):
+    # given a customer signed in twice, with a statement link from each session
+    first, second = await demo_api.sign_in(*CUSTOMER), await demo_api.sign_in(*CUSTOMER)
+    before = (await richest_statement(demo_api, first))["pdfUrl"]
+    other = (await richest_statement(demo_api, second))["pdfUrl"]
+    assert (await demo_api.client.get(before)).status_code == 200
+    # when the first session signs out
+    out = await demo_api.gql(SIGN_OUT, token=first)
+    assert out["data"]["signOut"]["ok"] is True
+    # then its link is refused at once, and the other session's still opens
+    refused = await demo_api.client.get(before)
+    assert refused.status_code == 403 and error_code(refused) == "SESSION_ENDED"
+    assert (await demo_api.client.get(other)).status_code == 200
