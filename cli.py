@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -55,7 +56,9 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"  {login:<24} {password:<18} {what}")
     print('Luego / then: Headers -> {"Authorization": "Bearer <accessToken>"}')
     print()
-    settings = load_settings(database_url=url, demo=True)
+    # Reset links in the demo's e-mails point at this server, unless a portal is configured.
+    portal = None if os.environ.get("VENTANILLA_PORTAL_URL") else f"http://{args.host}:{args.port}"
+    settings = load_settings(database_url=url, demo=True, portal_url=portal)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
     return 0
 

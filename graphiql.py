@@ -27,7 +27,7 @@ SCRIPTS = ("react.production.min.js", "react-dom.production.min.js", "graphiql.m
 DEFAULT_QUERY = """\
 # Ventanilla — GraphiQL
 #
-# ES: Para ver sus datos, inicie sesión:
+# ES: Para ver tus datos, iniciá sesión:
 #
 #   mutation {
 #     signIn(input: {login: "...", password: "..."}) {
@@ -36,7 +36,7 @@ DEFAULT_QUERY = """\
 #     }
 #   }
 #
-# y pegue el accessToken en la pestaña Headers (abajo):
+# y pegá el accessToken en la pestaña Headers (abajo):
 #   {"Authorization": "Bearer <accessToken>"}
 #
 # EN: To see your data, sign in with the mutation
