@@ -39,6 +39,7 @@ from .auth.principals import ANONYMOUS, Principal
 from .auth.services import AccessServices
 from .auth.sessions import AuthenticationError, principal_from_header
 from .connectors.base import InvalidCursor, SourceError
+from .connectors.executor import discard_closed_connections
 from .connectors.native.source import NativeSource
 from .connectors.routing import build_source
 from .downloads import download_routes
@@ -299,16 +300,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Pools of `pool_size` and no overflow: a read beyond it waits for a connection; overflow
     # connections are opened and closed per use, which cost a quarter of the CPU at
     # concurrency 16 (bench/README.md).
-    engine = create_async_engine(  # the store: users, sessions, writes
-        settings.database_url, pool_size=settings.pool_size, max_overflow=0
+    engine = discard_closed_connections(
+        create_async_engine(  # the store: users, sessions, writes
+            settings.database_url, pool_size=settings.pool_size, max_overflow=0
+        )
     )
     # Billing reads need no transaction: their own pool, in autocommit, saves a BEGIN and a
     # ROLLBACK round trip around every statement (each statement has its own snapshot anyway).
-    reads = create_async_engine(
-        settings.database_url,
-        isolation_level="AUTOCOMMIT",
-        pool_size=settings.pool_size,
-        max_overflow=0,
+    reads = discard_closed_connections(
+        create_async_engine(
+            settings.database_url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=settings.pool_size,
+            max_overflow=0,
+        )
     )
     source = build_source(settings, reads)  # the store, or the sources ventanilla.toml routes to
     graphql = VentanillaGraphQL(settings, source, engine, secret)

@@ -1,7 +1,8 @@
 """Running a source's reads: a connection per call, one time limit, one retry on a dead connection.
 
-Pools do not ping connections before use (a round trip per checkout). A connection that died
-while pooled — the server restarted, a session was killed — fails its first statement instead;
+Pools do not ping connections before use (a round trip per checkout); a connection the driver
+already knows closed is dropped at checkout (`discard_closed_connections`). One that died
+unnoticed while pooled — the server restarted, a session was killed — fails its first statement;
 SQLAlchemy then marks it (`DBAPIError.connection_invalidated`) and drops every connection of the
 pool that is as old, and the read runs again on a fresh one. Reads only: running one twice is
 harmless. Every other failure is mapped to `SourceUnavailable` / `SourceTimeout` (base.py).
@@ -14,9 +15,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Executable
+from sqlalchemy import Executable, event
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .base import SourceTimeout, SourceUnavailable
@@ -25,6 +26,20 @@ T = TypeVar("T")
 Rows = list[Row[Any]]
 
 log = logging.getLogger(__name__)
+
+
+def discard_closed_connections(engine: AsyncEngine) -> AsyncEngine:
+    """Before the pool hands out a connection, drop it if its driver already knows the server
+    closed it (asyncpg notices a terminated session at once, no round trip needed); the pool
+    then opens a new one. Writes, which are not retried, are covered this way too."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        is_closed = getattr(getattr(dbapi_connection, "_connection", None), "is_closed", None)
+        if callable(is_closed) and is_closed():
+            raise DisconnectionError("the server closed this pooled connection")
+
+    return engine
 
 
 async def run_read(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:

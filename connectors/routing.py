@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .base import Wanted
+from .executor import discard_closed_connections
 from .native.source import NativeSource
 from .sql.mapping import load_connector
 from .sql.source import MappedSource
@@ -126,14 +127,14 @@ def _engine(url: str, timeout: float, pool_size: int) -> AsyncEngine:
     elif url.startswith(("mysql+asyncmy", "mariadb+asyncmy", "mysql+aiomysql")):
         connect_args["connect_timeout"] = max(1, int(timeout))
     # Only reads: no transaction, so no BEGIN/ROLLBACK round trip around each statement.
-    return create_async_engine(
+    return discard_closed_connections(create_async_engine(
         url,
         pool_recycle=1800,
         connect_args=connect_args,
         isolation_level="AUTOCOMMIT",
         pool_size=pool_size,
         max_overflow=0,
-    )
+    ))
 
 
 def source_from(name: str, spec: Mapping[str, Any], default_timeout: float, default_pool_size: int = 10) -> Any:

@@ -154,6 +154,35 @@ async def test_killed_sessions_are_replaced(tmp_path_factory, caplog) -> None:
             assert (await source.customers_by_id(["1"]))[0] is not None
             # when every session of the source is killed on the server, mid-run
             assert await _kill_sessions(url) == 1
+            # then the next call answers: asyncpg has noticed, the pool drops the connection at checkout
+            assert (await source.customers_by_id(["1", "2"]))[1] is not None
+        finally:
+            await source.engine.dispose()
+
+
+async def test_a_dead_connection_the_driver_did_not_notice_is_read_again(tmp_path_factory, caplog) -> None:
+    # given an ISPCube source on MariaDB (asyncmy cannot tell an idle connection was closed)
+    async with fresh_legacy_database("mariadb", tmp_path_factory.mktemp("isp-kill")) as url:
+        engine = create_async_engine(url)
+        await write_ispcube_demo(engine, customers=3, seed=3, today=TODAY)
+        await engine.dispose()
+        source = source_from("isp", {"connector": "ispcube", "url": url, "timeout_seconds": TIMEOUT}, 10)
+        try:
+            assert (await source.customers_by_id(["1"]))[0] is not None
+            # when the server kills every session of that database
+            database = make_url(url).database
+            admin = create_async_engine(url.rsplit("/", 1)[0] + "/mysql")
+            try:
+                async with admin.connect() as conn:
+                    ids = (await conn.exec_driver_sql(
+                        "SELECT id FROM information_schema.processlist WHERE db = %s AND id <> CONNECTION_ID()",
+                        (database,),
+                    )).scalars().all()  # fmt: skip
+                    for session in ids:
+                        await conn.exec_driver_sql(f"KILL {int(session)}")
+            finally:
+                await admin.dispose()
+            assert ids
             # then the next call finds its pooled connection dead, reads again on a new one, and answers
             with caplog.at_level(logging.INFO, logger="ventanilla.connectors.executor"):
                 assert (await source.customers_by_id(["1", "2"]))[1] is not None
@@ -186,10 +215,15 @@ async def test_the_next_request_after_the_store_sessions_are_killed_is_answered(
                 # when the server ends every session of the pool (as a restart or an admin would)
                 assert await _kill_sessions(url) >= 1
                 # then the very next request is answered, whole and without error
-                with caplog.at_level(logging.INFO, logger="ventanilla.connectors.executor"):
-                    after = (await client.post("/graphql", json={"query": query}, headers=headers)).json()
+                after = (await client.post("/graphql", json={"query": query}, headers=headers)).json()
                 assert after == before
-                assert "was dead" in caplog.text
+                # and so is the next write (signing in opens a session), which is never retried
+                assert await _kill_sessions(url) >= 1
+                again = await client.post(
+                    "/graphql",
+                    json={"query": SIGN_IN, "variables": dict(zip(("login", "password"), CUSTOMER_LOGIN))},
+                )
+                assert again.json()["data"]["signIn"]["errors"] == [], again.json()
         finally:
             await app.state.close()
 
