@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -39,7 +39,7 @@ from .auth.principals import ANONYMOUS, Principal
 from .auth.services import AccessServices
 from .auth.sessions import AuthenticationError, principal_from_header
 from .connectors.base import InvalidCursor, SourceError
-from .connectors.executor import discard_closed_connections
+from .connectors.executor import pooled_engine
 from .connectors.native.source import NativeSource
 from .connectors.routing import build_source
 from .downloads import download_routes
@@ -295,26 +295,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "tokens must be signed with a key every worker shares."
             )
         secret = secrets.token_urlsafe(32)  # demo: one process, tokens die with it
-    # No pre-ping (a round trip per checkout): reads retry once on a connection found dead
-    # (connectors/executor.py), and the pool then drops the connections as old as it.
-    # Pools of `pool_size` and no overflow: a read beyond it waits for a connection; overflow
-    # connections are opened and closed per use, which cost a quarter of the CPU at
-    # concurrency 16 (bench/README.md).
-    engine = discard_closed_connections(
-        create_async_engine(  # the store: users, sessions, writes
-            settings.database_url, pool_size=settings.pool_size, max_overflow=0
-        )
-    )
+    # Pool policy (size, no overflow, no pre-ping, dead connections): connectors/executor.py.
+    engine = pooled_engine(settings.database_url, settings.pool_size)  # the store: users, sessions, writes
     # Billing reads need no transaction: their own pool, in autocommit, saves a BEGIN and a
     # ROLLBACK round trip around every statement (each statement has its own snapshot anyway).
-    reads = discard_closed_connections(
-        create_async_engine(
-            settings.database_url,
-            isolation_level="AUTOCOMMIT",
-            pool_size=settings.pool_size,
-            max_overflow=0,
-        )
-    )
+    reads = pooled_engine(settings.database_url, settings.pool_size, isolation_level="AUTOCOMMIT")
     source = build_source(settings, reads)  # the store, or the sources ventanilla.toml routes to
     graphql = VentanillaGraphQL(settings, source, engine, secret)
     access = AccessServices.build(engine, secret, settings)

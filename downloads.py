@@ -17,19 +17,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .auth.links import read_link, verify_link
+from .auth.links import LINK_PARAMS
 from .auth.principals import Principal
-from .auth.services import session_is_live
-from .auth.sessions import principal_of
+from .auth.sessions import principal_from_link
 from .connectors.base import BillingSource, SourceError
-from .connectors.executor import run_read
 from .connectors.records import Company, Customer, InvoiceKind
 from .errors import ApiError, ErrorCode, language_of, not_found
 from .render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
 from .render.xlsx import statement_xlsx
 from .rules.billing import statement
 from .settings import Feature, Settings
-from .store.users import user_for_request
 
 log = logging.getLogger("ventanilla.downloads")
 
@@ -112,32 +109,15 @@ async def _serve(request: Request) -> File:
     if kind is None or fmt not in kind.formats or not raw_id:
         raise not_found("object")
     # The path as resolvers/files.py signed it, whatever prefix a proxy mounted the app under.
-    principal = await _link_principal(request, f"/files/{kind_name}/{name}")
+    state = request.app.state
+    path = f"/files/{kind_name}/{name}"
+    principal = await principal_from_link(state.engine, state.secret, path, request.url.query)
     settings: Settings = request.app.state.settings
     if not settings.has(kind.feature):
         raise ApiError(ErrorCode.FEATURE_DISABLED, feature=kind.feature.value)
     today = datetime.now(ZoneInfo(settings.timezone)).date()
-    params = {k: v for k, v in request.query_params.items() if k not in ("u", "exp", "sig")}
+    params = {k: v for k, v in request.query_params.items() if k not in LINK_PARAMS}
     return await kind.build(Ask(request.app.state.source, principal, raw_id, fmt, params, today))
-
-
-async def _link_principal(request: Request, path: str) -> Principal:
-    """The user the link was signed for, read again from the store with the link's session:
-    a disabled user or an ended session (signOut, a new password) gets nothing."""
-    state = request.app.state
-    claims = read_link(path, request.url.query)
-    if claims is None or not verify_link(state.secret, claims):
-        raise ApiError(ErrorCode.LINK_EXPIRED)
-    user_id, session_id = claims.user_id, claims.session_id
-    user, session = await run_read(state.engine, lambda conn: user_for_request(conn, user_id, session_id))
-    if user is None or user.disabled:
-        raise ApiError(ErrorCode.FORBIDDEN)
-    if not (session.exists and session_is_live(session.revoked, session.expires_at)):
-        raise ApiError(ErrorCode.SESSION_ENDED)
-    principal = principal_of(user, session_id)
-    if principal.must_change_password:
-        raise ApiError(ErrorCode.PASSWORD_CHANGE_REQUIRED)
-    return principal
 
 
 def _owns(ask: Ask, customer_id: str) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 LINK_SECONDS = 15 * 60
-_OWN_PARAMS = ("u", "s", "exp", "sig")
+LINK_PARAMS = ("u", "s", "exp", "sig")  # what a link adds to the path's own parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +58,15 @@ def read_link(path: str, query_string: str) -> LinkClaims | None:
     missing or repeated, u/exp not numbers or s not a session id.
     """
     pairs = parse_qsl(query_string, keep_blank_values=True)
-    own = [(k, v) for k, v in pairs if k in _OWN_PARAMS]
+    own = [(k, v) for k, v in pairs if k in LINK_PARAMS]
     values = dict(own)
-    if len(own) != len(_OWN_PARAMS) or len(values) != len(_OWN_PARAMS):
+    if len(own) != len(LINK_PARAMS) or len(values) != len(LINK_PARAMS):
         return None
     user_id, session_id, expires = values["u"], values["s"], values["exp"]
     numbers = user_id.isascii() and user_id.isdigit() and expires.isascii() and expires.isdigit()
     if not (numbers and session_id.isascii() and session_id.isalnum() and len(session_id) <= 64):
         return None
-    rest = [(k, v) for k, v in pairs if k not in _OWN_PARAMS]
+    rest = [(k, v) for k, v in pairs if k not in LINK_PARAMS]
     return LinkClaims(_with_params(path, rest), int(user_id), session_id, int(expires), values["sig"])
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..connectors.executor import run_read
+from ..errors import ApiError, ErrorCode
 from ..store.partners import client_by_id
 from ..store.users import user_for_request
+from .links import read_link, verify_link
 from .principals import ANONYMOUS, Principal, PrincipalKind
 from .services import principal_of, session_is_live
 from .tokens import TokenError, read_access_token
 
-__all__ = ["AuthenticationError", "bearer_token", "principal_from_header", "principal_of"]
+__all__ = ["AuthenticationError", "bearer_token", "principal_from_header", "principal_from_link", "principal_of"]
 
 
 class AuthenticationError(Exception):
@@ -65,3 +67,22 @@ async def principal_from_header(
     if not (session.exists and session_is_live(session.revoked, session.expires_at)):
         raise AuthenticationError("session ended")
     return principal_of(user, claims.session_id)
+
+
+async def principal_from_link(store: AsyncEngine, secret: str, path: str, query_string: str) -> Principal:
+    """The user a download link was signed for, read again with the link's session (one
+    statement): a bad or expired link, a disabled user or an ended session (signOut, a new
+    password) gets nothing, each with its own code."""
+    claims = read_link(path, query_string)
+    if claims is None or not verify_link(secret, claims):
+        raise ApiError(ErrorCode.LINK_EXPIRED)
+    user_id, session_id = claims.user_id, claims.session_id
+    user, session = await run_read(store, lambda conn: user_for_request(conn, user_id, session_id))
+    if user is None or user.disabled:
+        raise ApiError(ErrorCode.FORBIDDEN)
+    if not (session.exists and session_is_live(session.revoked, session.expires_at)):
+        raise ApiError(ErrorCode.SESSION_ENDED)
+    principal = principal_of(user, session_id)
+    if principal.must_change_password:
+        raise ApiError(ErrorCode.PASSWORD_CHANGE_REQUIRED)
+    return principal

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Executable, event
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from .base import SourceTimeout, SourceUnavailable
 
@@ -26,6 +26,14 @@ T = TypeVar("T")
 Rows = list[Row[Any]]
 
 log = logging.getLogger(__name__)
+
+
+def pooled_engine(url: str, pool_size: int, **options: Any) -> AsyncEngine:
+    """The one pool policy of the app: `pool_size` connections and no overflow (a use beyond them
+    waits; overflow connections were opened and closed per use, bench/README.md), no pre-ping,
+    and connections the driver knows closed dropped at checkout."""
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, **options)
+    return discard_closed_connections(engine)
 
 
 def discard_closed_connections(engine: AsyncEngine) -> AsyncEngine:

@@ -21,10 +21,10 @@ from copy import copy
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .base import Wanted
-from .executor import discard_closed_connections
+from .executor import pooled_engine
 from .native.source import NativeSource
 from .sql.mapping import load_connector
 from .sql.source import MappedSource
@@ -117,24 +117,17 @@ for _method in _DOMAIN_OF:
 
 
 def _engine(url: str, timeout: float, pool_size: int) -> AsyncEngine:
-    """A legacy database's pool: connecting gives up within the source's timeout, connections are
-    renewed every half hour, and one found dead (a restarted server) is replaced as the read is
-    retried (connectors/executor.py) rather than pinged before every use. No overflow: a read
-    beyond `pool_size` at once waits for a connection rather than opening and closing one."""
+    """A legacy database's pool (policy in connectors/executor.py): connecting gives up within
+    the source's timeout, and connections are renewed every half hour."""
     connect_args: dict[str, Any] = {}
     if url.startswith("postgresql+asyncpg"):
         connect_args["timeout"] = timeout
     elif url.startswith(("mysql+asyncmy", "mariadb+asyncmy", "mysql+aiomysql")):
         connect_args["connect_timeout"] = max(1, int(timeout))
     # Only reads: no transaction, so no BEGIN/ROLLBACK round trip around each statement.
-    return discard_closed_connections(create_async_engine(
-        url,
-        pool_recycle=1800,
-        connect_args=connect_args,
-        isolation_level="AUTOCOMMIT",
-        pool_size=pool_size,
-        max_overflow=0,
-    ))
+    return pooled_engine(
+        url, pool_size, pool_recycle=1800, connect_args=connect_args, isolation_level="AUTOCOMMIT"
+    )
 
 
 def source_from(name: str, spec: Mapping[str, Any], default_timeout: float, default_pool_size: int = 10) -> Any:

@@ -4,8 +4,8 @@ Every GraphQL type that wraps a record (`record: strawberry.Private[records.X]`)
 each of its fields, either the record attribute of the same Python name, or what the field
 declares in its metadata: `strawberry.field(metadata={"reads": ("due_date", ...)})`, for
 fields computed from several attributes (an invoice's status) and for resolvers that use
-the record (a customer's statement uses its credit limit). Keys (`id`, `*_id`) and the
-currency (every amount is printed in it) are always read.
+the record (a customer's statement uses its credit limit). Keys, the currency and the flags and
+statuses that decide how a record is built are always read (`always_read`).
 
 `wanted_fields(schema, document)` walks the document once (every operation and fragment: an
 upper bound) and answers {record class: frozenset of attribute names}. A record class the
@@ -25,9 +25,10 @@ import strawberry
 from graphql import DocumentNode, FieldNode, TypeInfo, TypeInfoVisitor, Visitor, visit
 from strawberry.types.base import StrawberryObjectDefinition
 
+from ..connectors.base import Wanted
+
 READS = "reads"
 
-Wanted = Mapping[type, frozenset[str]]
 # (GraphQL type name, GraphQL field name) -> (record class, record attributes it reads)
 ReadMap = Mapping[tuple[str, str], tuple[type, frozenset[str]]]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from copy import copy
 from datetime import date
 from typing import Any, TypeVar
@@ -139,11 +139,6 @@ def _built(key: Hashable, build: Callable[[], T]) -> T:
     return statement
 
 
-def _narrowed(columns: Iterable[ColumnElement[Any]], keep: frozenset[str] | None) -> list[Any]:
-    """`columns` as `projection` narrows them, the id always read."""
-    return projection(columns, None if keep is None else keep | {"id"})
-
-
 class NativeSource:
     """Reads Ventanilla's native billing schema (connectors/native/tables.py).
 
@@ -164,8 +159,10 @@ class NativeSource:
         narrowed._wanted = wanted
         return narrowed
 
-    def _keep(self, record: type | None) -> frozenset[str] | None:
-        return None if record is None else columns_read(record, self._wanted)
+    def _keep(self, record: type | None, *also: str) -> frozenset[str] | None:
+        """The columns to read for `record` (its id and `also` included), or None for all."""
+        keep = None if record is None else columns_read(record, self._wanted)
+        return None if keep is None else keep | {"id", *also}
 
     async def _by_id(
         self, table: Table, ids: Sequence[str], build: Callable[[Row[Any]], T], record: type | None = None
@@ -176,7 +173,7 @@ class NativeSource:
         keep = self._keep(record)
         statement = _built(
             ("by_id", table, keep),
-            lambda: select(*_narrowed(table.c, keep)).where(table.c.id.in_(_ids())),
+            lambda: select(*projection(table.c, keep)).where(table.c.id.in_(_ids())),
         )
         rows = await self._db.fetch_with(statement, ids=wanted)
         found = {row.id: build(row) for row in rows}
@@ -199,10 +196,10 @@ class NativeSource:
         wanted = db_ids(keys)
         if not wanted:
             return [[] for _ in keys]
-        keep = self._keep(record)
+        keep = self._keep(record, owner.name)
         statement = _built(
             ("children", owner, variant, keep),
-            lambda: select(*_narrowed(owner.table.c, keep and keep | {owner.name}))
+            lambda: select(*projection(owner.table.c, keep))
             .where(owner.in_(_ids()), *where())
             .order_by(owner, *order_by()),
         )
@@ -222,8 +219,7 @@ class NativeSource:
         assert listing.partition is not None
         wanted = db_ids(customer_ids)
         # Built first, so that a bad cursor is reported even when no id is valid.
-        keep = self._keep(record)
-        statement = listing.statement(page, [listing.partition.in_(wanted), *where], keep and keep | {"id"})
+        statement = listing.statement(page, [listing.partition.in_(wanted), *where], self._keep(record))
         if not wanted:
             return [PageOf() for _ in customer_ids]
         (rows,) = await self._db.fetch(statement)
@@ -314,7 +310,7 @@ class NativeSource:
         if not wanted:
             return [None] * len(ids)
 
-        columns = _narrowed(payments.c, self._keep(Payment))
+        columns = projection(payments.c, self._keep(Payment))
 
         async def work(conn: AsyncConnection) -> tuple[Rows, dict[int, list[int]]]:
             rows = (await conn.execute(select(*columns).where(payments.c.id.in_(wanted)))).all()
@@ -326,8 +322,7 @@ class NativeSource:
 
     async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         wanted = db_ids(customer_ids)
-        keep = self._keep(Payment)
-        statement = _PAYMENTS.statement(page, [payments.c.customer_id.in_(wanted)], keep and keep | {"id"})
+        statement = _PAYMENTS.statement(page, [payments.c.customer_id.in_(wanted)], self._keep(Payment))
         if not wanted:
             return [PageOf() for _ in customer_ids]
 
@@ -404,7 +399,7 @@ class NativeSource:
         wanted = db_ids(ids)
         if not wanted:
             return [None] * len(ids)
-        columns = _narrowed(_CONTRACT_COLUMNS, self._keep(Contract))
+        columns = projection(_CONTRACT_COLUMNS, self._keep(Contract))
         (rows,) = await self._db.fetch(select(*columns).where(contracts.c.id.in_(wanted)))
         found = {row.id: _rows.contract(row) for row in rows}
         return [found_by(found, key) for key in ids]

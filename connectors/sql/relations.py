@@ -194,8 +194,8 @@ def _part_select(
 
 def _unique_lookup(scope: Scope, join: dict[str, Any], target: FromClause) -> bool:
     """True when the join's equalities cover the target's primary key: at most one row."""
-    keyed = {scope.column(a).key for a, _ in join["on"] if a.rpartition(".")[0] == join.get("as", join["table"])}
-    keyed |= {scope.column(b).key for _, b in join["on"] if b.rpartition(".")[0] == join.get("as", join["table"])}
+    target_name = join.get("as", join["table"])
+    keyed = {scope.column(ref).key for pair in join["on"] for ref in pair if ref.rpartition(".")[0] == target_name}
     primary = {column.key for column in target.primary_key}
     return bool(primary) and primary <= keyed
 
