@@ -65,7 +65,7 @@ async def ensure(scale: str, *, log=print) -> None:
         log(f"reusing database {name}")
         await _store_tables(scale)
         return
-    from ventanilla.connectors.native.demo import generate_demo
+    from ventanilla.demo.business import generate_demo
 
     admin = await asyncpg.connect(f"postgresql://{PG}/postgres")
     try:

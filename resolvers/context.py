@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..auth.principals import Principal
-from ..loaders import Loaders
 from ..settings import Settings
+from .loaders import Loaders
 
 
 @dataclass

@@ -89,9 +89,9 @@ mutation($login: String!, $password: String!) {
 @pytest.fixture(scope="session", params=BACKENDS)
 async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
     """The demo business (30 customers, fixed date) served by the app, on SQLite and PostgreSQL."""
-    from ventanilla.app import create_app
-    from ventanilla.connectors.native.demo import generate_demo
+    from ventanilla.demo.business import generate_demo
     from ventanilla.settings import Settings
+    from ventanilla.web.app import create_app
 
     async with fresh_database(request.param, tmp_path_factory.mktemp("demo")) as url:
         engine = create_async_engine(url)
@@ -190,7 +190,7 @@ class AccessApi(DemoApi):
 
     def client_for(self, ip: str = "10.0.0.1", **overrides) -> httpx.AsyncClient:
         """Another app (another worker) on the same store, with `overrides` settings, calling from `ip`."""
-        from ventanilla.app import create_app
+        from ventanilla.web.app import create_app
 
         app = create_app(self.settings.model_copy(update=overrides))
         self.apps.append(app)
@@ -200,10 +200,10 @@ class AccessApi(DemoApi):
 @pytest.fixture(scope="module", params=BACKENDS)
 async def access_api(request, tmp_path_factory, smtp_inbox) -> AsyncIterator[AccessApi]:
     """A fresh demo business per test module (these tests change users), mail to `smtp_inbox`."""
-    from ventanilla.app import create_app
-    from ventanilla.connectors.native.demo import generate_demo
+    from ventanilla.demo.business import generate_demo
     from ventanilla.settings import Settings
     from ventanilla.store.users import create_user
+    from ventanilla.web.app import create_app
 
     async with fresh_database(request.param, tmp_path_factory.mktemp("access")) as url:
         engine = create_async_engine(url)

@@ -158,8 +158,8 @@ async def test_malformed_ids_and_cursors_are_bad_input(demo_api):
 
 
 async def test_a_disabled_feature_answers_feature_disabled(demo_api):
-    from ventanilla.app import create_app
     from ventanilla.settings import Feature
+    from ventanilla.web.app import create_app
 
     # given a deployment with the current account switched off
     settings = demo_api.settings.model_copy(update={"features": [f for f in Feature if f is not Feature.CURRENT_ACCOUNT]})

@@ -19,14 +19,14 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from ventanilla.app import create_app
 from ventanilla.connectors.base import SourceTimeout, SourceUnavailable
-from ventanilla.connectors.ispcube.demo import write_ispcube_demo
-from ventanilla.connectors.native.demo import CUSTOMER_LOGIN, generate_demo
 from ventanilla.connectors.records import Page, TicketFilter
 from ventanilla.connectors.routing import source_from
-from ventanilla.connectors.sap.demo import write_sap_demo
+from ventanilla.demo.business import CUSTOMER_LOGIN, generate_demo
+from ventanilla.demo.legacy.ispcube import write_ispcube_demo
+from ventanilla.demo.legacy.sap import write_sap_demo
 from ventanilla.settings import Settings
+from ventanilla.web.app import create_app
 
 from .conftest import SIGN_IN, TEST_SECRET, fresh_database, fresh_legacy_database
 

@@ -6,9 +6,9 @@ import os
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from ventanilla.app import create_app
 from ventanilla.connectors.routing import RoutedSource
 from ventanilla.settings import Settings
+from ventanilla.web.app import create_app
 
 from .conftest import PG_SERVER, TEST_SECRET, fresh_database
 

@@ -15,11 +15,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
-from ventanilla.app import create_app
-from ventanilla.connectors.native.demo import ANALYST_LOGIN, CUSTOMER_LOGIN, generate_demo
 from ventanilla.connectors.routing import RoutedSource
+from ventanilla.demo.business import ANALYST_LOGIN, CUSTOMER_LOGIN, generate_demo
+from ventanilla.demo.legacy import WRITERS
 from ventanilla.schema.relay import to_global_id
 from ventanilla.settings import Settings
+from ventanilla.web.app import create_app
 
 from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
 
@@ -120,8 +121,7 @@ async def served(tmp_path_factory) -> AsyncIterator[dict[str, httpx.AsyncClient]
             legacy_cm = fresh_legacy_database(BACKENDS[name], tmp)
             legacy_url = await legacy_cm.__aenter__()
             legacy = create_async_engine(legacy_url)
-            writer = __import__(f"ventanilla.connectors.{name}.demo", fromlist=["x"])
-            await getattr(writer, f"write_{name}_demo")(legacy, customers=CUSTOMERS, seed=SEED, today=TODAY)
+            await WRITERS[name](legacy, customers=CUSTOMERS, seed=SEED, today=TODAY)
             await legacy.dispose()
             path = tmp / f"{name}.toml"
             routes = "\n".join(f'{domain} = "erp"' for domain in ROUTES[name])

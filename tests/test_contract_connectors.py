@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from ventanilla.connectors.native.demo import build_demo_rows, generate_demo
 from ventanilla.connectors.native.source import NativeSource
 from ventanilla.connectors.records import (
     Attachment,
@@ -44,9 +43,11 @@ from ventanilla.connectors.records import (
     TicketMessage,
     TicketStatus,
 )
-from ventanilla.connectors.sapb1.demo import credit_memo_entries
 from ventanilla.connectors.sql.mapping import NATIVE_MAPPING, load_connector
 from ventanilla.connectors.sql.source import MappedSource
+from ventanilla.demo.business import build_demo_rows, generate_demo
+from ventanilla.demo.legacy import WRITERS
+from ventanilla.demo.legacy.sapb1 import credit_memo_entries
 from ventanilla.rules.billing import statement
 
 from .conftest import fresh_legacy_database
@@ -63,7 +64,7 @@ CONNECTORS = [
     "sapb1-postgresql",
     "sapb1-mariadb",
 ]
-# Number ranges of each legacy demo (connectors/<name>/demo.py) over the native ids.
+# Number ranges of each legacy demo (demo/legacy/<name>.py) over the native ids.
 OFFSETS = {
     "sap": {"payments": 1_400_000_000, "quotes": 20_000_000, "contracts": 40_000_000},
 }
@@ -178,8 +179,7 @@ async def _legacy(name: str, backend: str, tmp: Any) -> tuple[AsyncEngine, Any, 
         if name == "mapped_native":  # the engine over the native tables, through connectors/sql/native.toml
             return engine, MappedSource(engine, load_connector(str(NATIVE_MAPPING))), cm
         return engine, NativeSource(engine), cm
-    writer = __import__(f"ventanilla.connectors.{name}.demo", fromlist=["x"])
-    await getattr(writer, f"write_{name}_demo")(engine, customers=CUSTOMERS, seed=SEED, today=TODAY)
+    await WRITERS[name](engine, customers=CUSTOMERS, seed=SEED, today=TODAY)
     return engine, MappedSource(engine, load_connector(name)), cm
 
 

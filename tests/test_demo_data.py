@@ -13,18 +13,18 @@ from argon2 import PasswordHasher
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from ventanilla.connectors.native import tables as t
-from ventanilla.connectors.native.demo import (
+from ventanilla.demo.argentina import (
+    PLACEHOLDER_TAX_ID,
+    collector_check_digit,
+    is_valid_cuit,
+    with_two_check_digits,
+)
+from ventanilla.demo.business import (
     ANALYST_LOGIN,
     CUSTOMER_LOGIN,
     DemoSummary,
     generate_demo,
     is_demo_database,
-)
-from ventanilla.connectors.native.demo_argentina import (
-    PLACEHOLDER_TAX_ID,
-    collector_check_digit,
-    is_valid_cuit,
-    with_two_check_digits,
 )
 from ventanilla.store.tables import user_customers, users
 

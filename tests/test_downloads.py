@@ -267,8 +267,8 @@ async def test_a_disabled_user_gets_nothing_from_a_link_made_before(demo_api):
 
 
 async def test_a_disabled_feature_answers_feature_disabled(demo_api):
-    from ventanilla.app import create_app
     from ventanilla.settings import Feature
+    from ventanilla.web.app import create_app
 
     # given a deployment without invoice downloads, and links the demo deployment made
     invoice = await last_invoice(demo_api)

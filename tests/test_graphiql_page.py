@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
-from ventanilla.graphiql import STATIC_DIR, graphiql_static_app, render_graphiql_page
+from ventanilla.web.graphiql import STATIC_DIR, graphiql_static_app, render_graphiql_page
 
 ASSETS_URL = "/static/graphiql"
 # src="..." and href="..." attribute values in the page.

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 from ventanilla.connectors.records import InvoiceFilter, Page
-from ventanilla.connectors.sql.demo_writer import sap_initial, write_tables
 from ventanilla.connectors.sql.mapping import load_connector
 from ventanilla.connectors.sql.source import MappedSource
+from ventanilla.demo.legacy.writer import sap_initial, write_tables
 from ventanilla.rules.billing import statement
 
 from .conftest import fresh_legacy_database

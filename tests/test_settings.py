@@ -45,7 +45,7 @@ def test_an_unknown_key_in_the_file_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_serving_without_a_secret_key_refuses_to_start(monkeypatch):
-    from ventanilla.app import create_app
+    from ventanilla.web.app import create_app
 
     monkeypatch.setenv("VENTANILLA_CONFIG", "")
     monkeypatch.setenv("VENTANILLA_SECRET_KEY", "")

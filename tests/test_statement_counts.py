@@ -9,11 +9,11 @@ import httpx
 import pytest
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import create_async_engine
-from ventanilla.app import create_app
 from ventanilla.connectors.native import tables as t
 from ventanilla.settings import Settings
 from ventanilla.store.tables import metadata as store_metadata
 from ventanilla.store.users import create_user
+from ventanilla.web.app import create_app
 
 SECRET = "statement-count-secret-of-32-bytes!!"
 TODAY = date(2026, 6, 15)

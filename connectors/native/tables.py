@@ -1,7 +1,7 @@
 """Ventanilla's own billing tables (the native schema), as SQLAlchemy Core metadata.
 
 Money columns are NUMERIC(14, 2); every foreign key a loader batches on is indexed.
-The demo generator (connectors/native/demo.py) fills these tables; the native source
+The demo generator (demo/business.py) fills these tables; the native source
 (connectors/native/source.py) reads them.
 """
 

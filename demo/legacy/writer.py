@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Column, Numeric, String, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .mapping import Mapping
+from ...connectors.sql.mapping import Mapping
 
 _BATCH = 2_000
 

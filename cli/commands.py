@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from . import access, sources
+
 DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
 
@@ -15,9 +17,9 @@ def _demo(args: argparse.Namespace) -> int:
     import uvicorn
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from .app import create_app
-    from .connectors.native.demo import generate_demo, is_demo_database
-    from .settings import load_settings
+    from ..demo.business import generate_demo, is_demo_database
+    from ..settings import load_settings
+    from ..web.app import create_app
 
     db = Path(args.db).resolve()
     url = f"sqlite+aiosqlite:///{db}"
@@ -40,7 +42,7 @@ def _demo(args: argparse.Namespace) -> int:
             await engine.dispose()
 
     sign_ins = asyncio.run(prepare())
-    from .connectors.native.demo import ANALYST_LOGIN, CUSTOMER_LOGIN
+    from ..demo.business import ANALYST_LOGIN, CUSTOMER_LOGIN
 
     if sign_ins is None:
         print(f"Usando la base de demo existente / reusing the demo database {db}")
@@ -66,11 +68,11 @@ def _demo(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .settings import load_settings
+    from ..settings import load_settings
 
     load_settings(args.config)  # validates the file now, and sets VENTANILLA_CONFIG for workers
     uvicorn.run(
-        "ventanilla.app:create_app",
+        "ventanilla.web.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
@@ -82,7 +84,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _export_schema(args: argparse.Namespace) -> int:
-    from .schema.root import build_schema
+    from ..schema.root import build_schema
 
     sdl = build_schema().as_str() + "\n"
     if args.output == "-":
@@ -117,8 +119,8 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")
     export.add_argument("output", nargs="?", default="schema.graphql")
     export.set_defaults(run=_export_schema)
-    __import__("ventanilla.cli_access").cli_access.add_access_commands(commands)  # access, partners, staff
-    __import__("ventanilla.cli_connectors").cli_connectors.register(commands)  # demo-data, check-mapping
+    access.add_access_commands(commands)  # access, partners, staff
+    sources.register(commands)  # demo-data, check-mapping
     return root
 
 

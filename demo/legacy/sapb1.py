@@ -2,7 +2,7 @@
 
 OINV keeps the native invoice ids as DocEntry; ORIN numbers its credit memos on its own from 1, as B1
 does, so that a credit memo and an invoice share DocEntry numbers (`credit_memo_entries`). The other
-domains are written by demo_more.py.
+domains are written by sapb1_tables.py.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..native.demo import build_demo_rows
-from ..sql.demo_writer import write_tables
-from ..sql.mapping import load_connector
-from .demo_more import contact_rows, contract_rows, plan_code, plan_rows, sales_rows, service_rows
+from ...connectors.sql.mapping import load_connector
+from ..business import build_demo_rows
+from .sapb1_tables import contact_rows, contract_rows, plan_code, plan_rows, sales_rows, service_rows
+from .writer import write_tables
 
 _CANCELLATIONS = 1_000_000  # DocEntry of the cancellation document B1 adds when an invoice is cancelled
 _DOC_TYPES = {"CUIT": 80, "CUIL": 86, "DNI": 96}
@@ -40,7 +40,7 @@ def _typed_tax_id(kind: str | None, number: str | None) -> str | None:
 
 
 def sapb1_rows(native: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """Reshape the native demo rows (connectors/native/demo.py) into SAP Business One tables."""
+    """Reshape the native demo rows (demo/business.py) into SAP Business One tables."""
     out: dict[str, list[dict]] = defaultdict(list)
     states: dict[str, str] = {}
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..native.demo import build_demo_rows
-from ..sql.demo_writer import naive_utc, write_tables
-from ..sql.mapping import load_connector
+from ...connectors.sql.mapping import load_connector
+from ..business import build_demo_rows
+from .writer import naive_utc, write_tables
 
 _DOC_TYPES = {"CUIT": 80, "CUIL": 86, "DNI": 96}
 _CONDITIONS = {"Responsable Inscripto": 1, "Exento": 4, "Consumidor Final": 5, "Monotributo": 6}
@@ -46,7 +46,7 @@ def _cuit_as_typed(kind: str | None, number: str | None) -> str | None:
 
 
 def ispcube_rows(native: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """Reshape the native demo rows (connectors/native/demo.py) into the ISPCube-style tables."""
+    """Reshape the native demo rows (demo/business.py) into the ISPCube-style tables."""
     cities, entities, users = _Catalog(), _Catalog(), _Catalog()
     statuses, priorities, areas, categories = _Catalog(), _Catalog(), _Catalog(), _Catalog()
     for name in _TICKET_STATUS.values():

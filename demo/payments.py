@@ -6,8 +6,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import tables as t
-from .demo_context import CURRENCY, CustomerSpec, DebitDoc, DemoContext
+from ..connectors.native import tables as t
+from .context import CURRENCY, CustomerSpec, DebitDoc, DemoContext
 
 
 def _delay(ctx: DemoContext, payer: str) -> int:

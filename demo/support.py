@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from . import tables as t
-from .demo_context import CustomerSpec, DemoContext
+from ..connectors.native import tables as t
+from .context import CustomerSpec, DemoContext
 
 
 @dataclass(frozen=True)

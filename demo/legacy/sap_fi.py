@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..sql.demo_writer import char8
+from .writer import char8
 
 _ITEM = ("MANDT", "BUKRS", "KUNNR", "UMSKS", "UMSKZ", "AUGDT", "AUGBL", "ZUONR", "GJAHR", "BELNR", "BUZEI", "BUDAT",
          "BLDAT", "BLART", "BSCHL", "SHKZG", "DMBTR", "WRBTR", "WAERS", "XBLNR", "SGTXT", "ZFBDT", "ZTERM", "ZBD1T",

@@ -17,18 +17,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .auth.links import LINK_PARAMS
-from .auth.principals import Principal
-from .auth.sessions import principal_from_link
-from .connectors.base import BillingSource, SourceError
-from .connectors.records import Company, Customer, InvoiceKind
-from .errors import ApiError, ErrorCode, language_of, not_found
-from .render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
-from .render.xlsx import statement_xlsx
-from .rules.billing import statement
-from .settings import Feature, Settings
+from ..auth.links import LINK_PARAMS
+from ..auth.principals import Principal
+from ..auth.sessions import principal_from_link
+from ..connectors.base import BillingSource, SourceError
+from ..connectors.records import Company, Customer, InvoiceKind
+from ..errors import ApiError, ErrorCode, language_of, not_found
+from ..render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
+from ..render.xlsx import statement_xlsx
+from ..rules.billing import statement
+from ..settings import Feature, Settings
 
-log = logging.getLogger("ventanilla.downloads")
+log = logging.getLogger("ventanilla.web.downloads")
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -6,9 +6,9 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import tables as t
-from .demo_argentina import PLACEHOLDER_TAX_ID, company_cuit, landline_phone, mobile_phone, person_tax_id
-from .demo_context import (
+from ..connectors.native import tables as t
+from .argentina import PLACEHOLDER_TAX_ID, company_cuit, landline_phone, mobile_phone, person_tax_id
+from .context import (
     CURRENCY,
     CompanySpec,
     CustomerSpec,

@@ -13,9 +13,9 @@ CLI_ACTOR = "cli"
 
 
 def _run(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
-    from .auth.services import AccessServices
-    from .settings import load_settings
-    from .store.tables import metadata
+    from ..auth.services import AccessServices
+    from ..settings import load_settings
+    from ..store.tables import metadata
 
     settings = load_settings(args.config, **({"database_url": args.db} if args.db else {}))
 
@@ -34,14 +34,14 @@ def _run(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
 
 
 def _source(engine: AsyncEngine):  # noqa: ANN202 - the deployment's billing source
-    from .connectors.native.source import NativeSource
+    from ..connectors.native.source import NativeSource
 
     return NativeSource(engine)
 
 
 async def _grant(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
-    from .auth.grants import grant_access
-    from .auth.services import Caller
+    from ..auth.grants import grant_access
+    from ..auth.services import Caller
 
     granted = await grant_access(services, _source(engine), args.customer_id, args.login, not args.no_email,
                                  CLI_ACTOR, Caller(language=args.language))  # fmt: skip
@@ -53,8 +53,8 @@ async def _grant(args: argparse.Namespace, services, engine: AsyncEngine) -> int
 
 
 async def _revoke(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
-    from .auth.grants import revoke_access
-    from .auth.services import Caller
+    from ..auth.grants import revoke_access
+    from ..auth.services import Caller
 
     affected = await revoke_access(services, _source(engine), args.customer_id, CLI_ACTOR, Caller())
     print(f"{affected} usuario(s) sin acceso a / user(s) lost access to customer {args.customer_id}")
@@ -62,7 +62,7 @@ async def _revoke(args: argparse.Namespace, services, engine: AsyncEngine) -> in
 
 
 async def _reset(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
-    from .auth.grants import reset_to_temporary
+    from ..auth.grants import reset_to_temporary
 
     password = await reset_to_temporary(services, args.login, CLI_ACTOR)
     print(f"{args.login}: contraseña temporal / temporary password: {password}")
@@ -70,7 +70,7 @@ async def _reset(args: argparse.Namespace, services, engine: AsyncEngine) -> int
 
 
 async def _list_users(kind: str, engine: AsyncEngine) -> int:
-    from .store.users import list_users
+    from ..store.users import list_users
 
     async with engine.connect() as conn:
         for user in await list_users(conn, kind):
@@ -85,7 +85,7 @@ async def _list(args: argparse.Namespace, services, engine: AsyncEngine) -> int:
 
 
 async def _audit(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
-    from .store.access import audit_entries
+    from ..store.access import audit_entries
 
     async with engine.connect() as conn:
         for e in await audit_entries(conn, args.limit, args.login, args.event):
@@ -95,7 +95,7 @@ async def _audit(args: argparse.Namespace, services, engine: AsyncEngine) -> int
 
 
 async def _partner_add(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
-    from .auth.partners import register_client
+    from ..auth.partners import register_client
 
     scopes = [s for part in args.scopes for s in part.replace(",", " ").split()]
     origins = [o for part in args.origins for o in part.replace(",", " ").split()]
@@ -110,7 +110,7 @@ async def _partner_add(args: argparse.Namespace, services, engine: AsyncEngine) 
 
 
 async def _partner_list(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
-    from .store.partners import list_clients
+    from ..store.partners import list_clients
 
     async with engine.connect() as conn:
         for c in await list_clients(conn):
@@ -120,7 +120,7 @@ async def _partner_list(args: argparse.Namespace, services, engine: AsyncEngine)
 
 
 async def _partner_disable(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
-    from .store.partners import set_client_disabled
+    from ..store.partners import set_client_disabled
 
     async with engine.begin() as conn:
         found = await set_client_disabled(conn, args.client_id, True)
@@ -129,7 +129,7 @@ async def _partner_disable(args: argparse.Namespace, services, engine: AsyncEngi
 
 
 async def _staff_add(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
-    from .auth.grants import add_staff
+    from ..auth.grants import add_staff
 
     password = await add_staff(services, args.login, args.name or args.login, args.role, CLI_ACTOR)
     print(f"{args.login} ({args.role}): contraseña temporal / temporary password: {password}")
@@ -141,7 +141,7 @@ async def _staff_list(args: argparse.Namespace, services, engine: AsyncEngine) -
 
 
 async def _disable(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
-    from .auth.grants import disable_user
+    from ..auth.grants import disable_user
 
     await disable_user(services, args.login, CLI_ACTOR)
     print(f"{args.login}: deshabilitado / disabled; sus sesiones terminaron / its sessions ended")

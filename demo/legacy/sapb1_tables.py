@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from ..sql.demo_writer import naive_utc
+from .writer import naive_utc
 
 _PRIORITY = {"Baja": "L", "Media": "M", "Alta": "H"}
 _CALL_STATUS = {"OPEN": -3, "IN_PROGRESS": -2, "CLOSED": -1}

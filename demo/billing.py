@@ -6,9 +6,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import tables as t
-from .demo_argentina import cae, electronic_payment_code, money, payment_barcode
-from .demo_context import (
+from ..connectors.native import tables as t
+from .argentina import cae, electronic_payment_code, money, payment_barcode
+from .context import (
     CURRENCY,
     SPANISH_MONTHS,
     CustomerSpec,
@@ -17,7 +17,7 @@ from .demo_context import (
     SubscriptionSpec,
     month_index,
 )
-from .demo_payments import plan_settlement
+from .payments import plan_settlement
 
 HISTORY_MONTHS = 36
 DUE_AFTER = timedelta(days=10)

@@ -13,22 +13,22 @@ from sqlalchemy import Table, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tqdm import tqdm
 
-from ...auth.logins import identifiers_of
-from ...store import tables as store_tables
-from ...store.users import add_identifiers, create_user
-from . import tables as t
-from .demo_billing import add_invoices, assign_numbers
-from .demo_commerce import (
+from ..auth.logins import identifiers_of
+from ..connectors.native import tables as t
+from ..store import tables as store_tables
+from ..store.users import add_identifiers, create_user
+from .billing import add_invoices, assign_numbers
+from .commerce import (
     add_commerce,
     add_contracts,
     add_documents,
     add_invoice_comments,
     assign_commerce_numbers,
 )
-from .demo_context import CustomerSpec, DemoContext, RowSink
-from .demo_customers import add_companies, add_customers, add_plans
-from .demo_payments import add_commitments, add_payment_methods, add_payments, assign_receipt_numbers
-from .demo_support import add_tickets
+from .context import CustomerSpec, DemoContext, RowSink
+from .customers import add_companies, add_customers, add_plans
+from .payments import add_commitments, add_payment_methods, add_payments, assign_receipt_numbers
+from .support import add_tickets
 
 CUSTOMER_LOGIN = ("cliente@example.com", "perro.calamar")
 ANALYST_LOGIN = ("analista@example.com", "gato.tornillo")

@@ -6,10 +6,10 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import tables as t
-from .demo_argentina import money
-from .demo_billing import price_at
-from .demo_context import CURRENCY, CustomerSpec, DebitDoc, DemoContext, SubscriptionSpec
+from ..connectors.native import tables as t
+from .argentina import money
+from .billing import price_at
+from .context import CURRENCY, CustomerSpec, DebitDoc, DemoContext, SubscriptionSpec
 
 _CONTRACT_BODY = (
     "Entre {company}, en adelante EL PROVEEDOR, y {customer}, en adelante EL CLIENTE, se conviene la "

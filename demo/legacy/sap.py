@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..native.demo import build_demo_rows
-from ..sql.demo_writer import char8, naive_utc, sap_initial, write_tables
-from ..sql.mapping import load_connector
+from ...connectors.sql.mapping import load_connector
+from ..business import build_demo_rows
+from .writer import char8, naive_utc, sap_initial, write_tables
 
 CLIENT = "100"
 SAP_NUMBERS = {"payments": 1_400_000_000, "quotes": 20_000_000, "contracts": 40_000_000}
@@ -82,7 +82,7 @@ class _Regions:
 
 
 def sap_rows(native: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """Reshape the native demo rows (connectors/native/demo.py) into SAP tables."""
+    """Reshape the native demo rows (demo/business.py) into SAP tables."""
     out: dict[str, list[dict]] = defaultdict(list)
     regions = _Regions()
     for c in native["companies"]:
@@ -160,7 +160,7 @@ def _plans(native: dict[str, list[dict]], out: dict[str, list[dict]], regions: _
 
 
 def _billing(native: dict[str, list[dict]], out: dict[str, list[dict]]) -> None:
-    from .demo_fi import post_fi
+    from .sap_fi import post_fi
 
     terms: set[int] = set()
     for b in native["invoices"]:

@@ -7,13 +7,14 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-PRESETS = ("native", "sap", "sapb1", "ispcube")
+PRESETS = ("native", "sap", "sapb1", "ispcube")  # demo/legacy WRITERS, and native
 
 
 def _demo_data(args: argparse.Namespace) -> int:
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from .connectors.native.demo import generate_demo
+    from ..demo.business import generate_demo
+    from ..demo.legacy import WRITERS
 
     today = date.fromisoformat(args.today) if args.today else None
 
@@ -28,8 +29,7 @@ def _demo_data(args: argparse.Namespace) -> int:
                     f"native: {summary.customers} clientes, {summary.invoices} facturas, {summary.payments} pagos"
                 )
             else:
-                module = __import__(f"ventanilla.connectors.{args.preset}.demo", fromlist=["demo"])
-                writer = getattr(module, f"write_{args.preset}_demo")
+                writer = WRITERS[args.preset]
                 counts = await writer(engine, customers=args.customers, seed=args.seed, today=today)
                 print(f"{args.preset}: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
         finally:
@@ -49,8 +49,8 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _check_mapping(args: argparse.Namespace) -> int:
-    from .connectors.routing import read_routing
-    from .connectors.sql.check import check_source
+    from ..connectors.routing import read_routing
+    from ..connectors.sql.check import check_source
 
     targets: list[tuple[str, str, str, dict]] = []
     if args.config:

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
-from .connectors.base import BillingSource, Wanted
+from ..connectors.base import BillingSource, Wanted
 
 Fetch = Callable[..., Awaitable[list[Any]]]
 

@@ -1,0 +1,82 @@
+"""Schema extensions of the served API: who may introspect, and the cache of parsed documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    SchemaExtension,
+)
+
+from ..resolvers.context import Context
+from ..schema.selection import wanted_fields
+
+
+class IntrospectionGate(SchemaExtension):
+    """Introspection for staff and in demo mode; everyone else gets the API, not its map."""
+
+    def on_operation(self) -> Any:
+        ctx: Context = self.execution_context.context
+        if not (ctx.settings.demo or ctx.principal.is_staff):
+            self.execution_context.validation_rules = (
+                *self.execution_context.validation_rules,
+                NoSchemaIntrospectionCustomRule,
+            )
+        yield
+
+
+class CachedDocuments(SchemaExtension):
+    """Parse and validate each distinct query once: documents by text, errors by text and rules,
+    and the record attributes each document reads (schema/selection.py), by text.
+
+    The rules are part of the key because they differ by caller (introspection, partner
+    scopes); the limiters' rules are built once per app so that their classes are stable.
+    """
+
+    def __init__(
+        self, documents: dict[Any, Any], errors: dict[Any, Any], wanted: dict[Any, Any], size: int = 512
+    ) -> None:
+        self.documents, self.errors, self.wanted, self.size = documents, errors, wanted, size
+
+    def _key(self) -> tuple[Any, ...]:
+        ctx = self.execution_context
+        return (ctx.query, tuple(sorted(ctx.parse_options.items())))
+
+    def _store(self, cache: dict[Any, Any], key: Any, value: Any) -> None:
+        if len(cache) >= self.size:
+            cache.pop(next(iter(cache)))  # the oldest: enough for a set of page queries
+        cache[key] = value
+
+    def on_parse(self) -> Any:
+        ctx = self.execution_context
+        key = self._key()
+        if ctx.graphql_document is None and ctx.query is not None:
+            ctx.graphql_document = self.documents.get(key)
+        yield
+        if ctx.graphql_document is not None and ctx.query is not None and key not in self.documents:
+            self._store(self.documents, key, ctx.graphql_document)
+
+    def on_validate(self) -> Any:
+        ctx = self.execution_context
+        key = (*self._key(), ctx.validation_rules)
+        cached = self.errors.get(key)
+        if cached is not None and ctx.pre_execution_errors is None:
+            ctx.pre_execution_errors = list(cached)
+        yield
+        if cached is None and ctx.pre_execution_errors is not None:
+            self._store(self.errors, key, tuple(ctx.pre_execution_errors))
+
+    def on_execute(self) -> Any:
+        """Tell the loaders which record attributes this document can read."""
+        ctx = self.execution_context
+        if ctx.graphql_document is not None:
+            key = self._key()
+            wanted = self.wanted.get(key)
+            if wanted is None:
+                wanted = wanted_fields(ctx.schema, ctx.graphql_document)
+                self._store(self.wanted, key, wanted)
+            ctx.context.loaders.read_only(wanted)
+        yield
+
+

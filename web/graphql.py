@@ -1,0 +1,127 @@
+"""Strawberry's ASGI view with Ventanilla's context, the offline GraphiQL page and error presentation."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.asgi import GraphQL
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from ..auth.principals import ANONYMOUS, Principal
+from ..connectors.base import InvalidCursor, SourceError
+from ..connectors.native.source import NativeSource
+from ..errors import ApiError, ErrorCode, language_of
+from ..resolvers.context import Context
+from ..resolvers.loaders import Loaders
+from ..schema.root import build_schema
+from ..settings import Settings
+from .extensions import CachedDocuments, IntrospectionGate
+from .graphiql import render_graphiql_page
+
+log = logging.getLogger("ventanilla")
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+class VentanillaGraphQL(GraphQL):
+    """Strawberry's ASGI view with our context, offline GraphiQL and error presentation."""
+
+    def __init__(self, settings: Settings, source: NativeSource, store: AsyncEngine, secret: str) -> None:
+        # The limiters' rules built once, so that validation results can be cached by rule.
+        limits = [
+            *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        ]
+        documents: dict[Any, Any] = {}
+        errors: dict[Any, Any] = {}
+        wanted: dict[Any, Any] = {}
+        schema = build_schema(
+            extensions=[
+                lambda: AddValidationRules(limits),
+                lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+                IntrospectionGate,
+                lambda: CachedDocuments(documents, errors, wanted),
+            ]
+        )
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
+        self.settings = settings
+        self.source = source
+        self.store = store
+        self.secret = secret
+        self.zone = ZoneInfo(settings.timezone)
+        self._page = render_graphiql_page()
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(self._page)
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        principal: Principal = request.scope.get("ventanilla.principal", ANONYMOUS)
+        today = datetime.now(self.zone).date()
+        return Context(
+            principal=principal,
+            loaders=Loaders(self.source, today),
+            settings=self.settings,
+            store=self.store,
+            today=today,
+            language=language_of(request.headers.get("accept-language")),
+            request=request,
+            response=response,
+            extras={"secret_key": self.secret},
+        )
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        data: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            principal: Principal = request.scope.get("ventanilla.principal", ANONYMOUS)
+            language = language_of(request.headers.get("accept-language"))
+            data["errors"] = [self._present(e, principal, language) for e in result.errors]
+        return data
+
+    def _present(self, error: GraphQLError, principal: Principal, language: str) -> Any:
+        """Known failures get a code and a message in the caller's language; the rest is masked."""
+        original = error.original_error
+        formatted = error.formatted
+        if original is None:
+            message = error.message
+            if principal.is_anonymous:
+                message = _SUGGESTION.sub("", message)  # no map of the schema for strangers
+            formatted["message"] = message
+            parse_failed = message.startswith("Syntax Error")
+            formatted.setdefault("extensions", {})["code"] = (
+                "GRAPHQL_PARSE_FAILED" if parse_failed else "GRAPHQL_VALIDATION_FAILED"
+            )
+            return formatted
+        if isinstance(original, InvalidCursor):
+            original = ApiError(ErrorCode.BAD_INPUT, field=["after"], detail="after")
+        elif isinstance(original, SourceError):
+            log.warning("billing source failed: %s", original)
+            original = ApiError(ErrorCode.SOURCE_UNAVAILABLE)
+        if not isinstance(original, ApiError):
+            request_id = uuid.uuid4().hex[:12]
+            log.error("request %s failed", request_id, exc_info=original)
+            original = ApiError(ErrorCode.INTERNAL_ERROR, request_id=request_id)
+        formatted["message"] = original.message(language)
+        formatted["extensions"] = {"code": original.code.value}
+        return formatted
+
+
