@@ -7,7 +7,8 @@ The TOML file groups settings in sections; each key maps to one flat setting:
     [portal]   name, logo_url, primary_color, login_field, login_hint, password_hint,
                payment_buttons_title, languages, features, tickets_open_only
     [limits]   max_depth, max_aliases, max_tokens, max_body_bytes, max_page_size,
-               source_timeout_seconds
+               source_timeout_seconds, max_cost_anonymous, max_cost_customer, max_cost_partner,
+               max_cost_staff
     [access]   session_hours, refresh_days, reset_minutes, code_minutes, code_attempts,
                login_attempts, ip_attempts, redis_url, smtp_url, mail_from, mail_templates_dir,
                portal_url, send_password_by_email, former_customers_keep_access, min_password_length
@@ -84,6 +85,12 @@ class Settings(BaseSettings):
     max_tokens: int = 3000
     max_body_bytes: int = 1_000_000
     max_page_size: int = 100
+    # The cost a query may have before it runs (schema/cost.py: objects it can return, lists
+    # multiplied by their page size), per kind of caller. A customer's dashboard costs ~600.
+    max_cost_anonymous: int = 1_000
+    max_cost_customer: int = 10_000
+    max_cost_partner: int = 50_000
+    max_cost_staff: int = 100_000
     source_timeout_seconds: float = 10.0
     # Connections each pool of a worker keeps open ([store] pool_size; the billing reads and
     # the store have one each): Strawberry resolves sibling fields at once, so one request
@@ -143,6 +150,10 @@ _LIMIT_KEYS = {
         "max_body_bytes",
         "max_page_size",
         "source_timeout_seconds",
+        "max_cost_anonymous",
+        "max_cost_customer",
+        "max_cost_partner",
+        "max_cost_staff",
     )
 }
 # --- access (FEATURES.md A): every access setting keeps its name under [access] ---

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,12 +25,13 @@ from strawberry.extensions import (
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from ..auth.principals import ANONYMOUS, Principal
+from ..auth.principals import ANONYMOUS, Principal, PrincipalKind
 from ..connectors.base import InvalidCursor, SourceError
 from ..connectors.native.source import NativeSource
 from ..errors import ApiError, ErrorCode, language_of
 from ..resolvers.context import Context
 from ..resolvers.loaders import Loaders
+from ..schema.cost import CostLimit
 from ..schema.root import build_schema
 from ..settings import Settings
 from .extensions import CachedDocuments, IntrospectionGate
@@ -38,6 +40,17 @@ from .graphiql import render_graphiql_page
 log = logging.getLogger("ventanilla")
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+def cost_limits(settings: Settings) -> Callable[[Context], int]:
+    """The cost limit of each kind of caller ([limits] max_cost_*; schema/cost.py)."""
+    limits = {
+        PrincipalKind.ANONYMOUS: settings.max_cost_anonymous,
+        PrincipalKind.CUSTOMER: settings.max_cost_customer,
+        PrincipalKind.PARTNER: settings.max_cost_partner,
+        PrincipalKind.STAFF: settings.max_cost_staff,
+    }
+    return lambda ctx: limits[ctx.principal.kind]
 
 
 class VentanillaGraphQL(GraphQL):
@@ -58,6 +71,7 @@ class VentanillaGraphQL(GraphQL):
                 lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
                 IntrospectionGate,
                 lambda: CachedDocuments(documents, errors, wanted),
+                lambda: CostLimit(cost_limits(settings)),
             ]
         )
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
@@ -91,6 +105,8 @@ class VentanillaGraphQL(GraphQL):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {"data": result.data}
+        if result.extensions:
+            data["extensions"] = result.extensions  # the query's cost (schema/cost.py)
         if result.errors:
             principal: Principal = request.scope.get("ventanilla.principal", ANONYMOUS)
             language = language_of(request.headers.get("accept-language"))
