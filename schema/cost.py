@@ -134,6 +134,27 @@ def _size(type_: GraphQLType, page: int | None) -> int:
     return 1
 
 
+# Parsed documents are cached and reused (web/extensions.py): their cost is worked out once per
+# document, operation and integer variables (only `first`, an Int, changes it). An entry keeps
+# its document alive so that the id is not reused.
+_COSTS: dict[tuple[Any, ...], tuple[DocumentNode, int]] = {}
+
+
+def _cached_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> int:
+    numbers = tuple(sorted((k, v) for k, v in (variables or {}).items() if isinstance(v, int)))
+    key = (id(document), operation_name, numbers)
+    cached = _COSTS.get(key)
+    if cached is not None and cached[0] is document:
+        return cached[1]
+    cost = query_cost(schema, document, operation_name, variables)
+    if len(_COSTS) >= 1024:
+        _COSTS.pop(next(iter(_COSTS)))
+    _COSTS[key] = (document, cost)
+    return cost
+
+
 class CostLimit(SchemaExtension):
     """Refuse, before execution, an operation whose cost is over the caller's limit
     (`QUERY_TOO_COMPLEX`, stating both), and report the cost in `extensions.cost`."""
@@ -147,7 +168,7 @@ class CostLimit(SchemaExtension):
         document = ctx.graphql_document
         if document is not None:
             limit = self.limit_for(ctx.context)
-            cost = query_cost(ctx.schema._schema, document, ctx.operation_name, ctx.variables)
+            cost = _cached_cost(ctx.schema._schema, document, ctx.operation_name, ctx.variables)
             self.cost = {"requested": cost, "limit": limit}
             if cost > limit:
                 error = ApiError(ErrorCode.QUERY_TOO_COMPLEX, cost=str(cost), limit=str(limit))

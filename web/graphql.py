@@ -33,6 +33,7 @@ from ..resolvers.context import Context
 from ..resolvers.loaders import Loaders
 from ..schema.cost import CostLimit
 from ..schema.root import build_schema
+from ..schema.strings import TextOnly
 from ..settings import Settings
 from .extensions import CachedDocuments, IntrospectionGate
 from .graphiql import render_graphiql_page
@@ -71,6 +72,7 @@ class VentanillaGraphQL(GraphQL):
                 lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
                 IntrospectionGate,
                 lambda: CachedDocuments(documents, errors, wanted),
+                TextOnly,
                 lambda: CostLimit(cost_limits(settings)),
             ]
         )
