@@ -19,8 +19,9 @@ from ..connectors.executor import pooled_engine
 from ..connectors.routing import build_source
 from ..settings import Settings, load_settings
 from .downloads import download_routes
-from .graphiql import graphiql_static_app
+from .graphiql import graphiql_static_app, page_policy, render_graphiql_page
 from .graphql import VentanillaGraphQL
+from .headers import SecurityHeaders
 from .middleware import Authenticate, LimitBody
 
 
@@ -73,7 +74,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/oauth/token", token_endpoint(access), methods=["POST"]),  # partners (FEATURES.md A11)
             *download_routes(),
         ],
-        middleware=[Middleware(PartnerCors, services=access)],  # partners' registered browser origins
+        middleware=[
+            Middleware(SecurityHeaders, page_policy=page_policy(render_graphiql_page())),
+            Middleware(PartnerCors, services=access),  # partners' registered browser origins
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings
