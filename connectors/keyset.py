@@ -21,7 +21,8 @@ _SEPARATOR = "|"
 
 
 def page_size(page: Page) -> int:
-    """Callers clamp `first` to 1..100; a page of nothing is read as a page of one."""
+    """The rows a statement reads per page, less the one that tells whether more follow:
+    `first: 0` still reads one row, so that its empty page knows whether the list is empty."""
     return max(1, page.first)
 
 
@@ -98,12 +99,11 @@ class Keyset:
         return [self.page(owned.get(key, []), page, build) for key in keys]
 
     def page(self, rows: Sequence[Row[Any]], page: Page, build: Callable[[Row[Any]], T]) -> PageOf:
-        first = page_size(page)
-        shown = rows[:first]
+        shown = rows[: page.first]  # none for `first: 0`, though the statement read one
         return PageOf(
             items=[build(row) for row in shown],
             cursors=[self._encode(row) for row in shown],
-            has_next=len(rows) > first,
+            has_next=len(rows) > page.first,
         )
 
     def _after(self, values: Sequence[object]) -> ColumnElement[bool]:

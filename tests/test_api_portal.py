@@ -216,3 +216,22 @@ async def test_portal_info_is_public(demo_api):
     portal = body["data"]["portal"]
     assert portal["loginField"] == "EMAIL"
     assert "STATEMENT" in portal["features"] and portal["languages"] == ["es", "en"]
+
+
+FIRST_ZERO = """{ viewer { customer {
+  invoices(first: 0) { nodes { number } pageInfo { hasNextPage endCursor } }
+  tickets(first: 0) { nodes { number } pageInfo { hasNextPage } }
+  contracts(first: 0) { nodes { title } pageInfo { hasNextPage } } } } }"""
+
+
+async def test_first_zero_answers_no_item_and_says_whether_the_list_has_any(demo_api):
+    # given the demo customer, who has invoices
+    token = await demo_api.sign_in("cliente@example.com", "perro.calamar")
+    # when asking for pages of nothing
+    customer = (await demo_api.gql(FIRST_ZERO, token=token))["data"]["viewer"]["customer"]
+    # then no item comes back, and hasNextPage tells whether there is anything to page to
+    assert customer["invoices"] == {"nodes": [], "pageInfo": {"hasNextPage": True, "endCursor": None}}
+    full = await demo_api.gql("{ viewer { customer { tickets { nodes { number } } contracts { nodes { title } } } } }", token=token)
+    for name in ("tickets", "contracts"):
+        assert customer[name]["nodes"] == []
+        assert customer[name]["pageInfo"]["hasNextPage"] == bool(full["data"]["viewer"]["customer"][name]["nodes"])
