@@ -6,7 +6,7 @@ list multiplies what is below it by how many items it may hold. A connection hol
 estimate (`LIST_ESTIMATE`). Nesting multiplies, aliases add up, scalars are free. It is the model
 of GraphQL Armor's cost limit and of GitHub's and Shopify's published ones, reduced to what
 Ventanilla's schema needs: so `customer { invoices(first: 100) { nodes { customer {
-invoices(first: 100) { nodes { number } } } } } }` costs about 10,000 before it reads a row.
+invoices(first: 100) { nodes { number } } } } } }` costs 10,302 before it reads a row.
 """
 
 from __future__ import annotations
