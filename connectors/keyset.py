@@ -83,6 +83,24 @@ class Keyset:
             .order_by(numbered.c[self.partition.name], numbered.c.page_position)
         )
 
+    def count_statement(self, where: Iterable[ColumnElement[bool]] = ()) -> Select[Any]:
+        """How many rows `statement` would page through under the same `where`, whatever the
+        page: one row (`item_count`) per partition that has any, or one row for a single listing."""
+        counted = func.count().label("item_count")
+        if self.partition is None:
+            return select(counted).select_from(self.source).where(*where)
+        return select(self.partition, counted).select_from(self.source).where(*where).group_by(self.partition)
+
+    def counts(
+        self, keys: Sequence[str], rows: Sequence[Row[Any]], owner_of: Callable[[Row[Any]], str]
+    ) -> list[int]:
+        """The rows of `count_statement` as one count per key, in key order (0 for none), the
+        keys read like `pages` reads them, so that a count is the length of the walked pages."""
+        counted: dict[str, int] = defaultdict(int)
+        for row in rows:
+            counted[owner_of(row)] += int(row.item_count)
+        return [counted.get(key, 0) for key in keys]
+
     def pages(
         self,
         keys: Sequence[str],

@@ -16,8 +16,9 @@ Ventanilla's own store (the native tables), which also takes what a read-only le
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from copy import copy
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .base import Wanted
 from .executor import pooled_engine
 from .native.source import NativeSource
+from .records import CustomerFilter, InvoiceFilter, TicketFilter
 from .sql.mapping import load_connector
 from .sql.source import MappedSource
 
@@ -53,7 +55,56 @@ STORE_CAPABILITIES = frozenset({"tickets", "ticket_replies", "payment_commitment
                                 "plan_requests", "comments", "documents", "payment_methods", "billing_data"})  # fmt: skip
 
 
-class RoutedSource:
+# --- counts (a connection's totalCount) -------------------------------------------------------
+
+
+class RoutedCounts:
+    """The counts of the listings, each from the source the listing's domain is routed to."""
+
+    source_for: Callable[[str], Any]  # RoutedSource's
+
+    async def customer_count(self, filter: CustomerFilter, today: date) -> int:
+        return await self.source_for("customers").customer_count(filter, today)
+
+    async def invoice_counts_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
+    ) -> list[int]:
+        return await self.source_for("invoices").invoice_counts_of(customer_ids, filter, today)
+
+    async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.source_for("invoices").payment_counts_of(customer_ids)
+
+    async def ledger_counts_of(
+        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
+    ) -> list[int]:
+        return await self.source_for("invoices").ledger_counts_of(customer_ids, date_from, date_to)
+
+    async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
+        return await self.source_for("tickets").ticket_counts_of(customer_ids, filter)
+
+    async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.source_for("contracts").contract_counts_of(customer_ids)
+
+    async def plan_count(self, portal_only: bool) -> int:
+        return await self.source_for("plans").plan_count(portal_only)
+
+    async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.source_for("quotes").quote_counts_of(customer_ids)
+
+    async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.source_for("orders").order_counts_of(customer_ids)
+
+    async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.source_for("delivery_notes").delivery_note_counts_of(customer_ids)
+
+    async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.source_for("documents").document_counts_of(customer_ids)
+
+
+# --- the routed source ------------------------------------------------------------------------
+
+
+class RoutedSource(RoutedCounts):
     """A BillingSource that answers each domain from the source `routes` names (the store by default).
 
     `capabilities` maps each domain to the writes its source declares (see `writes_for`).

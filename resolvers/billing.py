@@ -19,11 +19,18 @@ from ..settings import Feature
 from .common import page, require_feature
 from .context import Context
 
+# The count of a connection is asked for only through the connection its page resolver built,
+# so the page's guards have run: counts take the same filter and nothing else.
+
 
 async def invoices(
     ctx: Context, customer_id: str, first: int | None, after: str | None, filter: InvoiceFilter
 ) -> PageOf:
     return await ctx.loaders.invoices_by_customer.load((customer_id, filter, page(ctx, first, after)))
+
+
+async def invoice_count(ctx: Context, customer_id: str, filter: InvoiceFilter) -> int:
+    return await ctx.loaders.invoice_count_by_customer.load((customer_id, filter))
 
 
 async def invoice_lines(ctx: Context, invoice_id: str) -> list[InvoiceLine]:
@@ -39,6 +46,10 @@ async def payments(ctx: Context, customer_id: str, first: int | None, after: str
     return await ctx.loaders.payments_by_customer.load((customer_id, page(ctx, first, after)))
 
 
+async def payment_count(ctx: Context, customer_id: str) -> int:
+    return await ctx.loaders.payment_count_by_customer.load(customer_id)
+
+
 async def ledger(
     ctx: Context,
     customer_id: str,
@@ -50,6 +61,12 @@ async def ledger(
     require_feature(ctx, Feature.CURRENT_ACCOUNT)
     requested: Page = page(ctx, first, after)
     return await ctx.loaders.ledger_by_customer.load((customer_id, requested, date_from, date_to))
+
+
+async def ledger_count(
+    ctx: Context, customer_id: str, date_from: date | None, date_to: date | None
+) -> int:
+    return await ctx.loaders.ledger_count_by_customer.load((customer_id, date_from, date_to))
 
 
 async def customer_statement(

@@ -8,6 +8,9 @@ from ..settings import Feature
 from .common import page, require_feature
 from .context import Context
 
+# The count of a connection is asked for only through the connection its page resolver built,
+# so the page's guards have run: counts take the same filter and nothing else.
+
 
 async def contracts(ctx: Context, customer_id: str, first: int | None, after: str | None) -> PageOf:
     require_feature(ctx, Feature.CONTRACTS)
@@ -18,6 +21,14 @@ async def plans(ctx: Context, first: int | None, after: str | None) -> PageOf:
     """The plans the business offers in the portal (D4: 'available in portal')."""
     require_feature(ctx, Feature.PLANS)
     return await ctx.loaders.reader.plan_page(page(ctx, first, after), True)
+
+
+async def contract_count(ctx: Context, customer_id: str) -> int:
+    return await ctx.loaders.contract_count_by_customer.load(customer_id)
+
+
+async def plan_count(ctx: Context) -> int:
+    return await ctx.loaders.reader.plan_count(True)  # the plans `plans` pages: the portal's
 
 
 async def plan(ctx: Context, plan_id: str) -> Plan:

@@ -7,6 +7,9 @@ from ..settings import Feature
 from .common import page, require_feature
 from .context import Context
 
+# The count of a connection is asked for only through the connection its page resolver built,
+# so the page's guards have run: counts take the same filter and nothing else.
+
 
 async def quotes(ctx: Context, customer_id: str, first: int | None, after: str | None) -> PageOf:
     require_feature(ctx, Feature.QUOTES)
@@ -28,6 +31,22 @@ async def delivery_notes(
 async def documents(ctx: Context, customer_id: str, first: int | None, after: str | None) -> PageOf:
     require_feature(ctx, Feature.DOCUMENTS)
     return await ctx.loaders.documents_by_customer.load((customer_id, page(ctx, first, after)))
+
+
+async def quote_count(ctx: Context, customer_id: str) -> int:
+    return await ctx.loaders.quote_count_by_customer.load(customer_id)
+
+
+async def order_count(ctx: Context, customer_id: str) -> int:
+    return await ctx.loaders.order_count_by_customer.load(customer_id)
+
+
+async def delivery_note_count(ctx: Context, customer_id: str) -> int:
+    return await ctx.loaders.delivery_note_count_by_customer.load(customer_id)
+
+
+async def document_count(ctx: Context, customer_id: str) -> int:
+    return await ctx.loaders.document_count_by_customer.load(customer_id)
 
 
 async def lines(ctx: Context, document_kind: str, document_id: str) -> list[CommercialLine]:

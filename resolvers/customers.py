@@ -40,6 +40,11 @@ async def customers(
     return await ctx.loaders.reader.customer_page(filter, requested, ctx.today)
 
 
+async def customer_count(ctx: Context, filter: CustomerFilter) -> int:
+    """How many customers the pages of `customers` hold (its guard has run)."""
+    return await ctx.loaders.reader.customer_count(filter, ctx.today)
+
+
 async def emails(ctx: Context, customer_id: str) -> list[ContactEmail]:
     return await ctx.loaders.emails_by_customer.load(customer_id)
 

@@ -143,12 +143,14 @@ class Customer(Node):
     ) -> Connection[Invoice]:
         ctx = info.context
         found = await resolve_billing.invoices(ctx, self.record.id, first, after, _invoice_filter(filter))
-        return connection(found, lambda r: invoice_type(r, ctx.today), after)
+        count = lambda: resolve_billing.invoice_count(ctx, self.record.id, _invoice_filter(filter))
+        return connection(found, lambda r: invoice_type(r, ctx.today), after, count)
 
     @strawberry.field(description="Payments received, newest first (B8).")
     async def payments(self, info: Info, first: First = None, after: After = None) -> Connection[Payment]:
         found = await resolve_billing.payments(info.context, self.record.id, first, after)
-        return connection(found, payment_type, after)
+        count = lambda: resolve_billing.payment_count(info.context, self.record.id)
+        return connection(found, payment_type, after, count)
 
     @strawberry.field(description="The current account (cuenta corriente), newest entry first (B6).")
     async def ledger(
@@ -165,7 +167,8 @@ class Customer(Node):
         ] = None,
     ) -> Connection[LedgerEntry]:
         found = await resolve_billing.ledger(info.context, self.record.id, first, after, from_, to)
-        return connection(found, ledger_entry, after)
+        count = lambda: resolve_billing.ledger_count(info.context, self.record.id, from_, to)
+        return connection(found, ledger_entry, after, count)
 
     @strawberry.field(
         description="Account statement at a cut-off date, optionally for one company (B7).",
@@ -195,12 +198,14 @@ class Customer(Node):
         filter: Annotated[TicketFilter | None, strawberry.argument(description="Narrow the list.")] = None,
     ) -> Connection[Ticket]:
         found = await resolve_support.tickets(info.context, self.record.id, first, after, _ticket_filter(filter))
-        return connection(found, ticket_type, after)
+        count = lambda: resolve_support.ticket_count(info.context, self.record.id, _ticket_filter(filter))
+        return connection(found, ticket_type, after, count)
 
     @strawberry.field(description="Contracts, newest first; pending ones are flagged (D1).")
     async def contracts(self, info: Info, first: First = None, after: After = None) -> Connection[Contract]:
         found = await resolve_catalog.contracts(info.context, self.record.id, first, after)
-        return connection(found, contract_type, after)
+        count = lambda: resolve_catalog.contract_count(info.context, self.record.id)
+        return connection(found, contract_type, after, count)
 
     @strawberry.field(description="Contracted plans with service address, price and promotions (D3).")
     async def subscriptions(self, info: Info) -> list[PlanSubscription]:
@@ -209,24 +214,28 @@ class Customer(Node):
     @strawberry.field(description="Quotes, newest first (D5).")
     async def quotes(self, info: Info, first: First = None, after: After = None) -> Connection[Quote]:
         found = await resolve_commerce.quotes(info.context, self.record.id, first, after)
-        return connection(found, quote_type, after)
+        count = lambda: resolve_commerce.quote_count(info.context, self.record.id)
+        return connection(found, quote_type, after, count)
 
     @strawberry.field(description="Orders, newest first (D6).")
     async def orders(self, info: Info, first: First = None, after: After = None) -> Connection[Order]:
         found = await resolve_commerce.orders(info.context, self.record.id, first, after)
-        return connection(found, order_type, after)
+        count = lambda: resolve_commerce.order_count(info.context, self.record.id)
+        return connection(found, order_type, after, count)
 
     @strawberry.field(description="Delivery notes, newest first (D7).")
     async def delivery_notes(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[DeliveryNote]:
         found = await resolve_commerce.delivery_notes(info.context, self.record.id, first, after)
-        return connection(found, delivery_note_type, after)
+        count = lambda: resolve_commerce.delivery_note_count(info.context, self.record.id)
+        return connection(found, delivery_note_type, after, count)
 
     @strawberry.field(description="Documents the business shared with this customer, newest first (D8).")
     async def documents(self, info: Info, first: First = None, after: After = None) -> Connection[Document]:
         found = await resolve_commerce.documents(info.context, self.record.id, first, after)
-        return connection(found, document_type, after)
+        count = lambda: resolve_commerce.document_count(info.context, self.record.id)
+        return connection(found, document_type, after, count)
 
     @strawberry.field(description="Saved payment methods for automatic debits, the default first (B12).")
     async def payment_methods(self, info: Info) -> list[PaymentMethod]:

@@ -108,11 +108,13 @@ class Query:
         filter: Annotated[CustomerFilter | None, strawberry.argument(description="Narrow the list.")] = None,
     ) -> Connection[Customer]:
         found = await resolve_customers.customers(info.context, first, after, customer_filter(filter))
-        return connection(found, customer_type, after)
+        count = lambda: resolve_customers.customer_count(info.context, customer_filter(filter))
+        return connection(found, customer_type, after, count)
 
     @strawberry.field(description="Plans available in the portal, cheapest first.")
     async def plans(self, info: Info, first: First = None, after: After = None) -> Connection[Plan]:
-        return connection(await resolve_catalog.plans(info.context, first, after), plan_type, after)
+        count = lambda: resolve_catalog.plan_count(info.context)
+        return connection(await resolve_catalog.plans(info.context, first, after), plan_type, after, count)
 
     @strawberry.field(
         description="A new generated password, two Spanish words joined by a dot (A8): ask again for "

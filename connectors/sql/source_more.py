@@ -49,6 +49,12 @@ class MoreReads(_Base):
         where = queries.ticket_conditions(self.relations["tickets"], filter)
         return await self.pages_of("tickets", customer_ids, page, _rows.ticket, where)
 
+    async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
+        if not self.relations.has("tickets"):
+            return [0 for _ in customer_ids]
+        where = queries.ticket_conditions(self.relations["tickets"], filter)
+        return await self.counts_of("tickets", customer_ids, where)
+
     async def messages_of(
         self, ticket_ids: Sequence[str], include_internal: bool
     ) -> list[list[TicketMessage]]:
@@ -79,6 +85,9 @@ class MoreReads(_Base):
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.pages_of("contracts", customer_ids, page, _rows.contract)
 
+    async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("contracts", customer_ids)
+
     async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
         return await self.by_id("plans", ids, _rows.plan)
 
@@ -90,6 +99,14 @@ class MoreReads(_Base):
         listing = self.listing("plans")
         (rows,) = await self.db.fetch(listing.statement(page, where))
         return listing.page(rows, page, lambda row: _rows.plan(self.canonical("plans", row)))
+
+    async def plan_count(self, portal_only: bool) -> int:
+        if not self.relations.has("plans"):
+            return 0
+        plans = self.relations["plans"]
+        where = [plans.c.available_in_portal == True] if portal_only else []  # noqa: E712
+        (rows,) = await self.db.fetch(self.listing("plans").count_statement(where))
+        return int(rows[0].item_count)
 
     async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
         return await self.by_id("subscriptions", ids, _rows.subscription)
@@ -122,17 +139,26 @@ class MoreReads(_Base):
     async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.pages_of("quotes", customer_ids, page, _rows.quote)
 
+    async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("quotes", customer_ids)
+
     async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
         return await self.by_id("orders", ids, _rows.order)
 
     async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.pages_of("orders", customer_ids, page, _rows.order)
 
+    async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("orders", customer_ids)
+
     async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
         return await self.by_id("delivery_notes", ids, _rows.delivery_note)
 
     async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.pages_of("delivery_notes", customer_ids, page, _rows.delivery_note)
+
+    async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("delivery_notes", customer_ids)
 
     async def commercial_lines_of(
         self, document_kind: str, document_ids: Sequence[str]
@@ -147,6 +173,9 @@ class MoreReads(_Base):
 
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.pages_of("documents", customer_ids, page, _rows.document)
+
+    async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("documents", customer_ids)
 
     async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
         return await self.children(
