@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..connectors.records import PageOf, TicketFilter, TicketMessage
+from ..auth.ownership import authorize
+from ..connectors.records import Customer, PageOf, Ticket, TicketFilter, TicketMessage
+from ..rules.features import require_feature
 from ..settings import Feature
-from .common import page, require_feature
+from .common import page
 from .context import Context
 
 
 async def tickets(
-    ctx: Context, customer_id: str, first: int | None, after: str | None, filter: TicketFilter
+    ctx: Context, customer: Customer, first: int | None, after: str | None, filter: TicketFilter
 ) -> PageOf:
-    require_feature(ctx, Feature.TICKETS)
+    authorize(ctx.principal, customer)
+    require_feature(ctx.settings, Feature.TICKETS)
     if ctx.settings.tickets_open_only and not ctx.principal.is_staff:
         filter = replace(filter, open_only=True)  # C1: the business shows only open tickets
-    return await ctx.loaders.tickets_by_customer.load((customer_id, filter, page(ctx, first, after)))
+    return await ctx.loaders.tickets_by_customer.load((customer.id, filter, page(ctx, first, after)))
 
 
-async def messages(ctx: Context, ticket_id: str) -> list[TicketMessage]:
+async def messages(ctx: Context, ticket: Ticket) -> list[TicketMessage]:
     """Internal notes reach the business's staff only."""
-    return await ctx.loaders.messages_by_ticket.load((ticket_id, ctx.principal.sees_internal_notes))
+    authorize(ctx.principal, ticket)
+    return await ctx.loaders.messages_by_ticket.load((ticket.id, ctx.principal.sees_internal_notes))
