@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         secret = secrets.token_urlsafe(32)  # demo: one process, tokens die with it
     # Pool policy (size, no overflow, no pre-ping, dead connections): connectors/executor.py.
-    engine = pooled_engine(settings.database_url, settings.pool_size)  # the store: users, sessions, writes
+    engine = pooled_engine(settings.database_url, settings.pool_size)  # the store: users, sessions, audit
     # Billing reads need no transaction: their own pool, in autocommit, saves a BEGIN and a
     # ROLLBACK round trip around every statement (each statement has its own snapshot anyway).
     reads = pooled_engine(settings.database_url, settings.pool_size, isolation_level="AUTOCOMMIT")
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[Middleware(PartnerCors, services=access)],  # partners' registered browser origins
         lifespan=lifespan,
     )
-    app.state.services = services  # what the app serves with, for the CLI, the benchmark and tests
+    app.state.services = services  # what the app serves with (tests and tools reach it here)
     app.state.engine = engine
     app.state.reads = reads
     app.state.source = source
