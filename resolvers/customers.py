@@ -42,8 +42,8 @@ async def customer_of(ctx: Context, invoice: Invoice) -> Customer:
     return await customer(ctx, invoice.customer_id)
 
 
-def itself(ctx: Context, customer: Customer) -> Customer:
-    """An account already in hand (a statement's), checked like every other."""
+def statement_customer(ctx: Context, customer: Customer) -> Customer:
+    """The account a statement is of: in hand already, checked like every other."""
     return authorize(ctx.principal, customer)
 
 

@@ -260,7 +260,7 @@ class Statement:
     def customer(self, info: Info) -> CustomerRef:
         from .customer import customer_type
 
-        return customer_type(resolve_customers.itself(info.context, self.record))
+        return customer_type(resolve_customers.statement_customer(info.context, self.record))
 
     @strawberry.field(description="The company of the group the statement is restricted to, if any.")
     async def company(self, info: Info) -> CompanyRef | None:

@@ -73,7 +73,9 @@ _NODE_TYPES: dict[str, Callable[[Any], Any]] = {
 
 @strawberry.type(description="Read the portal's data. Start with `viewer` or `portal`.")
 class Query:
-    @strawberry.field(description="Any object by its global id, if the caller may see it.", extensions=allow(SignedIn))
+    @strawberry.field(
+        description="Any object by its global id, if the caller may see it.", extensions=allow(SignedIn)
+    )
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
     ) -> Node | None:

@@ -16,9 +16,14 @@ LINKS = """{ viewer { customer { invoices(first: 1) { nodes { pdfUrl } } contrac
 
 
 async def links_from(client: httpx.AsyncClient) -> list[str]:
-    signed = await client.post("/graphql", json={"query": SIGN_IN, "variables": dict(zip(("login", "password"), CUSTOMER, strict=True))})
+    signed = await client.post(
+        "/graphql",
+        json={"query": SIGN_IN, "variables": dict(zip(("login", "password"), CUSTOMER, strict=True))},
+    )
     token = signed.json()["data"]["signIn"]["accessToken"]
-    body = (await client.post("/graphql", json={"query": LINKS}, headers={"Authorization": f"Bearer {token}"})).json()
+    body = (
+        await client.post("/graphql", json={"query": LINKS}, headers={"Authorization": f"Bearer {token}"})
+    ).json()
     customer = body["data"]["viewer"]["customer"]
     return [
         customer["invoices"]["nodes"][0]["pdfUrl"],
@@ -42,7 +47,9 @@ async def test_links_keep_the_path_the_app_is_mounted_under(demo_api):
     # given the app served under a root path by its ASGI server, reached on another host
     app = create_app(demo_api.settings)
     transport = httpx.ASGITransport(app=app, root_path="/portal-api")
-    async with httpx.AsyncClient(transport=transport, base_url="https://gateway.example.com/portal-api") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="https://gateway.example.com/portal-api"
+    ) as client:
         links = await links_from(client)
         # then links start with that origin and path, and open there
         assert all(link.startswith("https://gateway.example.com/portal-api/files/") for link in links)
@@ -52,8 +59,12 @@ async def test_links_keep_the_path_the_app_is_mounted_under(demo_api):
 
 async def test_with_a_public_url_configured_links_start_with_it(demo_api):
     # given a deployment that declares where clients reach it (a proxy in front strips /ventanilla)
-    app = create_app(demo_api.settings.model_copy(update={"public_url": "https://api.example.com/ventanilla/"}))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://10.0.0.5:8000") as client:
+    app = create_app(
+        demo_api.settings.model_copy(update={"public_url": "https://api.example.com/ventanilla/"})
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://10.0.0.5:8000"
+    ) as client:
         links = await links_from(client)
         # then every link starts with the public URL, and its path from /files/ on still opens
         assert all(link.startswith("https://api.example.com/ventanilla/files/") for link in links)

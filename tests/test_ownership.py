@@ -167,7 +167,9 @@ NESTED: dict[str, Callable[[Any, Foreign], Any]] = {
     "Customer.phones": lambda ctx, f: customers.phones(ctx, f.customer),
     "Customer.company": lambda ctx, f: customers.company(ctx, f.customer, f.customer.company_id),
     "Customer.account": lambda ctx, f: customers.account(ctx, f.customer),
-    "Customer.invoices": lambda ctx, f: billing.invoices(ctx, f.customer, None, None, records.InvoiceFilter()),
+    "Customer.invoices": lambda ctx, f: billing.invoices(
+        ctx, f.customer, None, None, records.InvoiceFilter()
+    ),
     "Customer.payments": lambda ctx, f: billing.payments(ctx, f.customer, None, None),
     "Customer.ledger": lambda ctx, f: billing.ledger(ctx, f.customer, None, None, None, None),
     "Customer.statement": lambda ctx, f: billing.customer_statement(ctx, f.customer, None, None),
@@ -186,7 +188,7 @@ NESTED: dict[str, Callable[[Any, Foreign], Any]] = {
     "Invoice.comments": lambda ctx, f: commerce.comments(ctx, "Invoice", f.invoice),
     "Invoice.pdfUrl": lambda ctx, f: links.file_url(ctx, "invoice", f.invoice, "pdf"),
     "Payment.invoices": lambda ctx, f: billing.settled_invoices(ctx, f.payment),
-    "Statement.customer": lambda ctx, f: customers.itself(ctx, f.customer),
+    "Statement.customer": lambda ctx, f: customers.statement_customer(ctx, f.customer),
     "Statement.pdfUrl": lambda ctx, f: links.statement_url(ctx, f.customer, date(2026, 1, 31), None, "pdf"),
     "Ticket.messages": lambda ctx, f: support.messages(ctx, f.ticket),
     "Contract.pdfUrl": lambda ctx, f: links.file_url(ctx, "contract", f.contract, "pdf"),
@@ -291,7 +293,9 @@ async def test_through_customer_and_node_nothing_below_another_customers_object_
     # when it asks for their nested fields through customer(id:) and node(id:)
     event.listen(reads, "before_cursor_execute", record)
     try:
-        by_customer = await demo_api.gql(NESTED_OF_CUSTOMER, {"id": global_id("Customer", foreign.customer.id)}, token)
+        by_customer = await demo_api.gql(
+            NESTED_OF_CUSTOMER, {"id": global_id("Customer", foreign.customer.id)}, token
+        )
         by_customer_sent = list(sent)
         by_node = await demo_api.gql(NESTED_OF_NODE, {"id": global_id("Invoice", foreign.invoice.id)}, token)
     finally:
@@ -313,11 +317,21 @@ async def test_a_payment_never_shows_an_invoice_of_another_customer(access_api):
     async with access_api.engine.begin() as conn:
         user = await user_by_login(conn, CUSTOMER[0])
         own = [int(i) for i in user.customer_ids]
-        payment = (await conn.execute(select(t.payments.c.id).where(t.payments.c.customer_id.in_(own)).limit(1))).scalar()
+        payment = (
+            await conn.execute(select(t.payments.c.id).where(t.payments.c.customer_id.in_(own)).limit(1))
+        ).scalar()
         theirs = (
             await conn.execute(select(t.invoices.c.id).where(t.invoices.c.customer_id.not_in(own)).limit(1))
         ).scalar()
-        settled = (await conn.execute(select(t.allocations.c.invoice_id).where(t.allocations.c.payment_id == payment))).scalars().all()
+        settled = (
+            (
+                await conn.execute(
+                    select(t.allocations.c.invoice_id).where(t.allocations.c.payment_id == payment)
+                )
+            )
+            .scalars()
+            .all()
+        )
         await conn.execute(insert(t.allocations).values(invoice_id=theirs, payment_id=payment, amount=Decimal("0.01"),
                                                         cleared_on=date.today()))  # fmt: skip
     token = await access_api.sign_in(*CUSTOMER)
