@@ -344,3 +344,45 @@ async def test_a_payment_never_shows_an_invoice_of_another_customer(access_api):
     assert global_id("Invoice", str(theirs)) not in listed
     assert listed == {global_id("Invoice", str(i)) for i in settled}
     assert global_id("Invoice", str(theirs)) in {i["id"] for i in staff["data"]["node"]["invoices"]}
+
+
+# --- roles are declared on the fields ----------------------------------------------------------
+
+DECLARED = {
+    ("Query", "node"): ["SignedIn"],
+    ("Query", "customer"): ["SignedIn"],
+    ("Query", "customers"): ["ReadsEveryCustomer"],
+    ("Query", "suggestedPassword"): ["Admin"],
+    ("Query", "auditLog"): ["Admin"],
+    ("Mutation", "grantPortalAccess"): ["Admin"],
+    ("Mutation", "revokePortalAccess"): ["Admin"],
+    ("Mutation", "signOut"): ["SignedInUser"],
+    ("Mutation", "changePassword"): ["SignedInUser"],
+}  # every other root field is open to anyone (docs/ownership.md)
+
+
+def test_the_roles_of_the_root_fields_are_declared_on_them():
+    from strawberry.permission import PermissionExtension
+
+    schema = build_schema()
+    found = {}
+    for root in ("Query", "Mutation"):
+        for field in schema.get_type_by_name(root).fields:
+            names = [
+                type(p).__name__
+                for extension in field.extensions
+                if isinstance(extension, PermissionExtension)
+                for p in extension.permissions
+            ]
+            if names:
+                found[(root, schema.config.name_converter.get_graphql_name(field))] = names
+    assert found == DECLARED
+
+
+async def test_a_refused_role_keeps_its_code_and_translated_message(demo_api):
+    listing = "{ customers(first: 1) { nodes { id } } }"
+    anonymous = await demo_api.gql(listing, **{"Accept-Language": "en"})
+    customer = await demo_api.gql(listing, token=await demo_api.sign_in(*CUSTOMER))
+    assert codes(anonymous) == ["UNAUTHENTICATED"] and codes(customer) == ["FORBIDDEN"]
+    assert anonymous["errors"][0]["message"] == ApiError(ErrorCode.UNAUTHENTICATED).message("en")
+    assert customer["errors"][0]["message"] == "Tu usuario no tiene permiso para esta operación."
