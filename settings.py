@@ -3,6 +3,7 @@
 The TOML file groups settings in sections; each key maps to one flat setting:
 
     [store]    url             -> database_url, pool_size
+    [api]      public_url      -> public_url
     [auth]     secret_key, access_token_minutes
     [portal]   name, logo_url, primary_color, login_field, login_hint, password_hint,
                payment_buttons_title, languages, features, tickets_open_only
@@ -67,6 +68,10 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="HMAC key for access tokens")
     access_token_minutes: int = 15
     demo: bool = False  # demo mode: introspection for everyone, sign-ins printed
+    # Where clients reach this API, e.g. https://api.example.com/ventanilla ([api] public_url,
+    # VENTANILLA_PUBLIC_URL): download links (pdfUrl, xlsxUrl) start with it. Without it they
+    # start with the origin the request came to (scheme://host[:port] and the app's root path).
+    public_url: str | None = None
     timezone: str = "America/Argentina/Buenos_Aires"  # the business's "today" (due dates, aging)
 
     portal_name: str = "Portal de Clientes"
@@ -165,6 +170,7 @@ _ACCESS_KEYS = (
 )  # fmt: skip
 _SECTION_KEYS = {
     "store": {"url": "database_url", "pool_size": "pool_size"},
+    "api": {"public_url": "public_url"},
     "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
     "portal": _PORTAL_KEYS | {"timezone": "timezone"},
     "limits": _LIMIT_KEYS,
