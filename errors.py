@@ -24,6 +24,7 @@ class ErrorCode(str, Enum):
     SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    BAD_REQUEST = "BAD_REQUEST"
     # access (FEATURES.md A)
     PLACEHOLDER_TAX_ID = "PLACEHOLDER_TAX_ID"
     FORMER_CUSTOMER = "FORMER_CUSTOMER"
@@ -108,6 +109,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.SESSION_ENDED: (
         "La sesión terminó: volvé a ingresar.",
         "The session has ended: sign in again.",
+    ),
+    ErrorCode.BAD_REQUEST: (
+        "La solicitud no es una consulta GraphQL válida: {detail}.",
+        "The request is not a valid GraphQL request: {detail}.",
     ),
     ErrorCode.QUERY_TOO_COMPLEX: (
         "La consulta es demasiado grande: cuesta {cost} y el límite es {limit}. "

@@ -116,7 +116,8 @@ class _Walk:
             return None
         given = next((a.value for a in node.arguments or () if a.name.value == PAGE_ARGUMENT), None)
         value = value_from_ast(given, argument.type, self.variables) if given is not None else None
-        return value if isinstance(value, int) and value >= 0 else DEFAULT_PAGE_SIZE
+        # A value that is no Int (negative, over 32 bits) is refused when the variables are coerced.
+        return value if isinstance(value, int) and 0 <= value < 2**31 else DEFAULT_PAGE_SIZE
 
 
 def _field(owner: GraphQLType, name: str) -> GraphQLField | None:

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.types import Info
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext, Info
 
 from ..resolvers import admin as resolve_admin
 from ..resolvers import catalog as resolve_catalog
@@ -183,7 +184,19 @@ class Mutation:
 EXTRA_TYPES = [Company]
 
 
+class VentanillaSchema(strawberry.Schema):
+    """Strawberry's schema, without its log line per error.
+
+    Strawberry logs every error with an excerpt of the query, which may hold a password written
+    inline, and with a traceback even for an expected refusal. The web layer presents each error
+    and logs only the unexpected ones, with a request id (web/errors.py).
+    """
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        return None
+
+
 def build_schema(extensions: list | None = None) -> strawberry.Schema:
-    return strawberry.Schema(
+    return VentanillaSchema(
         query=Query, mutation=Mutation, types=EXTRA_TYPES, extensions=[*(extensions or []), ScopeGate]
     )

@@ -1,15 +1,24 @@
-"""Schema extensions of the served API: who may introspect, and the cache of parsed documents."""
+"""Schema extensions of the served API: who may introspect, one operation per request, depth, the document cache."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    SchemaExtension,
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    ValidationContext,
+    ValidationRule,
 )
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import QueryDepthLimiter, SchemaExtension
 
 from ..auth.roles import may_introspect
+from ..errors import ApiError, ErrorCode
 from ..resolvers.context import Context
 from ..schema.selection import wanted_fields
 
@@ -81,3 +90,52 @@ class CachedDocuments(SchemaExtension):
         yield
 
 
+
+
+class OneOperation(SchemaExtension):
+    """A document with several operations must say which to run (GraphQL over HTTP): without
+    `operationName` none runs, instead of the first."""
+
+    def on_execute(self) -> Any:
+        ctx = self.execution_context
+        document = ctx.graphql_document
+        # `operation_name` falls back to the first operation's name: the one the client gave is this.
+        given = getattr(ctx, "_provided_operation_name", None)
+        if document is not None and given is None and _operations(document) > 1:
+            error = ApiError(ErrorCode.BAD_REQUEST, detail="operationName")
+            ctx.result = ExecutionResult(data=None, errors=[GraphQLError(error.code.value, original_error=error)])
+        yield
+
+
+def _operations(document: DocumentNode) -> int:
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+
+
+def depth_rules(max_depth: int) -> list[type[ValidationRule]]:
+    """Strawberry's depth limit, skipped for a document that spreads an undefined fragment
+    (its depth cannot be measured, and validation refuses the document for that already)."""
+    return [_unless_fragments_missing(rule) for rule in QueryDepthLimiter(max_depth=max_depth).validation_rules]
+
+
+def _unless_fragments_missing(rule: type[ValidationRule]) -> type[ValidationRule]:
+    class Guarded(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            if not _undefined_fragments(context.document):
+                rule(context)  # measures the depth and reports on the same context
+
+    Guarded.__name__ = rule.__name__
+    return Guarded
+
+
+def _undefined_fragments(document: DocumentNode) -> bool:
+    defined = {d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    stack: list[Any] = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FragmentSpreadNode) and node.name.value not in defined:
+            return True
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return False

@@ -2,36 +2,44 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
 )
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from ..auth.principals import ANONYMOUS, Principal, PrincipalKind
-from ..errors import language_of
+from ..auth.roles import may_introspect
+from ..errors import ApiError, ErrorCode, language_of
 from ..resolvers.context import Context, Services, request_context
 from ..schema.cost import CostLimit
 from ..schema.root import build_schema
 from ..schema.strings import TextOnly
 from ..settings import Settings
-from .errors import api_error
-from .extensions import CachedDocuments, IntrospectionGate
+from .errors import api_error, error_body
+from .extensions import CachedDocuments, IntrospectionGate, OneOperation, depth_rules
 from .graphiql import render_graphiql_page
 
-_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+# graphql-core's hints at field names ("Did you mean 'login'?"), anywhere in a message.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+# What a JSON body may nest: real requests nest a few levels; a deep one is an attack on the parser.
+MAX_JSON_DEPTH = 32
+# The GraphQL-over-HTTP media type: request errors answer 400 with it (application/json keeps 200).
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 def cost_limits(settings: Settings) -> Callable[[Context], int]:
@@ -52,7 +60,7 @@ class VentanillaGraphQL(GraphQL):
         settings = services.settings
         # The limiters' rules built once, so that validation results can be cached by rule.
         limits = [
-            *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+            *depth_rules(settings.max_depth),
             *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
         ]
         documents: dict[Any, Any] = {}
@@ -64,6 +72,7 @@ class VentanillaGraphQL(GraphQL):
                 lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
                 IntrospectionGate,
                 lambda: CachedDocuments(documents, errors, wanted),
+                OneOperation,
                 TextOnly,
                 lambda: CostLimit(cost_limits(settings)),
             ]
@@ -75,36 +84,84 @@ class VentanillaGraphQL(GraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers a malformed request in plain text: answer a GraphQL error instead."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as refused:
+            error = ApiError(ErrorCode.BAD_REQUEST, detail=refused.reason.rstrip("."))
+            language = language_of(request.headers.get("accept-language"))
+            response = JSONResponse(
+                error_body(error, language), status_code=refused.status_code, media_type=_media_type(request)
+            )
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The body as JSON: UTF-8, an object, nested at most MAX_JSON_DEPTH levels; else a 400."""
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+        except UnicodeDecodeError:
+            raise HTTPException(400, "the body is not UTF-8 text") from None
+        try:
+            parsed = json.loads(text)
+        except (ValueError, RecursionError):
+            raise HTTPException(400, "the body is not JSON") from None
+        if not isinstance(parsed, dict):
+            raise HTTPException(400, "the body must be a JSON object with a query") from None
+        if _deeper_than(parsed, MAX_JSON_DEPTH):
+            raise HTTPException(400, f"the body nests more than {MAX_JSON_DEPTH} levels") from None
+        return parsed
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """In the media type the client accepts; with GRAPHQL_RESPONSE, a request that did not run
+        (its answer has no `data`: process_result) is a 400, as GraphQL over HTTP says."""
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+            if isinstance(response_data, dict) and "data" not in response_data and not sub_response.status_code:
+                response.status_code = 400
+        return response
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._page)
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         principal: Principal = request.scope.get("ventanilla.principal", ANONYMOUS)
+        response.media_type = _media_type(request)  # read back by create_response
         return request_context(self.services, principal, request, response)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {"data": result.data}
+        if _request_error(result) and _media_type(request) == GRAPHQL_RESPONSE:
+            del data["data"]  # nothing ran (the document, its variables, its cost): no data entry at all
         if result.extensions:
             data["extensions"] = result.extensions  # the query's cost (schema/cost.py)
         if result.errors:
             principal: Principal = request.scope.get("ventanilla.principal", ANONYMOUS)
             language = language_of(request.headers.get("accept-language"))
-            data["errors"] = [self._present(e, principal, language) for e in result.errors]
+            introspects = may_introspect(principal, self.services.settings.demo)
+            data["errors"] = [self._present(e, introspects, language) for e in result.errors]
         return data
 
-    def _present(self, error: GraphQLError, principal: Principal, language: str) -> Any:
-        """Known failures get a code and a message in the caller's language; the rest is masked."""
+    def _present(self, error: GraphQLError, introspects: bool, language: str) -> Any:
+        """Known failures get a code and a message in the caller's language; the rest is masked.
+
+        A request error (no path: the document or its variables, before anything ran) is the
+        client's mistake, said in graphql-core's words; a field's failure goes through api_error.
+        """
         original = error.original_error
         formatted = error.formatted
-        if original is None:
+        if original is None or (error.path is None and not isinstance(original, ApiError)):
             message = error.message
-            if principal.is_anonymous:
-                message = _SUGGESTION.sub("", message)  # no map of the schema for strangers
+            if not introspects:
+                message = _SUGGESTION.sub("", message)  # no map of the schema for who may not read it
             formatted["message"] = message
             parse_failed = message.startswith("Syntax Error")
-            formatted.setdefault("extensions", {})["code"] = (
-                "GRAPHQL_PARSE_FAILED" if parse_failed else "GRAPHQL_VALIDATION_FAILED"
-            )
+            formatted["extensions"] = {"code": "GRAPHQL_PARSE_FAILED" if parse_failed else "GRAPHQL_VALIDATION_FAILED"}
             return formatted
         known = api_error(original)
         formatted["message"] = known.message(language)
@@ -112,3 +169,24 @@ class VentanillaGraphQL(GraphQL):
         return formatted
 
 
+def _request_error(result: ExecutionResult) -> bool:
+    """The operation never ran: no data, and no error belongs to a field (a path)."""
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+
+
+def _media_type(request: Request) -> str:
+    """GRAPHQL_RESPONSE when the client lists it in Accept; application/json otherwise."""
+    return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("accept", "") else "application/json"
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """True when `value` nests lists and objects more than `limit` levels (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
