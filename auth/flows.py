@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..connectors.base import BillingSource
+from ..connectors.base import Source
 from ..connectors.records import CustomerStatus
 from ..errors import ApiError, ErrorCode
 from ..store import access as store
@@ -50,7 +50,7 @@ def keeps_access(statuses: Sequence[CustomerStatus | None], former_keep_access: 
     return former_keep_access or not known or any(s is not CustomerStatus.DELETED for s in known)
 
 
-async def check_may_enter(services: AccessServices, source: BillingSource, user: User) -> None:
+async def check_may_enter(services: AccessServices, source: Source, user: User) -> None:
     """After the secret matched: a disabled user, one without accounts, or a former customer stays out."""
     if user.disabled or (user.kind == "CUSTOMER" and not user.customer_ids):
         raise ApiError(ErrorCode.ACCESS_REVOKED)
@@ -68,7 +68,7 @@ async def _limited(services: AccessServices, login: str, caller: Caller, event: 
 
 
 async def sign_in(
-    services: AccessServices, source: BillingSource, login: str, password: str, remember: bool, caller: Caller
+    services: AccessServices, source: Source, login: str, password: str, remember: bool, caller: Caller
 ) -> SignedIn:
     """Login + password (A1, A2): limited per login and address, audited either way."""
     typed = login.strip().lower()
@@ -89,7 +89,7 @@ async def sign_in(
 
 
 async def _enter(
-    services: AccessServices, source: BillingSource, user: User, remember: bool, caller: Caller,
+    services: AccessServices, source: Source, user: User, remember: bool, caller: Caller,
     event: str, login: str,
 ) -> SignedIn:  # fmt: skip
     try:
@@ -106,7 +106,7 @@ async def _enter(
 
 
 async def refresh_session(
-    services: AccessServices, source: BillingSource, refresh_token: str, caller: Caller
+    services: AccessServices, source: Source, refresh_token: str, caller: Caller
 ) -> SignedIn:
     """Rotate (A2): the token is spent and a new one returned. A spent token presented again
     means it was stolen or replayed: the whole session ends, for the thief and the owner."""
@@ -173,7 +173,7 @@ async def request_password_reset(services: AccessServices, login: str, caller: C
 
 
 async def reset_password(
-    services: AccessServices, source: BillingSource, token: str, new_password: str, caller: Caller
+    services: AccessServices, source: Source, token: str, new_password: str, caller: Caller
 ) -> SignedIn:
     """A3: the link's token sets a new password once, then signs in; every other session ends."""
     check_new_password(services, new_password)
@@ -236,7 +236,7 @@ async def request_sign_in_code(services: AccessServices, email: str, caller: Cal
 
 
 async def sign_in_with_code(
-    services: AccessServices, source: BillingSource, email: str, code: str, caller: Caller
+    services: AccessServices, source: Source, email: str, code: str, caller: Caller
 ) -> SignedIn:
     """A5: the latest code of that email, unexpired, unspent; `code_attempts` wrong tries spend it."""
     address = normalise_email(email)

@@ -6,22 +6,29 @@ row builders (native/_rows.py) take them from: most attributes are a column of t
 a few are built from several. `projection` selects those columns and, in place of every other
 one, a constant of its type (or, for mapped relations, a value filled in before building), so
 that the builders stay as they are while the database neither reads nor computes what nobody
-asked for (a joined table, a correlated sum).
+asked for (a joined table, a correlated sum). `marking_unread` then puts a `NotRead` in every
+attribute the request did not ask for, so that those stand-ins never reach an answer: a field
+whose `reads` declaration is missing fails with `AttributeNotRead` instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, FromClause, literal
 from sqlalchemy.types import TypeEngine
 
 from .base import Wanted
+from .not_read import NotRead, not_read
 from .records import Customer, Invoice, PlanSubscription
+
+R = TypeVar("R")
+T = TypeVar("T")
 
 # Attributes built from other columns than the one of their name (native/_rows.py).
 BUILT_FROM: dict[type, dict[str, tuple[str, ...]]] = {
@@ -54,6 +61,36 @@ def columns_read(record: type, wanted: Wanted) -> frozenset[str] | None:
         return None
     special = BUILT_FROM.get(record, {})
     return frozenset(column for name in attributes for column in special.get(name, (name,)))
+
+
+def marking_unread(build: Callable[[R], T], record: type | None, wanted: Wanted) -> Callable[[R], T]:
+    """`build`, then `NotRead` in each attribute of `record` outside `wanted` (it holds a stand-in:
+    the column was left out, or the request did not ask for it). Same `build` when `record` is
+    read whole. Items of another type pass as they are (a source building them later marks them)."""
+    unread = _unread(record, wanted.get(record)) if record is not None else ()
+    if not unread:
+        return build
+
+    def marked(row: R) -> T:
+        item = build(row)
+        if type(item) is record:
+            # Frozen for its readers; just built, nobody holds it yet.
+            for name, stand_in in unread:
+                object.__setattr__(item, name, stand_in)
+        return item
+
+    return marked
+
+
+@cache
+def _unread(record: type, attributes: frozenset[str] | None) -> tuple[tuple[str, NotRead], ...]:
+    if attributes is None:
+        return ()
+    return tuple(
+        (field.name, not_read(record, field.name))
+        for field in dataclasses.fields(record)
+        if field.name not in attributes
+    )
 
 
 def projection(

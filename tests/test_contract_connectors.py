@@ -449,7 +449,7 @@ async def test_payment_commitments(pair) -> None:
 
 async def test_one_statement_per_batch_whatever_the_keys(pair, business) -> None:
     _, source, _ = pair
-    engine = source._engine if isinstance(source, NativeSource) else source.engine
+    engine = source.engine
     counted: list[str] = []
     listener = lambda *args: counted.append(args[2])  # noqa: E731
     event.listen(engine.sync_engine, "before_cursor_execute", listener)

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from ..auth.links import LINK_PARAMS
 from ..auth.principals import Principal
 from ..auth.sessions import principal_from_link
-from ..connectors.base import BillingSource, SourceError
+from ..connectors.base import Source, SourceError
 from ..connectors.records import Company, Customer, InvoiceKind
 from ..errors import ApiError, ErrorCode, language_of, not_found
 from ..render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
@@ -57,7 +57,7 @@ class File:
 class Ask:
     """One download request, once the link and its user have been checked."""
 
-    source: BillingSource
+    source: Source
     principal: Principal
     raw_id: str
     fmt: str
@@ -125,14 +125,14 @@ def _owns(ask: Ask, customer_id: str) -> bool:
     return ask.principal.may_read_customer(customer_id)
 
 
-async def _customer(source: BillingSource, customer_id: str, what: str) -> Customer:
+async def _customer(source: Source, customer_id: str, what: str) -> Customer:
     [customer] = await source.customers_by_id([customer_id])
     if customer is None:
         raise not_found(what)
     return customer
 
 
-async def _company(source: BillingSource, company_id: str | None) -> Company | None:
+async def _company(source: Source, company_id: str | None) -> Company | None:
     if not company_id:
         return None
     [company] = await source.companies_by_id([company_id])

@@ -16,7 +16,7 @@ from .. import billing, queries
 from ..base import Wanted
 from ..executor import Executor, Rows
 from ..keyset import Keyset
-from ..narrowing import columns_read, projection
+from ..narrowing import columns_read, marking_unread, projection
 from ..records import (
     AccountTotals,
     Attachment,
@@ -148,8 +148,11 @@ class NativeSource:
     seconds per call) as `SourceTimeout`, unreadable cursors as `InvalidCursor`.
     """
 
+    # A native database configured as a source takes no writes: they go to the store.
+    capabilities: frozenset[str] = frozenset()
+
     def __init__(self, engine: AsyncEngine, *, timeout: float = 10.0) -> None:
-        self._engine = engine
+        self.engine = engine
         self._db = Executor(engine, timeout, "billing")
         self._wanted: Wanted = {}
 
@@ -176,6 +179,7 @@ class NativeSource:
             lambda: select(*projection(table.c, keep)).where(table.c.id.in_(_ids())),
         )
         rows = await self._db.fetch_with(statement, ids=wanted)
+        build = marking_unread(build, record, self._wanted)
         found = {row.id: build(row) for row in rows}
         return [found_by(found, key) for key in ids]
 
@@ -204,7 +208,7 @@ class NativeSource:
             .order_by(owner, *order_by()),
         )
         rows = await self._db.fetch_with(statement, ids=wanted)
-        return _grouped(keys, rows, owner.name, build)
+        return _grouped(keys, rows, owner.name, marking_unread(build, record, self._wanted))
 
     async def _pages_of(
         self,
@@ -223,6 +227,7 @@ class NativeSource:
         if not wanted:
             return [PageOf() for _ in customer_ids]
         (rows,) = await self._db.fetch(statement)
+        build = marking_unread(build, record, self._wanted)
         return listing.pages(customer_ids, rows, _customer_of, page, build)
 
     # --- customers -----------------------------------------------------------------------
@@ -237,7 +242,7 @@ class NativeSource:
         company = None if filter.company_id is None else db_id(filter.company_id)
         conditions = queries.customer_conditions(customers, invoices, filter, company, today)
         (rows,) = await self._db.fetch(_CUSTOMERS.statement(page, conditions, self._keep(Customer)))
-        return _CUSTOMERS.page(rows, page, _rows.customer)
+        return _CUSTOMERS.page(rows, page, marking_unread(_rows.customer, Customer, self._wanted))
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
         return await self._children(
@@ -317,7 +322,8 @@ class NativeSource:
             return list(rows), await self._settled(conn, [row.id for row in rows])
 
         rows, settled = await self._db.run(work)
-        found = {row.id: _rows.payment(row, settled) for row in rows}
+        build = marking_unread(lambda row: _rows.payment(row, settled), Payment, self._wanted)
+        found = {row.id: build(row) for row in rows}
         return [found_by(found, key) for key in ids]
 
     async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
@@ -331,9 +337,8 @@ class NativeSource:
             return list(rows), await self._settled(conn, [row.id for row in rows])
 
         rows, settled = await self._db.run(work)
-        return _PAYMENTS.pages(
-            customer_ids, rows, _customer_of, page, lambda row: _rows.payment(row, settled)
-        )
+        build = marking_unread(lambda row: _rows.payment(row, settled), Payment, self._wanted)
+        return _PAYMENTS.pages(customer_ids, rows, _customer_of, page, build)
 
     async def ledger_of(
         self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
@@ -401,7 +406,8 @@ class NativeSource:
             return [None] * len(ids)
         columns = projection(_CONTRACT_COLUMNS, self._keep(Contract))
         (rows,) = await self._db.fetch(select(*columns).where(contracts.c.id.in_(wanted)))
-        found = {row.id: _rows.contract(row) for row in rows}
+        build = marking_unread(_rows.contract, Contract, self._wanted)
+        found = {row.id: build(row) for row in rows}
         return [found_by(found, key) for key in ids]
 
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:

@@ -16,7 +16,7 @@ from .. import billing, queries
 from ..base import Wanted
 from ..executor import Executor
 from ..keyset import Keyset
-from ..narrowing import columns_read, neutral_values, selected
+from ..narrowing import columns_read, marking_unread, neutral_values, selected
 from ..native import _rows
 from ..native.tables import metadata as native_metadata
 from ..records import (
@@ -125,6 +125,10 @@ class MappedSource(MoreReads):
         keep = None if record is None else columns_read(record, self._wanted)
         return None if keep is None else frozenset((*keep, *self.relations.codecs[name], *also))
 
+    def _marking_unread(self, name: str, build: Callable[[Any], T]) -> Callable[[Any], T]:
+        """`build`, then `NotRead` in what the request did not ask for (connectors/narrowing.py)."""
+        return marking_unread(build, _RECORDS.get(name), self._wanted)
+
     # --- building blocks -----------------------------------------------------------------
 
     def listing(self, name: str) -> Keyset:
@@ -157,6 +161,7 @@ class MappedSource(MoreReads):
             return [None] * len(ids)
         relation, matching = keyed
         (rows,) = await self.db.fetch(select(relation).where(*matching))
+        build = self._marking_unread(name, build)
         found = {}
         for row in rows:
             record = self.canonical(name, row)
@@ -187,6 +192,7 @@ class MappedSource(MoreReads):
             .order_by(relation.c[owner], *order)
         )
         (rows,) = await self.db.fetch(statement)
+        build = self._marking_unread(name, build)
         items = []
         for row in rows:
             record = self.canonical(name, row)
@@ -211,6 +217,7 @@ class MappedSource(MoreReads):
             return [PageOf() for _ in customer_ids]
         (rows,) = await self.db.fetch(statement)
         codec = self.relations.codec(name, "customer_id")
+        build = self._marking_unread(name, build)
         return listing.pages(
             customer_ids, rows, lambda row: codec.from_db(row.customer_id), page,
             lambda row: build(self.canonical(name, row)),
@@ -235,7 +242,8 @@ class MappedSource(MoreReads):
         conditions = queries.customer_conditions(self.relations["customers"], invoices, filter, company, today)
         listing = self.listing("customers")
         (rows,) = await self.db.fetch(listing.statement(page, conditions, self._keep("customers")))
-        return listing.page(rows, page, lambda row: _rows.customer(self.canonical("customers", row)))
+        build = self._marking_unread("customers", _rows.customer)
+        return listing.page(rows, page, lambda row: build(self.canonical("customers", row)))
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
         return await self._contacts("customer_emails", customer_ids, _rows.email)
@@ -308,13 +316,15 @@ class MappedSource(MoreReads):
     async def payments_by_id(self, ids: Sequence[str]) -> list[Payment | None]:
         records = await self.by_id("payments", ids, lambda r: r)
         settled = await self._settled(self.relations.to_db("payments", "id", [r.id for r in records if r]))
-        return [None if r is None else self._payment(r, settled) for r in records]
+        build = self._marking_unread("payments", lambda r: self._payment(r, settled))
+        return [None if r is None else build(r) for r in records]
 
     async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         pages = await self.pages_of("payments", customer_ids, page, lambda r: r)
         keys = [r.id for p in pages for r in p.items]
         settled = await self._settled(self.relations.to_db("payments", "id", keys))
-        return [replace(p, items=[self._payment(r, settled) for r in p.items]) for p in pages]
+        build = self._marking_unread("payments", lambda r: self._payment(r, settled))
+        return [replace(p, items=[build(r) for r in p.items]) for p in pages]
 
     def _entry_row(self, row: Row[Any]) -> Canonical:
         """A ledger or open-item row: document ids read with the codec of their own relation."""
