@@ -86,11 +86,22 @@ def marking_unread(build: Callable[[R], T], record: type | None, wanted: Wanted)
 def _unread(record: type, attributes: frozenset[str] | None) -> tuple[tuple[str, NotRead], ...]:
     if attributes is None:
         return ()
+    nested = _NESTED.get(record, ())
     return tuple(
         (field.name, not_read(record, field.name))
         for field in dataclasses.fields(record)
-        if field.name not in attributes
+        if field.name not in attributes and field.name not in nested
     )
+
+
+# Nested records the GraphQL types copy field by field when built, asked for or not (a tax id's
+# formatted number, an address, a payment code: schema/common.py, schema/billing.py): they keep
+# what their builder made of the stand-ins (an empty tax id, no address, no code).
+_NESTED: dict[type, tuple[str, ...]] = {
+    Customer: ("tax_id", "billing_address"),
+    Invoice: ("payment_code",),
+    PlanSubscription: ("service_address",),
+}
 
 
 def projection(
