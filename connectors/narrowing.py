@@ -1,4 +1,4 @@
-"""Reading only the columns a request needs (BillingSource.reading), the same way in every reader.
+"""Reading only the columns a request needs (Source.reading), the same way in every reader.
 
 A request says which attributes of each record it reads (`Wanted`, worked out from the GraphQL
 document in schema/selection.py). `columns_read` turns those attributes into the columns the

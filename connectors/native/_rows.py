@@ -55,7 +55,7 @@ from ._values import (
     text_id,
 )
 
-# A Row of a native table, or a Canonical row of a mapped relation (connectors/sql/engine.py):
+# A Row of a native table, or a CanonicalRow of a mapped relation (connectors/sql/engine.py):
 # both are read by attribute.
 RowLike = Any
 

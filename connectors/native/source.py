@@ -1,4 +1,4 @@
-"""`NativeSource`: BillingSource over the native tables, batched, with async SQLAlchemy Core."""
+"""`NativeSource`: the Source protocol over the native tables, batched, with async SQLAlchemy Core."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import Column, ColumnElement, Date, Table, bindparam, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .. import billing, queries
+from .. import billing, catalog, customer_search, support
 from ..base import Wanted
 from ..executor import Executor, Rows
 from ..keyset import Keyset
@@ -240,7 +240,7 @@ class NativeSource:
 
     async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
         company = None if filter.company_id is None else db_id(filter.company_id)
-        conditions = queries.customer_conditions(customers, invoices, filter, company, today)
+        conditions = customer_search.customer_conditions(customers, invoices, filter, company, today)
         (rows,) = await self._db.fetch(_CUSTOMERS.statement(page, conditions, self._keep(Customer)))
         return _CUSTOMERS.page(rows, page, marking_unread(_rows.customer, Customer, self._wanted))
 
@@ -380,7 +380,7 @@ class NativeSource:
     async def tickets_of(
         self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
     ) -> list[PageOf]:
-        where = queries.ticket_conditions(tickets, filter)
+        where = support.ticket_conditions(tickets, filter)
         return await self._pages_of(_TICKETS, customer_ids, page, _rows.ticket, where, Ticket)
 
     async def messages_of(
@@ -389,7 +389,7 @@ class NativeSource:
         wanted = db_ids(ticket_ids)
         if not wanted:
             return [[] for _ in ticket_ids]
-        statements = queries.messages_and_files(ticket_messages, attachments, wanted, include_internal)
+        statements = support.messages_and_files(ticket_messages, attachments, wanted, include_internal)
         message_rows, file_rows = await self._db.fetch(*statements)
         by_message: dict[int, list[Attachment]] = defaultdict(list)
         for row in file_rows:
@@ -437,7 +437,7 @@ class NativeSource:
         wanted = db_ids(subscription_ids)
         if not wanted:
             return [[] for _ in subscription_ids]
-        statement = queries.promotions_applied(subscription_promotions, promotions, subscriptions, wanted)
+        statement = catalog.promotions_applied(subscription_promotions, promotions, subscriptions, wanted)
         (rows,) = await self._db.fetch(statement)
         return _grouped(subscription_ids, rows, "subscription_id", _rows.promotion)
 

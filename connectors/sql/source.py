@@ -1,4 +1,4 @@
-"""`MappedSource`: the BillingSource protocol over any legacy schema, driven by a mapping file."""
+"""`MappedSource`: the Source protocol over any legacy schema, driven by a mapping file."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Subquery, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .. import billing, queries
+from .. import billing, customer_search
 from ..base import Wanted
 from ..executor import Executor
 from ..keyset import Keyset
@@ -37,14 +37,16 @@ from ..records import (
     Page,
     PageOf,
     Payment,
+    PaymentCommitment,
+    PaymentMethod,
     PlanSubscription,
     Quote,
     Ticket,
 )
-from .engine import Canonical, Relations, grouped
+from .domains import DomainReads
+from .engine import CanonicalRow, Relations, grouped
 from .mapping import Mapping
 from .part_keys import lookup
-from .source_more import MoreReads
 
 T = TypeVar("T")
 
@@ -83,13 +85,15 @@ _RECORDS: dict[str, type] = {
 }
 
 
-class MappedSource(MoreReads):
+class MappedSource(DomainReads):
     """Reads a legacy schema through its mapping (connectors/sql/mapping.py).
 
-    `capabilities` are the writes the mapping declares the legacy system can take (the write
-    resolvers use them); everything else is written to Ventanilla's own store. Failures surface as
-    `SourceUnavailable` / `SourceTimeout` within `timeout` seconds; the pool reconnects by itself.
-    `fields` (optional, per relation) is where a caller may later pass the canonical fields it needs.
+    Here the building blocks (by id, per owner, per page) and the customer and billing domains;
+    support, contracts, catalog and commerce in `DomainReads` (sql/domains.py).
+    `capabilities` are the writes the mapping declares the legacy system can take
+    (`RoutedSource.writes_for`); everything else is written to Ventanilla's own store. Failures
+    surface as `SourceUnavailable` / `SourceTimeout` within `timeout` seconds; the pool reconnects
+    by itself.
     """
 
     def __init__(
@@ -145,7 +149,7 @@ class MappedSource(MoreReads):
             self._listings[name] = keyset
         return self._listings[name]
 
-    def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> Canonical:
+    def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> CanonicalRow:
         record = _RECORDS.get(relation)
         if record is not None and record in self._wanted and relation in native_tables:
             # Narrowed: the columns left out get a value of their type (never shown).
@@ -239,7 +243,7 @@ class MappedSource(MoreReads):
             return PageOf()
         company = self.company_key("customers", filter.company_id) if filter.company_id is not None else None
         invoices = self.relations["invoices"] if self.relations.has("invoices") else None
-        conditions = queries.customer_conditions(self.relations["customers"], invoices, filter, company, today)
+        conditions = customer_search.customer_conditions(self.relations["customers"], invoices, filter, company, today)
         listing = self.listing("customers")
         (rows,) = await self.db.fetch(listing.statement(page, conditions, self._keep("customers")))
         build = self._marking_unread("customers", _rows.customer)
@@ -308,7 +312,7 @@ class MappedSource(MoreReads):
             settled.setdefault(record.payment_id, []).append(record.invoice_id)
         return settled
 
-    def _payment(self, record: Canonical, settled: dict[str, list[str]]) -> Payment:
+    def _payment(self, record: CanonicalRow, settled: dict[str, list[str]]) -> Payment:
         payment = _rows.payment(record, {})  # type: ignore[arg-type]
         invoices = tuple(sorted(set(settled.get(payment.id, ())), key=id_order))
         return replace(payment, invoice_ids=invoices)
@@ -326,7 +330,7 @@ class MappedSource(MoreReads):
         build = self._marking_unread("payments", lambda r: self._payment(r, settled))
         return [replace(p, items=[build(r) for r in p.items]) for p in pages]
 
-    def _entry_row(self, row: Row[Any]) -> Canonical:
+    def _entry_row(self, row: Row[Any]) -> CanonicalRow:
         """A ledger or open-item row: document ids read with the codec of their own relation."""
         values = dict(row._mapping)
         source = "payments" if values["kind"] == billing.PAYMENT else "invoices"
@@ -334,7 +338,7 @@ class MappedSource(MoreReads):
         values["document_id"] = self.relations.codec(source, "id").from_db(values["document_id"])
         if values.get("company_id") is not None:
             values["company_id"] = self.relations.codec(source, "company_id").from_db(values["company_id"])
-        return Canonical(values)
+        return CanonicalRow(values)
 
     async def ledger_of(
         self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
@@ -383,3 +387,20 @@ class MappedSource(MoreReads):
         (rows,) = await self.db.fetch(statement)
         items = [(r.customer_id, _rows.open_item(r)) for r in map(self._entry_row, rows)]
         return grouped(customer_ids, items)
+
+    async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]:
+        lists = await self.children(
+            "payment_methods", customer_ids, "customer_id", lambda r: r, order_by=["id"]
+        )
+        return [
+            [_rows.payment_method(r) for r in sorted(rows, key=lambda r: not r.is_default)] for rows in lists
+        ]
+
+    async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]:
+        return await self.by_id("payment_methods", ids, _rows.payment_method)
+
+    async def payment_commitments_of(self, customer_ids: Sequence[str]) -> list[list[PaymentCommitment]]:
+        return await self.children(
+            "payment_commitments", customer_ids, "customer_id", _rows.payment_commitment,
+            order_by=["requested_at", "id"], descending=True,
+        )  # fmt: skip

@@ -1,11 +1,16 @@
-"""Support, contracts, plans, commerce and documents for `MappedSource` (the non-billing domains)."""
+"""The support, contract, catalog and commerce domains of `MappedSource`: one building block each."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
-from .. import queries
+from sqlalchemy import ColumnElement, Subquery
+from sqlalchemy.engine import Row
+
+from .. import catalog, support
+from ..executor import Executor
+from ..keyset import Keyset
 from ..native import _rows
 from ..records import (
     Attachment,
@@ -17,8 +22,6 @@ from ..records import (
     Order,
     Page,
     PageOf,
-    PaymentCommitment,
-    PaymentMethod,
     Plan,
     PlanSubscription,
     Promotion,
@@ -27,16 +30,44 @@ from ..records import (
     TicketFilter,
     TicketMessage,
 )
-from .engine import grouped
+from .engine import CanonicalRow, Relations, grouped
 
-if TYPE_CHECKING:  # the methods MappedSource lends (not named here: the two modules import each other)
-    _Base = Any
-else:
-    _Base = object
+T = TypeVar("T")
 
 
-class MoreReads(_Base):
-    """Reads that need nothing beyond the building blocks of `MappedSource`."""
+class BuildingBlocks(Protocol):
+    """What these reads use of `MappedSource` (connectors/sql/source.py), which defines it."""
+
+    relations: Relations
+    db: Executor
+
+    def listing(self, name: str) -> Keyset: ...
+    def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> CanonicalRow: ...
+    async def by_id(self, name: str, ids: Sequence[str], build: Callable[[Any], T]) -> list[T | None]: ...
+    async def children(
+        self,
+        name: str,
+        keys: Sequence[str],
+        owner: str,
+        build: Callable[[Any], T],
+        *,
+        order_by: Sequence[str],
+        where: Callable[[Subquery], Sequence[ColumnElement[bool]]] = ...,
+        descending: bool = False,
+    ) -> list[list[T]]: ...
+    async def pages_of(
+        self,
+        name: str,
+        customer_ids: Sequence[str],
+        page: Page,
+        build: Callable[[Any], T],
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> list[PageOf]: ...
+
+
+class DomainReads(BuildingBlocks):
+    """Tickets, contracts, plans, quotes, orders, delivery notes and documents from mapped relations
+    (SupportSource, ContractSource, CatalogSource, CommerceSource); `MappedSource` reads the rest."""
 
     # --- support -------------------------------------------------------------------------
 
@@ -46,7 +77,7 @@ class MoreReads(_Base):
     async def tickets_of(self, customer_ids: Sequence[str], filter: TicketFilter, page: Page) -> list[PageOf]:
         if not self.relations.has("tickets"):
             return [PageOf() for _ in customer_ids]
-        where = queries.ticket_conditions(self.relations["tickets"], filter)
+        where = support.ticket_conditions(self.relations["tickets"], filter)
         return await self.pages_of("tickets", customer_ids, page, _rows.ticket, where)
 
     async def messages_of(
@@ -59,7 +90,7 @@ class MoreReads(_Base):
         if not wanted:
             return [[] for _ in ticket_ids]
         files = self.relations["attachments"] if self.relations.has("attachments") else None
-        results = await self.db.fetch(*queries.messages_and_files(messages, files, wanted, include_internal))
+        results = await self.db.fetch(*support.messages_and_files(messages, files, wanted, include_internal))
         by_message: dict[str, list[Attachment]] = {}
         codec = self.relations.codec("ticket_messages", "id")
         for row in results[1] if len(results) > 1 else []:
@@ -107,7 +138,7 @@ class MoreReads(_Base):
         wanted = self.relations.to_db("subscription_promotions", "subscription_id", subscription_ids)
         if not wanted:
             return [[] for _ in subscription_ids]
-        (rows,) = await self.db.fetch(queries.promotions_applied(applied, promotions, subscriptions, wanted))
+        (rows,) = await self.db.fetch(catalog.promotions_applied(applied, promotions, subscriptions, wanted))
         items = []
         for row in rows:
             record: Any = self.canonical("subscription_promotions", row)
@@ -152,21 +183,4 @@ class MoreReads(_Base):
         return await self.children(
             "comments", subject_ids, "subject_id", _rows.comment, order_by=["created_at", "id"],
             where=lambda r: [r.c.subject_kind == subject_kind],
-        )  # fmt: skip
-
-    async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]:
-        lists = await self.children(
-            "payment_methods", customer_ids, "customer_id", lambda r: r, order_by=["id"]
-        )
-        return [
-            [_rows.payment_method(r) for r in sorted(rows, key=lambda r: not r.is_default)] for rows in lists
-        ]
-
-    async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]:
-        return await self.by_id("payment_methods", ids, _rows.payment_method)
-
-    async def payment_commitments_of(self, customer_ids: Sequence[str]) -> list[list[PaymentCommitment]]:
-        return await self.children(
-            "payment_commitments", customer_ids, "customer_id", _rows.payment_commitment,
-            order_by=["requested_at", "id"], descending=True,
         )  # fmt: skip
