@@ -2,7 +2,7 @@
 
 A request says which attributes of each record it reads (`Wanted`, worked out from the GraphQL
 document in schema/selection.py). `columns_read` turns those attributes into the columns the
-row builders (native/_rows.py) take them from: most attributes are a column of the same name,
+row builders (builders.py) take them from: most attributes are a column of the same name,
 a few are built from several. `projection` selects those columns and, in place of every other
 one, a constant of its type (or, for mapped relations, a value filled in before building), so
 that the builders stay as they are while the database neither reads nor computes what nobody
@@ -30,7 +30,7 @@ from .records import Customer, Invoice, PlanSubscription
 R = TypeVar("R")
 T = TypeVar("T")
 
-# Attributes built from other columns than the one of their name (native/_rows.py).
+# Attributes built from other columns than the one of their name (builders.py).
 BUILT_FROM: dict[type, dict[str, tuple[str, ...]]] = {
     Customer: {
         "tax_id": ("tax_id_kind", "tax_id"),

@@ -152,8 +152,8 @@ class RoutedSource:
         return self.store if name == STORE else self.sources[name]
 
     def writes_for(self, domain: str, write: str) -> Source:
-        """The source that takes `write` (e.g. "tickets") for `domain`: the routed one if it declares
-        the capability, else the store."""
+        """The source a `write` (e.g. "tickets") for `domain` is for: the routed one if it declares
+        the capability, else the store. No source writes yet; every write goes to the store (store/)."""
         return self.source_for(domain) if write in self.capabilities[domain] else self.store
 
     async def dispose(self) -> None:

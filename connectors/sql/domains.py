@@ -8,10 +8,9 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import ColumnElement, Subquery
 from sqlalchemy.engine import Row
 
-from .. import catalog, support
+from .. import builders, catalog, support
 from ..executor import Executor
 from ..keyset import Keyset
-from ..native import _rows
 from ..records import (
     Attachment,
     Comment,
@@ -72,13 +71,13 @@ class DomainReads(BuildingBlocks):
     # --- support -------------------------------------------------------------------------
 
     async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]:
-        return await self.by_id("tickets", ids, _rows.ticket)
+        return await self.by_id("tickets", ids, builders.ticket)
 
     async def tickets_of(self, customer_ids: Sequence[str], filter: TicketFilter, page: Page) -> list[PageOf]:
         if not self.relations.has("tickets"):
             return [PageOf() for _ in customer_ids]
         where = support.ticket_conditions(self.relations["tickets"], filter)
-        return await self.pages_of("tickets", customer_ids, page, _rows.ticket, where)
+        return await self.pages_of("tickets", customer_ids, page, builders.ticket, where)
 
     async def messages_of(
         self, ticket_ids: Sequence[str], include_internal: bool
@@ -95,23 +94,23 @@ class DomainReads(BuildingBlocks):
         codec = self.relations.codec("ticket_messages", "id")
         for row in results[1] if len(results) > 1 else []:
             record = self.canonical("attachments", row)
-            by_message.setdefault(codec.from_db(row.message_id), []).append(_rows.attachment(record))
+            by_message.setdefault(codec.from_db(row.message_id), []).append(builders.attachment(record))
         items = []
         for row in results[0]:
             record = self.canonical("ticket_messages", row)
-            items.append((record.ticket_id, _rows.ticket_message(record, by_message)))  # type: ignore[arg-type]
+            items.append((record.ticket_id, builders.ticket_message(record, by_message)))  # type: ignore[arg-type]
         return grouped(ticket_ids, items)
 
     # --- contracts, plans ----------------------------------------------------------------
 
     async def contracts_by_id(self, ids: Sequence[str]) -> list[Contract | None]:
-        return await self.by_id("contracts", ids, _rows.contract)
+        return await self.by_id("contracts", ids, builders.contract)
 
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.pages_of("contracts", customer_ids, page, _rows.contract)
+        return await self.pages_of("contracts", customer_ids, page, builders.contract)
 
     async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
-        return await self.by_id("plans", ids, _rows.plan)
+        return await self.by_id("plans", ids, builders.plan)
 
     async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
         if not self.relations.has("plans"):
@@ -120,14 +119,14 @@ class DomainReads(BuildingBlocks):
         where = [plans.c.available_in_portal == True] if portal_only else []  # noqa: E712
         listing = self.listing("plans")
         (rows,) = await self.db.fetch(listing.statement(page, where))
-        return listing.page(rows, page, lambda row: _rows.plan(self.canonical("plans", row)))
+        return listing.page(rows, page, lambda row: builders.plan(self.canonical("plans", row)))
 
     async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
-        return await self.by_id("subscriptions", ids, _rows.subscription)
+        return await self.by_id("subscriptions", ids, builders.subscription)
 
     async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]:
         return await self.children(
-            "subscriptions", customer_ids, "customer_id", _rows.subscription, order_by=["id"]
+            "subscriptions", customer_ids, "customer_id", builders.subscription, order_by=["id"]
         )
 
     async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
@@ -142,45 +141,45 @@ class DomainReads(BuildingBlocks):
         items = []
         for row in rows:
             record: Any = self.canonical("subscription_promotions", row)
-            items.append((record.subscription_id, _rows.promotion(record)))
+            items.append((record.subscription_id, builders.promotion(record)))
         return grouped(subscription_ids, items)
 
     # --- commerce and documents ----------------------------------------------------------
 
     async def quotes_by_id(self, ids: Sequence[str]) -> list[Quote | None]:
-        return await self.by_id("quotes", ids, _rows.quote)
+        return await self.by_id("quotes", ids, builders.quote)
 
     async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.pages_of("quotes", customer_ids, page, _rows.quote)
+        return await self.pages_of("quotes", customer_ids, page, builders.quote)
 
     async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
-        return await self.by_id("orders", ids, _rows.order)
+        return await self.by_id("orders", ids, builders.order)
 
     async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.pages_of("orders", customer_ids, page, _rows.order)
+        return await self.pages_of("orders", customer_ids, page, builders.order)
 
     async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
-        return await self.by_id("delivery_notes", ids, _rows.delivery_note)
+        return await self.by_id("delivery_notes", ids, builders.delivery_note)
 
     async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.pages_of("delivery_notes", customer_ids, page, _rows.delivery_note)
+        return await self.pages_of("delivery_notes", customer_ids, page, builders.delivery_note)
 
     async def commercial_lines_of(
         self, document_kind: str, document_ids: Sequence[str]
     ) -> list[list[CommercialLine]]:
         return await self.children(
-            "commercial_lines", document_ids, "document_id", _rows.commercial_line, order_by=["position", "id"],
+            "commercial_lines", document_ids, "document_id", builders.commercial_line, order_by=["position", "id"],
             where=lambda r: [r.c.document_kind == document_kind],
         )  # fmt: skip
 
     async def documents_by_id(self, ids: Sequence[str]) -> list[Document | None]:
-        return await self.by_id("documents", ids, _rows.document)
+        return await self.by_id("documents", ids, builders.document)
 
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.pages_of("documents", customer_ids, page, _rows.document)
+        return await self.pages_of("documents", customer_ids, page, builders.document)
 
     async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
         return await self.children(
-            "comments", subject_ids, "subject_id", _rows.comment, order_by=["created_at", "id"],
+            "comments", subject_ids, "subject_id", builders.comment, order_by=["created_at", "id"],
             where=lambda r: [r.c.subject_kind == subject_kind],
         )  # fmt: skip

@@ -12,12 +12,11 @@ from sqlalchemy import ColumnElement, Subquery, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .. import billing, customer_search
+from .. import billing, builders, customer_search
 from ..base import Wanted
 from ..executor import Executor
 from ..keyset import Keyset
 from ..narrowing import columns_read, marking_unread, neutral_values, selected
-from ..native import _rows
 from ..native.tables import metadata as native_metadata
 from ..records import (
     AccountTotals,
@@ -233,10 +232,10 @@ class MappedSource(DomainReads):
     # --- customers -----------------------------------------------------------------------
 
     async def companies_by_id(self, ids: Sequence[str]) -> list[Company | None]:
-        return await self.by_id("companies", ids, _rows.company)
+        return await self.by_id("companies", ids, builders.company)
 
     async def customers_by_id(self, ids: Sequence[str]) -> list[Customer | None]:
-        return await self.by_id("customers", ids, _rows.customer)
+        return await self.by_id("customers", ids, builders.customer)
 
     async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
         if not self.relations.has("customers"):
@@ -246,14 +245,14 @@ class MappedSource(DomainReads):
         conditions = customer_search.customer_conditions(self.relations["customers"], invoices, filter, company, today)
         listing = self.listing("customers")
         (rows,) = await self.db.fetch(listing.statement(page, conditions, self._keep("customers")))
-        build = self._marking_unread("customers", _rows.customer)
+        build = self._marking_unread("customers", builders.customer)
         return listing.page(rows, page, lambda row: build(self.canonical("customers", row)))
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
-        return await self._contacts("customer_emails", customer_ids, _rows.email)
+        return await self._contacts("customer_emails", customer_ids, builders.email)
 
     async def phones_of(self, customer_ids: Sequence[str]) -> list[list[ContactPhone]]:
-        return await self._contacts("customer_phones", customer_ids, _rows.phone)
+        return await self._contacts("customer_phones", customer_ids, builders.phone)
 
     async def _contacts(
         self, name: str, customer_ids: Sequence[str], build: Callable[[Any], T]
@@ -281,10 +280,10 @@ class MappedSource(DomainReads):
             )
             (rows,) = await self.db.fetch(statement)
         found = {self.canonical("customers", row).id: row for row in rows}
-        return [_rows.account_totals(key, found.get(key)) for key in customer_ids]
+        return [builders.account_totals(key, found.get(key)) for key in customer_ids]
 
     async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
-        return await self.by_id("invoices", ids, _rows.invoice)
+        return await self.by_id("invoices", ids, builders.invoice)
 
     async def invoices_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
@@ -293,11 +292,11 @@ class MappedSource(DomainReads):
             return [PageOf() for _ in customer_ids]
         company = self.company_key("invoices", filter.company_id) if filter.company_id is not None else None
         where = billing.invoice_conditions(self.relations["invoices"], filter, today, company)
-        return await self.pages_of("invoices", customer_ids, page, _rows.invoice, where)
+        return await self.pages_of("invoices", customer_ids, page, builders.invoice, where)
 
     async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
         return await self.children(
-            "invoice_lines", invoice_ids, "invoice_id", _rows.invoice_line, order_by=["position", "id"]
+            "invoice_lines", invoice_ids, "invoice_id", builders.invoice_line, order_by=["position", "id"]
         )
 
     async def _settled(self, payment_keys: list[Any]) -> dict[str, list[str]]:
@@ -313,7 +312,7 @@ class MappedSource(DomainReads):
         return settled
 
     def _payment(self, record: CanonicalRow, settled: dict[str, list[str]]) -> Payment:
-        payment = _rows.payment(record, {})  # type: ignore[arg-type]
+        payment = builders.payment(record, {})  # type: ignore[arg-type]
         invoices = tuple(sorted(set(settled.get(payment.id, ())), key=id_order))
         return replace(payment, invoice_ids=invoices)
 
@@ -362,7 +361,7 @@ class MappedSource(DomainReads):
         codec = self.relations.codec("invoices", "customer_id")
         return listing.pages(
             customer_ids, rows, lambda row: codec.from_db(row.customer_id), page,
-            lambda row: _rows.ledger_entry(self._entry_row(row)),
+            lambda row: builders.ledger_entry(self._entry_row(row)),
         )  # fmt: skip
 
     async def open_items_of(
@@ -385,7 +384,7 @@ class MappedSource(DomainReads):
                 wanted, cut_off, company, by_company,
             )  # fmt: skip
         (rows,) = await self.db.fetch(statement)
-        items = [(r.customer_id, _rows.open_item(r)) for r in map(self._entry_row, rows)]
+        items = [(r.customer_id, builders.open_item(r)) for r in map(self._entry_row, rows)]
         return grouped(customer_ids, items)
 
     async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]:
@@ -393,14 +392,14 @@ class MappedSource(DomainReads):
             "payment_methods", customer_ids, "customer_id", lambda r: r, order_by=["id"]
         )
         return [
-            [_rows.payment_method(r) for r in sorted(rows, key=lambda r: not r.is_default)] for rows in lists
+            [builders.payment_method(r) for r in sorted(rows, key=lambda r: not r.is_default)] for rows in lists
         ]
 
     async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]:
-        return await self.by_id("payment_methods", ids, _rows.payment_method)
+        return await self.by_id("payment_methods", ids, builders.payment_method)
 
     async def payment_commitments_of(self, customer_ids: Sequence[str]) -> list[list[PaymentCommitment]]:
         return await self.children(
-            "payment_commitments", customer_ids, "customer_id", _rows.payment_commitment,
+            "payment_commitments", customer_ids, "customer_id", builders.payment_commitment,
             order_by=["requested_at", "id"], descending=True,
         )  # fmt: skip

@@ -1,12 +1,22 @@
-"""Native rows to canonical records, one small function per record."""
+"""Rows to canonical records, one small function per record, for native tables and mapped relations alike."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from ..billing import CREDIT_NOTE, PAYMENT
-from ..records import (
+from .billing import CREDIT_NOTE, PAYMENT
+from .native._values import (
+    ZERO,
+    decimal,
+    instant,
+    invoice_number,
+    money,
+    optional_instant,
+    optional_money,
+    text_id,
+)
+from .records import (
     AccountTotals,
     Address,
     Attachment,
@@ -43,16 +53,6 @@ from ..records import (
     Ticket,
     TicketMessage,
     TicketStatus,
-)
-from ._values import (
-    ZERO,
-    decimal,
-    instant,
-    invoice_number,
-    money,
-    optional_instant,
-    optional_money,
-    text_id,
 )
 
 # A Row of a native table, or a CanonicalRow of a mapped relation (connectors/sql/engine.py):
