@@ -74,21 +74,24 @@ def marking_unread(build: Callable[[R], T], record: type | None, wanted: Wanted)
     def marked(row: R) -> T:
         item = build(row)
         if type(item) is record:
-            # Frozen for its readers; just built, nobody holds it yet.
-            for name, stand_in in unread:
-                object.__setattr__(item, name, stand_in)
+            # Through the slots, past the frozen __setattr__: just built, nobody holds it yet.
+            for put, stand_in in unread:
+                put(item, stand_in)
         return item
 
     return marked
 
 
 @cache
-def _unread(record: type, attributes: frozenset[str] | None) -> tuple[tuple[str, NotRead], ...]:
+def _unread(
+    record: type, attributes: frozenset[str] | None
+) -> tuple[tuple[Callable[[Any, NotRead], None], NotRead], ...]:
+    """The setter of each slot to mark, and its stand-in (records are slotted dataclasses)."""
     if attributes is None:
         return ()
     nested = _NESTED.get(record, ())
     return tuple(
-        (field.name, not_read(record, field.name))
+        (vars(record)[field.name].__set__, not_read(record, field.name))
         for field in dataclasses.fields(record)
         if field.name not in attributes and field.name not in nested
     )
