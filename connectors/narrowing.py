@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, FromClause, literal
@@ -82,7 +82,7 @@ def marking_unread(build: Callable[[R], T], record: type | None, wanted: Wanted)
     return marked
 
 
-@cache
+@lru_cache(maxsize=1_024)  # per record and set of attributes: as many as distinct documents
 def _unread(
     record: type, attributes: frozenset[str] | None
 ) -> tuple[tuple[Callable[[Any, NotRead], None], NotRead], ...]:
@@ -99,7 +99,7 @@ def _unread(
 
 # Nested records the GraphQL types copy field by field when built, asked for or not (a tax id's
 # formatted number, an address, a payment code: schema/common.py, schema/billing.py): they keep
-# what their builder made of the stand-ins (an empty tax id, no address, no code).
+# what their builder made of the stand-ins (empty texts).
 _NESTED: dict[type, tuple[str, ...]] = {
     Customer: ("tax_id", "billing_address"),
     Invoice: ("payment_code",),
