@@ -6,16 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from .billing import CREDIT_NOTE, PAYMENT
-from .native._values import (
-    ZERO,
-    decimal,
-    instant,
-    invoice_number,
-    money,
-    optional_instant,
-    optional_money,
-    text_id,
-)
 from .records import (
     AccountTotals,
     Address,
@@ -53,6 +43,16 @@ from .records import (
     Ticket,
     TicketMessage,
     TicketStatus,
+)
+from .values import (
+    ZERO,
+    decimal,
+    instant,
+    invoice_number,
+    money,
+    optional_instant,
+    optional_money,
+    text_id,
 )
 
 # A Row of a native table, or a CanonicalRow of a mapped relation (connectors/sql/engine.py):

@@ -48,7 +48,7 @@ from ..records import (
     TicketFilter,
     TicketMessage,
 )
-from ._values import INTEGER_BITS, db_id, db_ids, found_by
+from .ids import INTEGER_BITS, db_id, db_ids, found_by
 from .tables import (
     allocations,
     attachments,
