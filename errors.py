@@ -23,6 +23,7 @@ class ErrorCode(str, Enum):
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     # access (FEATURES.md A)
     PLACEHOLDER_TAX_ID = "PLACEHOLDER_TAX_ID"
     FORMER_CUSTOMER = "FORMER_CUSTOMER"
@@ -107,6 +108,12 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.SESSION_ENDED: (
         "La sesión terminó: volvé a ingresar.",
         "The session has ended: sign in again.",
+    ),
+    ErrorCode.QUERY_TOO_COMPLEX: (
+        "La consulta es demasiado grande: cuesta {cost} y el límite es {limit}. "
+        "Pedí menos elementos por página (first) o menos niveles anidados.",
+        "The query is too large: it costs {cost} and the limit is {limit}. "
+        "Ask for fewer items per page (first) or fewer nested levels.",
     ),
     ErrorCode.WEAK_PASSWORD: (
         "La contraseña nueva debe tener al menos {minimum} caracteres y no puede ser la actual.",

@@ -3,11 +3,13 @@
 The TOML file groups settings in sections; each key maps to one flat setting:
 
     [store]    url             -> database_url, pool_size
+    [api]      public_url      -> public_url
     [auth]     secret_key, access_token_minutes
     [portal]   name, logo_url, primary_color, login_field, login_hint, password_hint,
                payment_buttons_title, languages, features, tickets_open_only
     [limits]   max_depth, max_aliases, max_tokens, max_body_bytes, max_page_size,
-               source_timeout_seconds
+               source_timeout_seconds, max_cost_anonymous, max_cost_customer, max_cost_partner,
+               max_cost_staff
     [access]   session_hours, refresh_days, reset_minutes, code_minutes, code_attempts,
                login_attempts, ip_attempts, redis_url, smtp_url, mail_from, mail_templates_dir,
                portal_url, send_password_by_email, former_customers_keep_access, min_password_length
@@ -66,6 +68,10 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="HMAC key for access tokens")
     access_token_minutes: int = 15
     demo: bool = False  # demo mode: introspection for everyone, sign-ins printed
+    # Where clients reach this API, e.g. https://api.example.com/ventanilla ([api] public_url,
+    # VENTANILLA_PUBLIC_URL): download links (pdfUrl, xlsxUrl) start with it. Without it they
+    # start with the origin the request came to (scheme://host[:port] and the app's root path).
+    public_url: str | None = None
     timezone: str = "America/Argentina/Buenos_Aires"  # the business's "today" (due dates, aging)
 
     portal_name: str = "Portal de Clientes"
@@ -84,6 +90,13 @@ class Settings(BaseSettings):
     max_tokens: int = 3000
     max_body_bytes: int = 1_000_000
     max_page_size: int = 100
+    # The cost a query may have before it runs (schema/cost.py: objects it can return, lists
+    # multiplied by their page size), per kind of caller. A customer's dashboard costs ~600, and
+    # every linked account's last 100 invoices with their lines ~21,000.
+    max_cost_anonymous: int = 1_000
+    max_cost_customer: int = 25_000
+    max_cost_partner: int = 100_000
+    max_cost_staff: int = 250_000
     source_timeout_seconds: float = 10.0
     # Connections each pool of a worker keeps open ([store] pool_size; the billing reads and
     # the store have one each): Strawberry resolves sibling fields at once, so one request
@@ -143,6 +156,10 @@ _LIMIT_KEYS = {
         "max_body_bytes",
         "max_page_size",
         "source_timeout_seconds",
+        "max_cost_anonymous",
+        "max_cost_customer",
+        "max_cost_partner",
+        "max_cost_staff",
     )
 }
 # --- access (FEATURES.md A): every access setting keeps its name under [access] ---
@@ -153,6 +170,7 @@ _ACCESS_KEYS = (
 )  # fmt: skip
 _SECTION_KEYS = {
     "store": {"url": "database_url", "pool_size": "pool_size"},
+    "api": {"public_url": "public_url"},
     "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
     "portal": _PORTAL_KEYS | {"timezone": "timezone"},
     "limits": _LIMIT_KEYS,

@@ -7,17 +7,16 @@ outcome is audited (never with a password, token or code).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..connectors.base import Source
-from ..connectors.records import CustomerStatus
 from ..errors import ApiError, ErrorCode
 from ..store import access as store
 from ..store.users import User, set_password, user_by_id, user_by_identifier, user_by_login
+from .former_customers import keeps_access
 from .logins import EMAIL, LoginKey, login_key, normalise_email
 from .mail import deliver
 from .onetime import new_code, new_reset_token
@@ -42,12 +41,6 @@ async def find_user(conn: AsyncConnection, key: LoginKey) -> User | None:
     if key.kind == EMAIL:
         return await user_by_login(conn, key.value)
     return await user_by_identifier(conn, key.kind, key.value)
-
-
-def keeps_access(statuses: Sequence[CustomerStatus | None], former_keep_access: bool) -> bool:
-    """A customer user with every linked account DELETED is a former customer (001 c)."""
-    known = [s for s in statuses if s is not None]
-    return former_keep_access or not known or any(s is not CustomerStatus.DELETED for s in known)
 
 
 async def check_may_enter(services: AccessServices, source: Source, user: User) -> None:

@@ -1,4 +1,4 @@
-"""Who is calling, and the one ownership check every object a caller reaches passes through."""
+"""Who is calling: a customer user, a partner client, staff, or nobody (ownership is auth/ownership.py)."""
 
 from __future__ import annotations
 
@@ -49,18 +49,6 @@ class Principal:
     def reads_every_customer(self) -> bool:
         """Staff (analysts and admins) and partners granted `customers:read` read across customers."""
         return self.is_staff or (self.kind is PrincipalKind.PARTNER and CUSTOMERS_READ in self.scopes)
-
-    @property
-    def default_customer_id(self) -> str | None:
-        return self.customer_ids[0] if self.customer_ids else None
-
-    def may_read_customer(self, customer_id: str | None) -> bool:
-        """The ownership rule: a customer user reaches exactly its linked accounts."""
-        if customer_id is None:
-            return False
-        if self.reads_every_customer:
-            return True
-        return self.kind is PrincipalKind.CUSTOMER and customer_id in self.customer_ids
 
     @property
     def sees_internal_notes(self) -> bool:

@@ -55,6 +55,11 @@ class AccessServices:
         async with self.engine.begin() as conn:
             await store.audit(conn, event, outcome, ip=caller.ip if caller else None, **fields)  # type: ignore[arg-type]
 
+    async def audit_log(self, first: int, login: str | None = None, event: str | None = None) -> list[store.AuditEntry]:
+        """The newest `first` audited events, optionally about one login or of one kind."""
+        async with self.engine.connect() as conn:
+            return await store.audit_entries(conn, first, login, event)
+
 
 def principal_of(user: User, session_id: str | None = None) -> Principal:
     if user.kind == "STAFF":

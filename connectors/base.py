@@ -2,7 +2,10 @@
 
 Every method takes a sequence of keys and returns one result per key, in key order
 (`None` or an empty list for a miss), so that one call serves a whole DataLoader batch.
-Pages are keyset pages: `Page.after` is a cursor string the same source produced.
+Pages are keyset pages: `Page.after` is a cursor string the same source produced. Each listing
+has its count (`invoice_counts_of` beside `invoices_of`, a connection's totalCount): how many items
+its pages hold under the same filter, ignoring the page, in one statement, one count per key (0
+for a miss), equal to the items its pages walked with `after` give.
 
 One protocol per domain (`CustomerSource`, `BillingSource`, `SupportSource`, `ContractSource`,
 `CatalogSource`, `CommerceSource`), grouping the `[routes]` domains of connectors/routing.py;
@@ -14,7 +17,7 @@ Errors: a source raises only `SourceError` subclasses; driver exceptions never l
 - `InvalidCursor`: an `after` cursor this source cannot read.
 
 `reading(wanted)` gives a per-request view that selects only the columns a query needs; the
-attributes it leaves out hold `NOT_READ` (connectors/narrowing.py), which fails when used.
+attributes it leaves out hold a `NotRead` (connectors/not_read.py), which fails when used.
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ class CustomerSource(Protocol):
         """Customers ordered by name then id (analysts' list). `overdue_only` uses `today`."""
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]: ...
     async def phones_of(self, customer_ids: Sequence[str]) -> list[list[ContactPhone]]: ...
+    async def customer_count(self, filter: CustomerFilter, today: date) -> int: ...
 
 
 class BillingSource(Protocol):
@@ -112,6 +116,13 @@ class BillingSource(Protocol):
     async def payment_commitments_of(
         self, customer_ids: Sequence[str]
     ) -> list[list[PaymentCommitment]]: ...
+    async def invoice_counts_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
+    ) -> list[int]: ...
+    async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
+    async def ledger_counts_of(
+        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
+    ) -> list[int]: ...
 
 
 class SupportSource(Protocol):
@@ -126,6 +137,7 @@ class SupportSource(Protocol):
         self, ticket_ids: Sequence[str], include_internal: bool
     ) -> list[list[TicketMessage]]:
         """Oldest first, with attachments."""
+    async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]: ...
 
 
 class ContractSource(Protocol):
@@ -133,6 +145,7 @@ class ContractSource(Protocol):
 
     async def contracts_by_id(self, ids: Sequence[str]) -> list[Contract | None]: ...
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]: ...
+    async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
 
 
 class CatalogSource(Protocol):
@@ -145,6 +158,7 @@ class CatalogSource(Protocol):
     async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]: ...
     async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
         """Promotions applied to each subscription, with that subscription's validity."""
+    async def plan_count(self, portal_only: bool) -> int: ...
 
 
 class CommerceSource(Protocol):
@@ -165,6 +179,10 @@ class CommerceSource(Protocol):
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]: ...
     async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
         """Oldest first."""
+    async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
+    async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
+    async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
+    async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
 
 
 class Source(
@@ -175,7 +193,7 @@ class Source(
     def reading(self, wanted: Wanted) -> Source:
         """This source selecting only the wanted attributes of each record class.
 
-        The attributes left out hold `NOT_READ` (connectors/narrowing.py), which raises
+        The attributes left out hold a `NotRead` (connectors/not_read.py), which raises
         `AttributeNotRead` when used; keys and whatever a source needs to page or join are read
         anyway. May return `self`.
         """

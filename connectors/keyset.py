@@ -21,7 +21,8 @@ _SEPARATOR = "|"
 
 
 def page_size(page: Page) -> int:
-    """Callers clamp `first` to 1..100; a page of nothing is read as a page of one."""
+    """The rows a statement reads per page, less the one that tells whether more follow:
+    `first: 0` still reads one row, so that its empty page knows whether the list is empty."""
     return max(1, page.first)
 
 
@@ -82,6 +83,24 @@ class Keyset:
             .order_by(numbered.c[self.partition.name], numbered.c.page_position)
         )
 
+    def count_statement(self, where: Iterable[ColumnElement[bool]] = ()) -> Select[Any]:
+        """How many rows `statement` would page through under the same `where`, whatever the
+        page: one row (`item_count`) per partition that has any, or one row for a single listing."""
+        counted = func.count().label("item_count")
+        if self.partition is None:
+            return select(counted).select_from(self.source).where(*where)
+        return select(self.partition, counted).select_from(self.source).where(*where).group_by(self.partition)
+
+    def counts(
+        self, keys: Sequence[str], rows: Sequence[Row[Any]], owner_of: Callable[[Row[Any]], str]
+    ) -> list[int]:
+        """The rows of `count_statement` as one count per key, in key order (0 for none), the
+        keys read like `pages` reads them, so that a count is the length of the walked pages."""
+        counted: dict[str, int] = defaultdict(int)
+        for row in rows:
+            counted[owner_of(row)] += int(row.item_count)
+        return [counted.get(key, 0) for key in keys]
+
     def pages(
         self,
         keys: Sequence[str],
@@ -98,12 +117,11 @@ class Keyset:
         return [self.page(owned.get(key, []), page, build) for key in keys]
 
     def page(self, rows: Sequence[Row[Any]], page: Page, build: Callable[[Row[Any]], T]) -> PageOf:
-        first = page_size(page)
-        shown = rows[:first]
+        shown = rows[: page.first]  # none for `first: 0`, though the statement read one
         return PageOf(
             items=[build(row) for row in shown],
             cursors=[self._encode(row) for row in shown],
-            has_next=len(rows) > first,
+            has_next=len(rows) > page.first,
         )
 
     def _after(self, values: Sequence[object]) -> ColumnElement[bool]:

@@ -171,6 +171,9 @@ class RoutedSource:
     async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
         return await self.customers.customer_page(filter, page, today)
 
+    async def customer_count(self, filter: CustomerFilter, today: date) -> int:
+        return await self.customers.customer_count(filter, today)
+
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
         return await self.customers.emails_of(customer_ids)
 
@@ -190,6 +193,11 @@ class RoutedSource:
     ) -> list[PageOf]:
         return await self.invoices.invoices_of(customer_ids, filter, page, today)
 
+    async def invoice_counts_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
+    ) -> list[int]:
+        return await self.invoices.invoice_counts_of(customer_ids, filter, today)
+
     async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
         return await self.invoices.lines_of(invoice_ids)
 
@@ -199,10 +207,18 @@ class RoutedSource:
     async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.invoices.payments_of(customer_ids, page)
 
+    async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.invoices.payment_counts_of(customer_ids)
+
     async def ledger_of(
         self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
     ) -> list[PageOf]:
         return await self.invoices.ledger_of(customer_ids, page, date_from, date_to)
+
+    async def ledger_counts_of(
+        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
+    ) -> list[int]:
+        return await self.invoices.ledger_counts_of(customer_ids, date_from, date_to)
 
     async def open_items_of(
         self, customer_ids: Sequence[str], cut_off: date, company_id: str | None
@@ -228,6 +244,9 @@ class RoutedSource:
     ) -> list[PageOf]:
         return await self.tickets.tickets_of(customer_ids, filter, page)
 
+    async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
+        return await self.tickets.ticket_counts_of(customer_ids, filter)
+
     async def messages_of(
         self, ticket_ids: Sequence[str], include_internal: bool
     ) -> list[list[TicketMessage]]:
@@ -241,11 +260,17 @@ class RoutedSource:
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.contracts.contracts_of(customer_ids, page)
 
+    async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.contracts.contract_counts_of(customer_ids)
+
     async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
         return await self.plans.plans_by_id(ids)
 
     async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
         return await self.plans.plan_page(page, portal_only)
+
+    async def plan_count(self, portal_only: bool) -> int:
+        return await self.plans.plan_count(portal_only)
 
     async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
         return await self.plans.subscriptions_by_id(ids)
@@ -264,17 +289,26 @@ class RoutedSource:
     async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.quotes.quotes_of(customer_ids, page)
 
+    async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.quotes.quote_counts_of(customer_ids)
+
     async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
         return await self.orders.orders_by_id(ids)
 
     async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.orders.orders_of(customer_ids, page)
 
+    async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.orders.order_counts_of(customer_ids)
+
     async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
         return await self.delivery_notes.delivery_notes_by_id(ids)
 
     async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.delivery_notes.delivery_notes_of(customer_ids, page)
+
+    async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.delivery_notes.delivery_note_counts_of(customer_ids)
 
     async def commercial_lines_of(
         self, document_kind: str, document_ids: Sequence[str]
@@ -289,6 +323,9 @@ class RoutedSource:
 
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.documents.documents_of(customer_ids, page)
+
+    async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.documents.document_counts_of(customer_ids)
 
     async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
         return await self.documents.comments_of(subject_kind, subject_ids)

@@ -2,35 +2,51 @@
 
 from __future__ import annotations
 
-from ..connectors.records import PageOf, Plan, PlanSubscription, Promotion
+from ..auth.ownership import authorize
+from ..connectors.records import Customer, PageOf, Plan, PlanSubscription, Promotion
 from ..errors import not_found
+from ..rules.features import require_feature
 from ..settings import Feature
-from .common import page, require_feature
+from .common import page
 from .context import Context
 
 
-async def contracts(ctx: Context, customer_id: str, first: int | None, after: str | None) -> PageOf:
-    require_feature(ctx, Feature.CONTRACTS)
-    return await ctx.loaders.contracts_by_customer.load((customer_id, page(ctx, first, after)))
+async def contracts(ctx: Context, customer: Customer, first: int | None, after: str | None) -> PageOf:
+    authorize(ctx.principal, customer)
+    require_feature(ctx.settings, Feature.CONTRACTS)
+    return await ctx.loaders.contracts_by_customer.load((customer.id, page(ctx, first, after)))
 
 
 async def plans(ctx: Context, first: int | None, after: str | None) -> PageOf:
-    """The plans the business offers in the portal (D4: 'available in portal')."""
-    require_feature(ctx, Feature.PLANS)
+    """The plans the business offers in the portal (D4: 'available in portal'), to anyone."""
+    require_feature(ctx.settings, Feature.PLANS)
     return await ctx.loaders.reader.plan_page(page(ctx, first, after), True)
 
 
-async def plan(ctx: Context, plan_id: str) -> Plan:
-    found = await ctx.loaders.plan_by_id.load(plan_id)
+async def contract_count(ctx: Context, customer: Customer) -> int:
+    authorize(ctx.principal, customer)
+    return await ctx.loaders.contract_count_by_customer.load(customer.id)
+
+
+async def plan_count(ctx: Context) -> int:
+    return await ctx.loaders.reader.plan_count(True)  # the plans `plans` pages: the portal's
+
+
+async def plan(ctx: Context, subscription: PlanSubscription) -> Plan:
+    """The plan a subscription is of."""
+    authorize(ctx.principal, subscription)
+    found = await ctx.loaders.plan_by_id.load(subscription.plan_id)
     if found is None:
         raise not_found("Plan")
-    return found
+    return authorize(ctx.principal, found)
 
 
-async def subscriptions(ctx: Context, customer_id: str) -> list[PlanSubscription]:
-    require_feature(ctx, Feature.PLANS)
-    return await ctx.loaders.subscriptions_by_customer.load(customer_id)
+async def subscriptions(ctx: Context, customer: Customer) -> list[PlanSubscription]:
+    authorize(ctx.principal, customer)
+    require_feature(ctx.settings, Feature.PLANS)
+    return await ctx.loaders.subscriptions_by_customer.load(customer.id)
 
 
-async def promotions(ctx: Context, subscription_id: str) -> list[Promotion]:
-    return await ctx.loaders.promotions_by_subscription.load(subscription_id)
+async def promotions(ctx: Context, subscription: PlanSubscription) -> list[Promotion]:
+    authorize(ctx.principal, subscription)
+    return await ctx.loaders.promotions_by_subscription.load(subscription.id)

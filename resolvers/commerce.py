@@ -2,38 +2,78 @@
 
 from __future__ import annotations
 
-from ..connectors.records import Comment, CommercialLine, PageOf
+from ..auth.ownership import authorize
+from ..connectors.records import (
+    Comment,
+    CommercialLine,
+    Customer,
+    DeliveryNote,
+    Document,
+    Invoice,
+    Order,
+    PageOf,
+    Quote,
+)
+from ..rules.features import require_feature
 from ..settings import Feature
-from .common import page, require_feature
+from .common import page
 from .context import Context
 
 
-async def quotes(ctx: Context, customer_id: str, first: int | None, after: str | None) -> PageOf:
-    require_feature(ctx, Feature.QUOTES)
-    return await ctx.loaders.quotes_by_customer.load((customer_id, page(ctx, first, after)))
+async def quotes(ctx: Context, customer: Customer, first: int | None, after: str | None) -> PageOf:
+    authorize(ctx.principal, customer)
+    require_feature(ctx.settings, Feature.QUOTES)
+    return await ctx.loaders.quotes_by_customer.load((customer.id, page(ctx, first, after)))
 
 
-async def orders(ctx: Context, customer_id: str, first: int | None, after: str | None) -> PageOf:
-    require_feature(ctx, Feature.ORDERS)
-    return await ctx.loaders.orders_by_customer.load((customer_id, page(ctx, first, after)))
+async def orders(ctx: Context, customer: Customer, first: int | None, after: str | None) -> PageOf:
+    authorize(ctx.principal, customer)
+    require_feature(ctx.settings, Feature.ORDERS)
+    return await ctx.loaders.orders_by_customer.load((customer.id, page(ctx, first, after)))
 
 
 async def delivery_notes(
-    ctx: Context, customer_id: str, first: int | None, after: str | None
+    ctx: Context, customer: Customer, first: int | None, after: str | None
 ) -> PageOf:
-    require_feature(ctx, Feature.DELIVERY_NOTES)
-    return await ctx.loaders.delivery_notes_by_customer.load((customer_id, page(ctx, first, after)))
+    authorize(ctx.principal, customer)
+    require_feature(ctx.settings, Feature.DELIVERY_NOTES)
+    return await ctx.loaders.delivery_notes_by_customer.load((customer.id, page(ctx, first, after)))
 
 
-async def documents(ctx: Context, customer_id: str, first: int | None, after: str | None) -> PageOf:
-    require_feature(ctx, Feature.DOCUMENTS)
-    return await ctx.loaders.documents_by_customer.load((customer_id, page(ctx, first, after)))
+async def documents(ctx: Context, customer: Customer, first: int | None, after: str | None) -> PageOf:
+    authorize(ctx.principal, customer)
+    require_feature(ctx.settings, Feature.DOCUMENTS)
+    return await ctx.loaders.documents_by_customer.load((customer.id, page(ctx, first, after)))
 
 
-async def lines(ctx: Context, document_kind: str, document_id: str) -> list[CommercialLine]:
-    return await ctx.loaders.lines_by_commercial_document.load((document_id, document_kind))
+async def quote_count(ctx: Context, customer: Customer) -> int:
+    authorize(ctx.principal, customer)
+    return await ctx.loaders.quote_count_by_customer.load(customer.id)
 
 
-async def comments(ctx: Context, subject_kind: str, subject_id: str) -> list[Comment]:
-    require_feature(ctx, Feature.COMMENTS)
-    return await ctx.loaders.comments_by_subject.load((subject_id, subject_kind))
+async def order_count(ctx: Context, customer: Customer) -> int:
+    authorize(ctx.principal, customer)
+    return await ctx.loaders.order_count_by_customer.load(customer.id)
+
+
+async def delivery_note_count(ctx: Context, customer: Customer) -> int:
+    authorize(ctx.principal, customer)
+    return await ctx.loaders.delivery_note_count_by_customer.load(customer.id)
+
+
+async def document_count(ctx: Context, customer: Customer) -> int:
+    authorize(ctx.principal, customer)
+    return await ctx.loaders.document_count_by_customer.load(customer.id)
+
+
+async def lines(ctx: Context, document_kind: str, document: Quote | Order | DeliveryNote) -> list[CommercialLine]:
+    """Lines of a QUOTE, ORDER or DELIVERY_NOTE."""
+    authorize(ctx.principal, document)
+    return await ctx.loaders.lines_by_commercial_document.load((document.id, document_kind))
+
+
+async def comments(ctx: Context, subject_kind: str, subject: Invoice | Quote | Order | DeliveryNote | Document) -> list[Comment]:
+    """Comments on an invoice, quote, order, delivery note or document (`subject_kind` names it)."""
+    authorize(ctx.principal, subject)
+    require_feature(ctx.settings, Feature.COMMENTS)
+    return await ctx.loaders.comments_by_subject.load((subject.id, subject_kind))

@@ -1,45 +1,15 @@
-"""Guards and helpers every resolver uses: sign-in, features, ownership, pages, cursors."""
+"""Pages and cursors every list resolver uses."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-from ..auth.principals import Principal
 from ..connectors.records import Page
-from ..errors import ApiError, ErrorCode, not_found
-from ..settings import Feature
+from ..errors import ApiError, ErrorCode
 from .context import Context
 
 DEFAULT_PAGE_SIZE = 20
-
-
-def require_signed_in(ctx: Context) -> Principal:
-    principal = ctx.principal
-    if principal.is_anonymous:
-        raise ApiError(ErrorCode.UNAUTHENTICATED)
-    if principal.must_change_password:
-        raise ApiError(ErrorCode.PASSWORD_CHANGE_REQUIRED)
-    return principal
-
-
-def require_staff(ctx: Context) -> Principal:
-    principal = require_signed_in(ctx)
-    if not principal.reads_every_customer:
-        raise ApiError(ErrorCode.FORBIDDEN)
-    return principal
-
-
-def require_feature(ctx: Context, feature: Feature) -> None:
-    if not ctx.settings.has(feature):
-        raise ApiError(ErrorCode.FEATURE_DISABLED, feature=feature.value)
-
-
-def require_owner(ctx: Context, customer_id: str | None, what: str) -> None:
-    """Another customer's object answers exactly like a missing one."""
-    principal = require_signed_in(ctx)
-    if not principal.may_read_customer(customer_id):
-        raise not_found(what)
 
 
 def encode_cursor(cursor: str) -> str:

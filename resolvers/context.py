@@ -1,26 +1,61 @@
-"""The per-request context every resolver receives."""
+"""The application's services, built once, and the per-request context every resolver receives."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import Response
 
 from ..auth.principals import Principal
+from ..auth.services import AccessServices
+from ..connectors.base import Source
+from ..errors import language_of
 from ..settings import Settings
 from .loaders import Loaders
+
+
+@dataclass(frozen=True)
+class Services:
+    """What `create_app` builds once per worker and every request (GraphQL or download) uses."""
+
+    settings: Settings
+    store: AsyncEngine  # Ventanilla's own tables: users, sessions, the audit log
+    source: Source  # the billing data: the store, or the legacy sources configuration routes to
+    access: AccessServices  # sign-in flows: sessions, limits, mail
+    secret: str  # signs access tokens and download links
+    zone: ZoneInfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "zone", ZoneInfo(self.settings.timezone))
+
+    def today(self) -> date:
+        """The business's today: due dates and aging are counted in its time zone."""
+        return datetime.now(self.zone).date()
 
 
 @dataclass
 class Context:
     principal: Principal
     loaders: Loaders
-    settings: Settings
-    store: AsyncEngine
+    services: Services
     today: date
     language: str = "es"
-    request: Any = None
-    response: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    request: Request | None = None
+    response: Response | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+
+def request_context(
+    services: Services, principal: Principal, request: Request | None = None, response: Response | None = None
+) -> Context:
+    """A fresh context (new loaders, nothing cached from another request or caller)."""
+    today = services.today()
+    language = language_of(request.headers.get("accept-language")) if request is not None else "es"
+    return Context(principal, Loaders(services.source, today), services, today, language, request, response)

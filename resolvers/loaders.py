@@ -221,3 +221,43 @@ class Loaders:
             return await self.reader.comments_of(kind, ids)
 
         return _by_id_and_arguments(fetch)
+
+    # counts (a connection's totalCount), keyed like the page loaders without the page
+    @cached_property
+    def invoice_count_by_customer(self) -> DataLoader:
+        """Keys (customer id, InvoiceFilter)."""
+        return _by_id_and_arguments(partial(self.reader.invoice_counts_of, today=self.today))
+
+    @cached_property
+    def payment_count_by_customer(self) -> DataLoader:
+        return _by_id(self.reader.payment_counts_of)
+
+    @cached_property
+    def ledger_count_by_customer(self) -> DataLoader:
+        """Keys (customer id, date from, date to)."""
+        return _by_id_and_arguments(self.reader.ledger_counts_of)
+
+    @cached_property
+    def ticket_count_by_customer(self) -> DataLoader:
+        """Keys (customer id, TicketFilter)."""
+        return _by_id_and_arguments(self.reader.ticket_counts_of)
+
+    @cached_property
+    def contract_count_by_customer(self) -> DataLoader:
+        return _by_id(self.reader.contract_counts_of)
+
+    @cached_property
+    def quote_count_by_customer(self) -> DataLoader:
+        return _by_id(self.reader.quote_counts_of)
+
+    @cached_property
+    def order_count_by_customer(self) -> DataLoader:
+        return _by_id(self.reader.order_counts_of)
+
+    @cached_property
+    def delivery_note_count_by_customer(self) -> DataLoader:
+        return _by_id(self.reader.delivery_note_counts_of)
+
+    @cached_property
+    def document_count_by_customer(self) -> DataLoader:
+        return _by_id(self.reader.document_counts_of)

@@ -31,12 +31,11 @@ class Viewer:
 
     @strawberry.field(description="The customer accounts this caller may act for (A10); closed ones are hidden.")
     async def accounts(self, info: Info) -> list[Customer]:
-        found = resolve.visible_accounts(info.context, await resolve_customers.viewer_accounts(info.context))
-        return [customer_type(c) for c in found]
+        return [customer_type(c) for c in await resolve_customers.viewer_accounts(info.context)]
 
     @strawberry.field(description="The default account of a customer user; null for other callers.")
     async def customer(self, info: Info) -> Customer | None:
-        found = resolve.visible_accounts(info.context, await resolve_customers.viewer_accounts(info.context))
+        found = await resolve_customers.viewer_accounts(info.context)
         return customer_type(found[0]) if found else None
 
 

@@ -12,7 +12,7 @@ from ..connectors import records
 from ..resolvers import billing as resolve
 from ..resolvers import commerce as resolve_commerce
 from ..resolvers import customers as resolve_customers
-from ..resolvers import files
+from ..resolvers import links
 from ..rules.billing import AgingBucket as AgingFigures
 from ..rules.billing import StatementFigures, days_overdue, invoice_status
 from .common import Money, maybe_money, money
@@ -84,31 +84,31 @@ class Invoice(Node):
 
     @strawberry.field(description="Lines of the document.")
     async def lines(self, info: Info) -> list[InvoiceLine]:
-        found = await resolve.invoice_lines(info.context, self.record.id)
+        found = await resolve.invoice_lines(info.context, self.record)
         return [invoice_line(line, self.record.currency) for line in found]
 
     @strawberry.field(description="The customer account the document was issued to.")
     async def customer(self, info: Info) -> CustomerRef:
         from .customer import customer_type
 
-        return customer_type(await resolve_customers.customer(info.context, self.record.customer_id))
+        return customer_type(await resolve_customers.customer_of(info.context, self.record))
 
     @strawberry.field(description="The company of the group that issued it.")
     async def company(self, info: Info) -> CompanyRef | None:
         from .customer import company_type
 
-        found = await resolve_customers.company(info.context, self.record.company_id)
+        found = await resolve_customers.company(info.context, self.record, self.record.company_id)
         return company_type(found) if found else None
 
     @strawberry.field(description="Link to download the document as PDF; valid for a few minutes.")
     def pdf_url(self, info: Info) -> str:
-        return files.download_url(info.context, "invoice", self.record.id, "pdf")
+        return links.file_url(info.context, "invoice", self.record, "pdf")
 
     @strawberry.field(description="Comments the customer and the business wrote about it (D9).")
     async def comments(self, info: Info) -> list[CommentRef]:
         from .commerce import comment_type
 
-        found = await resolve_commerce.comments(info.context, "Invoice", self.record.id)
+        found = await resolve_commerce.comments(info.context, "Invoice", self.record)
         return [comment_type(c) for c in found]
 
 
@@ -156,7 +156,7 @@ class Payment(Node):
 
     @strawberry.field(description="The invoices this payment settled, fully or in part.")
     async def invoices(self, info: Info) -> list[Invoice]:
-        found = await resolve.invoices_by_id(info.context, self.record.invoice_ids)
+        found = await resolve.settled_invoices(info.context, self.record)
         return [invoice_type(i, info.context.today) for i in found]
 
 
@@ -259,25 +259,25 @@ class Statement:
     company_id: strawberry.Private[str | None]
 
     @strawberry.field(description="The customer account of the statement.")
-    def customer(self) -> CustomerRef:
+    def customer(self, info: Info) -> CustomerRef:
         from .customer import customer_type
 
-        return customer_type(self.record)
+        return customer_type(resolve_customers.statement_customer(info.context, self.record))
 
     @strawberry.field(description="The company of the group the statement is restricted to, if any.")
     async def company(self, info: Info) -> CompanyRef | None:
         from .customer import company_type
 
-        found = await resolve_customers.company(info.context, self.company_id)
+        found = await resolve_customers.company(info.context, self.record, self.company_id)
         return company_type(found) if found else None
 
     @strawberry.field(description="Link to download the statement as PDF; valid for a few minutes.")
     def pdf_url(self, info: Info) -> str:
-        return files.statement_url(info.context, self.record.id, self.cut_off, self.company_id, "pdf")
+        return links.statement_url(info.context, self.record, self.cut_off, self.company_id, "pdf")
 
     @strawberry.field(description="Link to download the statement as an Excel sheet (XLSX).")
     def xlsx_url(self, info: Info) -> str:
-        return files.statement_url(info.context, self.record.id, self.cut_off, self.company_id, "xlsx")
+        return links.statement_url(info.context, self.record, self.cut_off, self.company_id, "xlsx")
 
 
 def statement_type(

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from ..connectors import records
 from ..resolvers import catalog as resolve
-from ..resolvers import files
+from ..resolvers import links
 from .common import Address, Money, address, maybe_money, money
 from .enums import ContractStatus
 from .relay import Node, to_global_id
@@ -33,7 +33,7 @@ class Contract(Node):
 
     @strawberry.field(description="Link to download the contract as PDF; valid for a few minutes.")
     def pdf_url(self, info: Info) -> str:
-        return files.download_url(info.context, "contract", self.record.id, "pdf")
+        return links.file_url(info.context, "contract", self.record, "pdf")
 
 
 def contract_type(r: records.Contract) -> Contract:
@@ -110,11 +110,11 @@ class PlanSubscription(Node):
 
     @strawberry.field(description="The plan contracted.")
     async def plan(self, info: Info) -> Plan:
-        return plan_type(await resolve.plan(info.context, self.record.plan_id))
+        return plan_type(await resolve.plan(info.context, self.record))
 
     @strawberry.field(description="Promotions applied to it, current and past.")
     async def promotions(self, info: Info) -> list[Promotion]:
-        found = await resolve.promotions(info.context, self.record.id)
+        found = await resolve.promotions(info.context, self.record)
         return [promotion_type(p, info.context.today) for p in found]
 
 

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from ..connectors import records
 from ..resolvers import commerce as resolve
-from ..resolvers import files
+from ..resolvers import links
 from .common import Money, maybe_money, money
 from .enums import OrderStatus, QuoteStatus
 from .relay import Node, to_global_id
@@ -53,12 +53,16 @@ def document_line(r: records.CommercialLine, currency: str) -> DocumentLine:
     )
 
 
-async def _lines(info: Info, kind: str, raw_id: str, currency: str) -> list[DocumentLine]:
-    return [document_line(r, currency) for r in await resolve.lines(info.context, kind, raw_id)]
+async def _lines(
+    info: Info, kind: str, document: records.Quote | records.Order | records.DeliveryNote, currency: str
+) -> list[DocumentLine]:
+    return [document_line(r, currency) for r in await resolve.lines(info.context, kind, document)]
 
 
-async def _comments(info: Info, kind: str, raw_id: str) -> list[Comment]:
-    return [comment_type(c) for c in await resolve.comments(info.context, kind, raw_id)]
+async def _comments(
+    info: Info, kind: str, subject: records.Quote | records.Order | records.DeliveryNote | records.Document
+) -> list[Comment]:
+    return [comment_type(c) for c in await resolve.comments(info.context, kind, subject)]
 
 
 @strawberry.type(description="A quote (presupuesto) the customer can accept or reject (D5).")
@@ -74,11 +78,11 @@ class Quote(Node):
 
     @strawberry.field(description="Lines of the quote.")
     async def lines(self, info: Info) -> list[DocumentLine]:
-        return await _lines(info, "QUOTE", self.record.id, self.record.currency)
+        return await _lines(info, "QUOTE", self.record, self.record.currency)
 
     @strawberry.field(description="Comments on the quote.")
     async def comments(self, info: Info) -> list[Comment]:
-        return await _comments(info, "Quote", self.record.id)
+        return await _comments(info, "Quote", self.record)
 
 
 def quote_type(r: records.Quote) -> Quote:
@@ -107,11 +111,11 @@ class Order(Node):
 
     @strawberry.field(description="Lines of the order.")
     async def lines(self, info: Info) -> list[DocumentLine]:
-        return await _lines(info, "ORDER", self.record.id, self.record.currency)
+        return await _lines(info, "ORDER", self.record, self.record.currency)
 
     @strawberry.field(description="Comments on the order.")
     async def comments(self, info: Info) -> list[Comment]:
-        return await _comments(info, "Order", self.record.id)
+        return await _comments(info, "Order", self.record)
 
 
 def order_type(r: records.Order) -> Order:
@@ -136,15 +140,15 @@ class DeliveryNote(Node):
 
     @strawberry.field(description="Lines: what was delivered and how much.")
     async def lines(self, info: Info) -> list[DocumentLine]:
-        return await _lines(info, "DELIVERY_NOTE", self.record.id, "ARS")
+        return await _lines(info, "DELIVERY_NOTE", self.record, "ARS")
 
     @strawberry.field(description="Link to download the delivery note as PDF; valid for a few minutes.")
     def pdf_url(self, info: Info) -> str:
-        return files.download_url(info.context, "delivery-note", self.record.id, "pdf")
+        return links.file_url(info.context, "delivery-note", self.record, "pdf")
 
     @strawberry.field(description="Comments on the delivery note.")
     async def comments(self, info: Info) -> list[Comment]:
-        return await _comments(info, "DeliveryNote", self.record.id)
+        return await _comments(info, "DeliveryNote", self.record)
 
 
 def delivery_note_type(r: records.DeliveryNote) -> DeliveryNote:
@@ -169,7 +173,7 @@ class Document(Node):
 
     @strawberry.field(description="Comments on the document.")
     async def comments(self, info: Info) -> list[Comment]:
-        return await _comments(info, "Document", self.record.id)
+        return await _comments(info, "Document", self.record)
 
 
 def document_type(r: records.Document) -> Document:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import strawberry
 
+from ..auth.logins import is_placeholder_tax_id
 from ..connectors import records
 
 
@@ -42,12 +43,6 @@ def address(value: records.Address | None) -> Address | None:
         postal_code=value.postal_code,
         country=value.country,
     )
-
-
-# Tax ids the ERP fills in when the real one is missing (AFIP's all-nines, all zeros).
-def is_placeholder_tax_id(number: str) -> bool:
-    digits = "".join(ch for ch in number if ch.isdigit())
-    return not digits or set(digits) in ({"9"}, {"0"})
 
 
 def formatted_tax_id(kind: str, number: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -61,10 +61,24 @@ class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page with their cursors.")
     nodes: list[T] = strawberry.field(description="The items of this page, without cursors.")
     page_info: PageInfo = strawberry.field(description="Cursors and whether more pages follow.")
+    # Counted only when a query selects totalCount: a query without it costs no statement more.
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(
+        description="How many items the whole list has under the same filter, ignoring `first` and `after`."
+    )
+    async def total_count(self) -> int:
+        return await self.count()
 
 
-def connection(page: PageOf, convert: Callable[[Any], T], after: str | None) -> Connection[T]:
-    """Wrap a source's page; cursors are base64 so clients treat them as opaque."""
+def connection(
+    page: PageOf,
+    convert: Callable[[Any], T],
+    after: str | None,
+    count: Callable[[], Awaitable[int]],
+) -> Connection[T]:
+    """Wrap a source's page; cursors are base64 so clients treat them as opaque. `count` answers
+    `totalCount` (how many items the whole listing has), called only when a query selects it."""
     nodes = [convert(item) for item in page.items]
     cursors = [encode_cursor(c) for c in page.cursors]
     return Connection(
@@ -76,6 +90,7 @@ def connection(page: PageOf, convert: Callable[[Any], T], after: str | None) -> 
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         ),
+        count=count,
     )
 
 

@@ -48,6 +48,7 @@ from .customer import (
     customer_filter,
     customer_type,
 )
+from .permissions import Admin, ReadsEveryCustomer, SignedIn, SignedInUser, allow
 from .portal import PortalInfo, portal_info
 from .relay import After, Connection, First, Node, connection, from_global_id
 from .scopes import ScopeGate
@@ -72,7 +73,9 @@ _NODE_TYPES: dict[str, Callable[[Any], Any]] = {
 
 @strawberry.type(description="Read the portal's data. Start with `viewer` or `portal`.")
 class Query:
-    @strawberry.field(description="Any object by its global id, if the caller may see it.")
+    @strawberry.field(
+        description="Any object by its global id, if the caller may see it.", extensions=allow(SignedIn)
+    )
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
     ) -> Node | None:
@@ -91,7 +94,8 @@ class Query:
         return portal_info(info.context.settings)
 
     @strawberry.field(
-        description="One customer account: a customer user's own accounts; staff read any."
+        description="One customer account: a customer user's own accounts; staff read any.",
+        extensions=allow(SignedIn),
     )
     async def customer(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the customer.")]
@@ -99,7 +103,10 @@ class Query:
         _, raw_id = from_global_id(id, "Customer")
         return customer_type(await resolve_customers.customer(info.context, raw_id))
 
-    @strawberry.field(description="Customers ordered by name, for staff (analysts) and partners.")
+    @strawberry.field(
+        description="Customers ordered by name, for staff (analysts) and partners.",
+        extensions=allow(ReadsEveryCustomer),
+    )
     async def customers(
         self,
         info: Info,
@@ -108,21 +115,26 @@ class Query:
         filter: Annotated[CustomerFilter | None, strawberry.argument(description="Narrow the list.")] = None,
     ) -> Connection[Customer]:
         found = await resolve_customers.customers(info.context, first, after, customer_filter(filter))
-        return connection(found, customer_type, after)
+        count = lambda: resolve_customers.customer_count(info.context, customer_filter(filter))
+        return connection(found, customer_type, after, count)
 
     @strawberry.field(description="Plans available in the portal, cheapest first.")
     async def plans(self, info: Info, first: First = None, after: After = None) -> Connection[Plan]:
-        return connection(await resolve_catalog.plans(info.context, first, after), plan_type, after)
+        count = lambda: resolve_catalog.plan_count(info.context)
+        return connection(await resolve_catalog.plans(info.context, first, after), plan_type, after, count)
 
     @strawberry.field(
         description="A new generated password, two Spanish words joined by a dot (A8): ask again for "
-        "another pair. Nothing is stored until an admin grants or resets access with it (admins)."
+        "another pair. Nothing is stored until an admin grants or resets access with it (admins).",
+        extensions=allow(Admin),
     )
-    def suggested_password(self, info: Info) -> str:
-        return resolve_admin.suggested_password(info.context)
+    def suggested_password(self) -> str:
+        return resolve_admin.suggested_password()
 
     audit_log: list[AuditEntry] = strawberry.field(
-        resolver=audit_log, description="Access events, newest first: sign-ins, failures, resets, grants (admins)."
+        resolver=audit_log,
+        description="Access events, newest first: sign-ins, failures, resets, grants (admins).",
+        extensions=allow(Admin),
     )
 
 
@@ -135,7 +147,9 @@ class Mutation:
     refresh_session: SignInPayload = strawberry.mutation(
         resolver=refresh_session, description="Trade a refresh token for new tokens; a reused one ends the session."
     )
-    sign_out: SignOutPayload = strawberry.mutation(resolver=sign_out, description="End the caller's session.")
+    sign_out: SignOutPayload = strawberry.mutation(
+        resolver=sign_out, description="End the caller's session.", extensions=allow(SignedInUser)
+    )
     request_password_reset: RequestPasswordResetPayload = strawberry.mutation(
         resolver=request_password_reset, description="Email a single-use link to set a new password."
     )
@@ -143,7 +157,9 @@ class Mutation:
         resolver=reset_password, description="Set a new password with the emailed link's token, and sign in."
     )
     change_password: ChangePasswordPayload = strawberry.mutation(
-        resolver=change_password, description="Change the password (required after a temporary one); ends other sessions."
+        resolver=change_password,
+        description="Change the password (required after a temporary one); ends other sessions.",
+        extensions=allow(SignedInUser),
     )
     request_sign_in_code: RequestSignInCodePayload = strawberry.mutation(
         resolver=request_sign_in_code, description="Email a 6-digit sign-in code, valid 10 minutes."
@@ -152,10 +168,14 @@ class Mutation:
         resolver=sign_in_with_code, description="Sign in with the emailed code; wrong tries are limited."
     )
     grant_portal_access: GrantPortalAccessPayload = strawberry.mutation(
-        resolver=grant_portal_access, description="Give a customer account a portal user (admins)."
+        resolver=grant_portal_access,
+        description="Give a customer account a portal user (admins).",
+        extensions=allow(Admin),
     )
     revoke_portal_access: RevokePortalAccessPayload = strawberry.mutation(
-        resolver=revoke_portal_access, description="Take portal access away from a customer account, at once (admins)."
+        resolver=revoke_portal_access,
+        description="Take portal access away from a customer account, at once (admins).",
+        extensions=allow(Admin),
     )
 
 

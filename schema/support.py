@@ -65,7 +65,7 @@ class Ticket(Node):
 
     @strawberry.field(description="The thread, oldest first.")
     async def messages(self, info: Info) -> list[TicketMessage]:
-        return [message_type(m) for m in await resolve.messages(info.context, self.record.id)]
+        return [message_type(m) for m in await resolve.messages(info.context, self.record)]
 
 
 def ticket_type(r: records.Ticket) -> Ticket:

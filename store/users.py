@@ -216,13 +216,3 @@ async def list_users(conn: AsyncConnection, kind: str) -> list[User]:
             found.append(user)
     return found
 
-
-async def users_of_account(conn: AsyncConnection, customer_id: str) -> list[User]:
-    rows = (
-        await conn.execute(
-            select(users)
-            .join(user_customers, user_customers.c.user_id == users.c.id)
-            .where(user_customers.c.customer_id == customer_id)
-        )
-    ).all()
-    return [u for u in [await _with_accounts(conn, r) for r in rows] if u is not None]

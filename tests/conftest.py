@@ -222,3 +222,17 @@ async def access_api(request, tmp_path_factory, smtp_inbox) -> AsyncIterator[Acc
         for served in api.apps:
             await served.state.close()
         await engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say loudly, last, which tests did not run because a program is missing (Chromium ...)."""
+    lacking = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and "needs a program this machine lacks" in report.longrepr[2]
+    ]
+    if lacking:
+        terminalreporter.section("NOT RUN: programs missing on this machine", sep="!", red=True, bold=True)
+        for report in lacking:
+            terminalreporter.write_line(f"{report.nodeid}: {report.longrepr[2]}", red=True, bold=True)
+        terminalreporter.write_line("`.ci/run` installs them; see README, Tests.", bold=True)

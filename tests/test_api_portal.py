@@ -106,7 +106,7 @@ async def test_dashboard_answers_every_section(demo_api):
         assert sum(amount(line["total"]) for line in inv["lines"]) == amount(inv["total"])
     assert [i["issueDate"] for i in invoices] == sorted((i["issueDate"] for i in invoices), reverse=True)
     assert invoices[0]["number"][0] in "ABC" and "-" in invoices[0]["number"]
-    assert invoices[0]["pdfUrl"].startswith("/files/invoice/")
+    assert invoices[0]["pdfUrl"].startswith("http://testserver/files/invoice/")  # absolute (resolvers/links.py)
     assert customer["subscriptions"] and customer["subscriptions"][0]["plan"]["name"]
     assert customer["contracts"]["nodes"]
     assert customer["account"]["unpaidTotal"]["currency"] == "ARS"
@@ -151,7 +151,7 @@ async def test_statement_adds_up_and_matches_the_current_account(demo_api):
         entries = ledger["data"]["customer"]["ledger"]["nodes"]
         running = amount(entries[0]["balance"]) if entries else Decimal(0)
         assert total == -running
-        assert statement["pdfUrl"].startswith("/files/statement/") and "cutOff=" in statement["xlsxUrl"]
+        assert statement["pdfUrl"].startswith("http://testserver/files/statement/") and "cutOff=" in statement["xlsxUrl"]
 
 
 async def test_ledger_pages_continue_where_the_previous_ended(demo_api):
@@ -216,3 +216,22 @@ async def test_portal_info_is_public(demo_api):
     portal = body["data"]["portal"]
     assert portal["loginField"] == "EMAIL"
     assert "STATEMENT" in portal["features"] and portal["languages"] == ["es", "en"]
+
+
+FIRST_ZERO = """{ viewer { customer {
+  invoices(first: 0) { nodes { number } pageInfo { hasNextPage endCursor } }
+  tickets(first: 0) { nodes { number } pageInfo { hasNextPage } }
+  contracts(first: 0) { nodes { title } pageInfo { hasNextPage } } } } }"""
+
+
+async def test_first_zero_answers_no_item_and_says_whether_the_list_has_any(demo_api):
+    # given the demo customer, who has invoices
+    token = await demo_api.sign_in("cliente@example.com", "perro.calamar")
+    # when asking for pages of nothing
+    customer = (await demo_api.gql(FIRST_ZERO, token=token))["data"]["viewer"]["customer"]
+    # then no item comes back, and hasNextPage tells whether there is anything to page to
+    assert customer["invoices"] == {"nodes": [], "pageInfo": {"hasNextPage": True, "endCursor": None}}
+    full = await demo_api.gql("{ viewer { customer { tickets { nodes { number } } contracts { nodes { title } } } } }", token=token)
+    for name in ("tickets", "contracts"):
+        assert customer[name]["nodes"] == []
+        assert customer[name]["pageInfo"]["hasNextPage"] == bool(full["data"]["viewer"]["customer"][name]["nodes"])

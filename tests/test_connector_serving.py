@@ -295,3 +295,32 @@ async def test_statements_do_not_grow_with_the_customers_listed(served, connecto
     # then: seven times the customers, the same statements (list, totals, invoices, tickets)
     assert sizes == [2, CUSTOMERS]
     assert 3 <= counts[0] == counts[1] <= 5, counts
+
+
+TOTALS = """
+{ viewer { accounts {
+    invoices(first: 1) { totalCount } unpaid: invoices(first: 1, filter: {unpaidOnly: true}) { totalCount }
+    payments(first: 1) { totalCount } ledger(first: 1, from: "2025-01-01") { totalCount }
+    tickets(first: 1, filter: {openOnly: true}) { totalCount } contracts(first: 1) { totalCount }
+    quotes(first: 1) { totalCount } orders(first: 1) { totalCount } deliveryNotes(first: 1) { totalCount }
+    documents(first: 1) { totalCount } } }
+  plans(first: 1) { totalCount } }
+"""
+
+CUSTOMER_TOTALS = """
+{ all: customers(first: 1) { totalCount } overdue: customers(first: 1, filter: {overdueOnly: true}) { totalCount }
+  search: customers(first: 1, filter: {search: "a"}) { totalCount } }
+"""
+
+
+@pytest.mark.parametrize("connector", LEGACY)
+async def test_total_counts_from_the_routed_sources_are_the_native_ones(served, connector: str) -> None:
+    # given the same business served natively and from a legacy schema
+    native, legacy = served["native"], served[connector]
+    for login, query in ((CUSTOMER_LOGIN, TOTALS), (ANALYST_LOGIN, CUSTOMER_TOTALS)):
+        # when every connection's totalCount is asked for
+        answers = [await _gql(c, query, token=await _token(c, login)) for c in (native, legacy)]
+        # then each legacy count is the native one, counted beyond the page of one
+        assert answers[1] == answers[0]
+        lists = answers[0]["viewer"]["accounts"] if "viewer" in answers[0] else [answers[0]]
+        assert all(max(c["totalCount"] for c in counts.values()) > 1 for counts in lists)

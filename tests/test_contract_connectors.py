@@ -2,7 +2,7 @@
 
 The demo business is generated once, written natively (SQLite, PostgreSQL) and reshaped into each
 legacy schema (ISPCube-style on MariaDB, SAP ECC-style and SAP Business One on PostgreSQL); every
-BillingSource call is then compared with the native source on SQLite, record by record and to the
+Source call is then compared with the native source on SQLite, record by record and to the
 cent. Legacy number ranges differ from native ids (an SAP payment is FI document 1400000042, a B1
 credit memo is ORIN DocEntry 3, canonical "R3"), so `Ids` translates the native ids a call takes and
 the records it returns; child rows keyed by a composite legacy key (an SAP billing item
@@ -512,3 +512,84 @@ async def test_one_statement_per_batch_whatever_the_keys(pair, business) -> None
 
 async def test_the_business_is_built_quickly(business) -> None:
     assert business["_seconds"] < 60
+
+
+COUNTED_INVOICES = [
+    InvoiceFilter(),
+    InvoiceFilter(status=InvoiceStatus.OVERDUE),
+    InvoiceFilter(status=InvoiceStatus.VOID),
+    InvoiceFilter(kind=InvoiceKind.CREDIT_NOTE),
+    InvoiceFilter(unpaid_only=True, company_id="1"),
+    InvoiceFilter(issued_from=date(2025, 1, 1), issued_to=date(2025, 6, 30)),
+]
+COUNTED_TICKETS = [TicketFilter(), TicketFilter(open_only=True), TicketFilter(search="tk-")]
+COUNTED_CUSTOMERS = [CustomerFilter(), CustomerFilter(overdue_only=True), CustomerFilter(search="a"),
+                     CustomerFilter(status=CustomerStatus.ACTIVE, company_id="2")]  # fmt: skip
+
+
+async def _same_count(native: Any, source: Any, method: str, *args: Any) -> None:
+    expected = await getattr(native, method)(*args)
+    assert await getattr(source, method)(*args) == expected, (method, args)
+
+
+async def test_counts_match_native(pair) -> None:
+    # given the same business on the native store and on a connector
+    native, source, _ = pair
+    # then every listing counts the same items for the same customers and filter (totalCount)
+    for invoices in COUNTED_INVOICES:
+        await _same_count(native, source, "invoice_counts_of", CUSTOMER_IDS, invoices, TODAY)
+    await _same_count(native, source, "payment_counts_of", CUSTOMER_IDS)
+    for dates in [(None, None), (date(2025, 1, 1), date(2025, 12, 31)), (date(2026, 3, 1), None)]:
+        await _same_count(native, source, "ledger_counts_of", CUSTOMER_IDS, *dates)
+    for customers in COUNTED_CUSTOMERS:
+        await _same_count(native, source, "customer_count", customers, TODAY)
+    if _has(source, "tickets"):
+        for tickets in COUNTED_TICKETS:
+            await _same_count(native, source, "ticket_counts_of", CUSTOMER_IDS, tickets)
+    if _has(source, "contracts", "plans"):
+        await _same_count(native, source, "contract_counts_of", CUSTOMER_IDS)
+        for portal_only in (False, True):
+            await _same_count(native, source, "plan_count", portal_only)
+    if _has(source, "quotes"):
+        for method in ("quote_counts_of", "order_counts_of", "delivery_note_counts_of"):
+            await _same_count(native, source, method, CUSTOMER_IDS)
+    if _has(source, "documents"):
+        await _same_count(native, source, "document_counts_of", CUSTOMER_IDS)
+
+
+async def test_a_count_is_the_number_of_items_its_pages_hold(pair) -> None:
+    _, source, _ = pair
+    invoices = InvoiceFilter(status=InvoiceStatus.PAID)
+    # The customers and page sizes the walks above use.
+    walked_customers = ["1", "2", "5"]
+    counts = await source.invoice_counts_of(walked_customers, invoices, TODAY)
+    ledgers = await source.ledger_counts_of(walked_customers, date(2025, 1, 1), None)
+    assert all(counts) and all(ledgers)
+    for customer, invoice_count, ledger_count in zip(walked_customers, counts, ledgers, strict=True):
+        walked, _ = await _walk(
+            source, source, lambda s, after, c=customer: _first(s.invoices_of([c], invoices, Page(9, after), TODAY))
+        )
+        assert len(walked) == invoice_count > 9, customer
+        walked, _ = await _walk(
+            source, source, lambda s, after, c=customer: _first(s.ledger_of([c], Page(11, after), date(2025, 1, 1), None))
+        )
+        assert len(walked) == ledger_count > 11, customer
+    walked, _ = await _walk(source, source, lambda s, after: s.customer_page(CustomerFilter(), Page(5, after), TODAY))
+    assert len(walked) == await source.customer_count(CustomerFilter(), TODAY) > 5
+
+
+async def test_one_count_statement_per_batch_whatever_the_keys(pair) -> None:
+    _, source, _ = pair
+    engine = source.engine
+    counted: list[str] = []
+    listener = lambda *args: counted.append(args[2])  # noqa: E731
+    event.listen(engine.sync_engine, "before_cursor_execute", listener)
+    try:
+        for keys in (["1"], _keys(CUSTOMERS)):
+            counted.clear()
+            await source.invoice_counts_of(keys, InvoiceFilter(), TODAY)
+            await source.ledger_counts_of(keys, None, None)
+            await source.payment_counts_of(keys)
+            assert len(counted) == 3, counted
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", listener)

@@ -55,13 +55,17 @@ return box ? box.textContent : '';
 """
 
 
+# Skips that start with this are repeated at the end of the run (tests/conftest.py).
+MISSING_TOOL = "needs a program this machine lacks: "
+
+
 @pytest.fixture
 def browser_binaries() -> None:
     """Skip (or, under CI, fail) before anything starts when Chromium is missing."""
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if not missing:
         return
-    reason = f"{', '.join(missing)} missing: apt-get install chromium chromium-driver"
+    reason = f"{MISSING_TOOL}{', '.join(missing)} missing: apt-get install chromium chromium-driver"
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI is set: the browser test must run, not skip)")
     pytest.skip(reason)

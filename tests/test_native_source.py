@@ -675,7 +675,8 @@ async def test_tickets_and_messages(source: NativeSource) -> None:
     (by_subject,) = await source.tickets_of([ANA], TicketFilter(search="PLAN"), Page(first=10))
     (by_number,) = await source.tickets_of([ANA], TicketFilter(search="t-0031"), Page(first=10))
     (everything,) = await source.tickets_of([ANA], TicketFilter(), Page(first=10))
-    (newest,) = await source.tickets_of([ANA], TicketFilter(), Page(first=0))  # read as 1
+    (newest,) = await source.tickets_of([ANA], TicketFilter(), Page(first=1))
+    (nothing,) = await source.tickets_of([ANA], TicketFilter(), Page(first=0))
     (older,) = await source.tickets_of([ANA], TicketFilter(), Page(1, after=newest.cursors[0]))
     public, none = await source.messages_of(["31", "32"], include_internal=False)
     (staff_view,) = await source.messages_of(["31"], include_internal=True)
@@ -683,6 +684,7 @@ async def test_tickets_and_messages(source: NativeSource) -> None:
     assert ids(open_only) == ["31"] and ids(by_subject) == ["32"] and ids(by_number) == ["31"]
     assert ids(everything) == ["31", "32"]
     assert (ids(newest), newest.has_next, ids(older), older.has_next) == (["31"], True, ["32"], False)
+    assert (ids(nothing), nothing.has_next) == ([], True)  # first: 0 is an empty page of a list that has some
     assert everything.items[1].closed_at == utc(2024, 3, 2, 9)
     assert everything.items[0].created_at.tzinfo is not None
     assert [m.id for m in public] == ["41", "43"] and none == []

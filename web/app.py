@@ -17,10 +17,12 @@ from ..auth.http import PartnerCors, token_endpoint
 from ..auth.services import AccessServices
 from ..connectors.executor import pooled_engine
 from ..connectors.routing import build_source
+from ..resolvers.context import Services
 from ..settings import Settings, load_settings
 from .downloads import download_routes
-from .graphiql import graphiql_static_app
+from .graphiql import graphiql_static_app, page_policy, render_graphiql_page
 from .graphql import VentanillaGraphQL
+from .headers import SecurityHeaders
 from .middleware import Authenticate, LimitBody
 
 
@@ -35,14 +37,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         secret = secrets.token_urlsafe(32)  # demo: one process, tokens die with it
     # Pool policy (size, no overflow, no pre-ping, dead connections): connectors/executor.py.
-    engine = pooled_engine(settings.database_url, settings.pool_size)  # the store: users, sessions, writes
+    engine = pooled_engine(settings.database_url, settings.pool_size)  # the store: users, sessions, audit
     # Billing reads need no transaction: their own pool, in autocommit, saves a BEGIN and a
     # ROLLBACK round trip around every statement (each statement has its own snapshot anyway).
     reads = pooled_engine(settings.database_url, settings.pool_size, isolation_level="AUTOCOMMIT")
     source = build_source(settings, reads)  # the store, or the sources ventanilla.toml routes to
-    graphql = VentanillaGraphQL(settings, source, engine, secret)
     access = AccessServices.build(engine, secret, settings)
-    graphql_endpoint = LimitBody(Authenticate(graphql, engine, secret, access), settings.max_body_bytes)
+    services = Services(settings=settings, store=engine, source=source, access=access, secret=secret)
+    graphql_endpoint = LimitBody(Authenticate(VentanillaGraphQL(services), services), settings.max_body_bytes)
 
     async def close() -> None:
         """Close every pool the app opened: legacy sources, billing reads, the store."""
@@ -71,16 +73,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/static/graphiql", app=graphiql_static_app(), name="graphiql-static"),
             Route("/health", health),
             Route("/oauth/token", token_endpoint(access), methods=["POST"]),  # partners (FEATURES.md A11)
-            *download_routes(),
+            *download_routes(services),
         ],
-        middleware=[Middleware(PartnerCors, services=access)],  # partners' registered browser origins
+        middleware=[
+            Middleware(SecurityHeaders, page_policy=page_policy(render_graphiql_page())),
+            Middleware(PartnerCors, services=access),  # partners' registered browser origins
+        ],
         lifespan=lifespan,
     )
-    app.state.settings = settings
+    app.state.services = services  # what the app serves with (tests and tools reach it here)
     app.state.engine = engine
     app.state.reads = reads
-    app.state.close = close
-    app.state.secret = secret
     app.state.source = source
-    app.state.access = access
+    app.state.close = close
     return app

@@ -1,16 +1,20 @@
-"""Signed file downloads: GET /files/{kind}/{id}.{fmt} renders invoice, contract, delivery note and statement files."""
+"""Signed file downloads: GET /files/{kind}/{id}.{fmt} renders invoice, contract, delivery note and statement files.
+
+A download is one more client of what the GraphQL resolvers use: the link's user gets the
+same per-request context (loaders over the same source), each document comes through the
+resolvers (the ownership guard, the feature switches, the statement), and a refusal has the
+body of every other refusal (web/errors.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,17 +22,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..auth.links import LINK_PARAMS
-from ..auth.principals import Principal
+from ..auth.ownership import authorize_account
 from ..auth.sessions import principal_from_link
-from ..connectors.base import Source, SourceError
-from ..connectors.records import Company, Customer, InvoiceKind
+from ..connectors.records import Contract, DeliveryNote, Invoice, InvoiceKind
 from ..errors import ApiError, ErrorCode, language_of, not_found
 from ..render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
 from ..render.xlsx import statement_xlsx
-from ..rules.billing import statement
-from ..settings import Feature, Settings
-
-log = logging.getLogger("ventanilla.web.downloads")
+from ..resolvers import billing, commerce, customers, nodes
+from ..resolvers.context import Context, Services, request_context
+from ..rules.features import require_feature
+from ..settings import Feature
+from .errors import api_error, error_body
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,6 +41,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.BAD_INPUT: 400,
     ErrorCode.SOURCE_UNAVAILABLE: 503,
+    ErrorCode.INTERNAL_ERROR: 500,
 }  # every other refusal (bad link, disabled user or feature) is a 403
 
 INVOICE_FILE_NAMES: dict[InvoiceKind, str] = {
@@ -54,89 +59,59 @@ class File:
 
 
 @dataclass(frozen=True, slots=True)
-class Ask:
-    """One download request, once the link and its user have been checked."""
+class DownloadRequest:
+    """One download, once its link has been checked: the link user's context and what the path names."""
 
-    source: Source
-    principal: Principal
+    ctx: Context
     raw_id: str
     fmt: str
-    params: dict[str, str]
-    today: date
+    params: dict[str, str]  # the path's own parameters (cutOff, company), without the link's
 
 
 @dataclass(frozen=True, slots=True)
-class Kind:
+class FileKind:
+    """What a `/files/{kind}/...` path serves: the feature it needs, its formats, how it is made."""
+
     feature: Feature
     formats: tuple[str, ...]
-    build: Callable[[Ask], Awaitable[File]]
+    build: Callable[[DownloadRequest], Awaitable[File]]
 
 
-def download_routes() -> list[Route]:
+def download_routes(services: Services) -> list[Route]:
+    async def download(request: Request) -> Response:
+        """Check the link, its user, the feature and ownership, then render; refusals are JSON errors."""
+        try:
+            file = await _serve(services, request)
+        except Exception as failure:  # every failure is answered; unknown ones masked and logged
+            error = api_error(failure)
+            language = language_of(request.headers.get("accept-language"))
+            status = STATUS.get(error.code, 403)
+            return JSONResponse(error_body(error, language), status_code=status, headers={"Cache-Control": "no-store"})
+        return Response(
+            file.content,
+            media_type=file.media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{file.filename}"',
+                "Cache-Control": "private, no-store",  # a customer's bills must not stay in shared caches
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
     return [Route("/files/{kind}/{name}", download, methods=["GET"])]
 
 
-async def download(request: Request) -> Response:
-    """Check the link, its user, the feature and ownership, then render; refusals are JSON errors."""
-    language = language_of(request.headers.get("accept-language"))
-    try:
-        file = await _serve(request)
-    except ApiError as error:
-        return _refusal(error, language)
-    except SourceError as exc:
-        log.warning("billing source failed: %s", exc)
-        return _refusal(ApiError(ErrorCode.SOURCE_UNAVAILABLE), language)
-    return Response(
-        file.content,
-        media_type=file.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{file.filename}"',
-            "Cache-Control": "private, no-store",  # a customer's bills must not stay in shared caches
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-def _refusal(error: ApiError, language: str) -> JSONResponse:
-    body = {"errors": [{"message": error.message(language), "extensions": {"code": error.code.value}}]}
-    return JSONResponse(body, status_code=STATUS.get(error.code, 403), headers={"Cache-Control": "no-store"})
-
-
-async def _serve(request: Request) -> File:
+async def _serve(services: Services, request: Request) -> File:
     kind_name, name = request.path_params["kind"], request.path_params["name"]
-    kind = KINDS.get(kind_name)
+    kind = FILE_KINDS.get(kind_name)
     raw_id, _, fmt = name.rpartition(".")
     if kind is None or fmt not in kind.formats or not raw_id:
         raise not_found("object")
-    # The path as resolvers/files.py signed it, whatever prefix a proxy mounted the app under.
-    state = request.app.state
+    # The path as resolvers/links.py signed it, whatever prefix a proxy mounted the app under.
     path = f"/files/{kind_name}/{name}"
-    principal = await principal_from_link(state.engine, state.secret, path, request.url.query)
-    settings: Settings = request.app.state.settings
-    if not settings.has(kind.feature):
-        raise ApiError(ErrorCode.FEATURE_DISABLED, feature=kind.feature.value)
-    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    principal = await principal_from_link(services.store, services.secret, path, request.url.query)
+    require_feature(services.settings, kind.feature)
     params = {k: v for k, v in request.query_params.items() if k not in LINK_PARAMS}
-    return await kind.build(Ask(request.app.state.source, principal, raw_id, fmt, params, today))
-
-
-def _owns(ask: Ask, customer_id: str) -> bool:
-    """The ownership rule; callers answer another customer's document exactly like a missing one."""
-    return ask.principal.may_read_customer(customer_id)
-
-
-async def _customer(source: Source, customer_id: str, what: str) -> Customer:
-    [customer] = await source.customers_by_id([customer_id])
-    if customer is None:
-        raise not_found(what)
-    return customer
-
-
-async def _company(source: Source, company_id: str | None) -> Company | None:
-    if not company_id:
-        return None
-    [company] = await source.companies_by_id([company_id])
-    return company
+    return await kind.build(DownloadRequest(request_context(services, principal, request), raw_id, fmt, params))
 
 
 async def _render(function: Callable[..., bytes], *args: Any) -> bytes:
@@ -144,63 +119,58 @@ async def _render(function: Callable[..., bytes], *args: Any) -> bytes:
     return await run_in_threadpool(function, *args)
 
 
-async def _invoice_file(ask: Ask) -> File:
-    [invoice] = await ask.source.invoices_by_id([ask.raw_id])
-    if invoice is None or not _owns(ask, invoice.customer_id):
-        raise not_found("Invoice")
+async def _invoice_file(asked: DownloadRequest) -> File:
+    ctx = asked.ctx
+    invoice: Invoice = await nodes.fetch(ctx, "Invoice", asked.raw_id)
     lines, customer, company = await asyncio.gather(
-        ask.source.lines_of([invoice.id]),
-        _customer(ask.source, invoice.customer_id, "Invoice"),
-        _company(ask.source, invoice.company_id),
+        billing.invoice_lines(ctx, invoice),
+        customers.customer_of(ctx, invoice),
+        customers.company(ctx, invoice, invoice.company_id),
     )
-    content = await _render(invoice_pdf, invoice, lines[0], customer, company, ask.today)
+    content = await _render(invoice_pdf, invoice, lines, customer, company, ctx.today)
     return File(content, f"{INVOICE_FILE_NAMES[invoice.kind]}-{_slug(invoice.number)}.pdf", PDF)
 
 
-async def _contract_file(ask: Ask) -> File:
-    [contract] = await ask.source.contracts_by_id([ask.raw_id])
-    if contract is None or not _owns(ask, contract.customer_id):
-        raise not_found("Contract")
-    customer = await _customer(ask.source, contract.customer_id, "Contract")
-    company = await _company(ask.source, customer.company_id)
+async def _contract_file(asked: DownloadRequest) -> File:
+    ctx = asked.ctx
+    contract: Contract = await nodes.fetch(ctx, "Contract", asked.raw_id)
+    customer = await customers.customer(ctx, contract.customer_id)
+    company = await customers.company(ctx, customer, customer.company_id)
     content = await _render(contract_pdf, contract, customer, company)
     return File(content, f"contrato-{_slug(contract.number)}.pdf", PDF)
 
 
-async def _delivery_note_file(ask: Ask) -> File:
-    [note] = await ask.source.delivery_notes_by_id([ask.raw_id])
-    if note is None or not _owns(ask, note.customer_id):
-        raise not_found("DeliveryNote")
+async def _delivery_note_file(asked: DownloadRequest) -> File:
+    ctx = asked.ctx
+    note: DeliveryNote = await nodes.fetch(ctx, "DeliveryNote", asked.raw_id)
     lines, customer = await asyncio.gather(
-        ask.source.commercial_lines_of("DELIVERY_NOTE", [note.id]),
-        _customer(ask.source, note.customer_id, "DeliveryNote"),
+        commerce.lines(ctx, "DELIVERY_NOTE", note), customers.customer(ctx, note.customer_id)
     )
-    company = await _company(ask.source, customer.company_id)
-    content = await _render(delivery_note_pdf, note, lines[0], customer, company)
+    company = await customers.company(ctx, customer, customer.company_id)
+    content = await _render(delivery_note_pdf, note, lines, customer, company)
     return File(content, f"remito-{_slug(note.number)}.pdf", PDF)
 
 
-async def _statement_file(ask: Ask) -> File:
-    if not _owns(ask, ask.raw_id):
-        raise not_found("Customer")
-    cut_off = _cut_off(ask)
-    company_id = ask.params.get("company") or None
-    customer = await _customer(ask.source, ask.raw_id, "Customer")
-    company = await _company(ask.source, company_id)
+async def _statement_file(asked: DownloadRequest) -> File:
+    ctx = asked.ctx
+    authorize_account(ctx.principal, asked.raw_id)  # another's account answers NOT_FOUND, whatever the cut-off
+    cut_off = _cut_off(asked)
+    customer = await customers.customer(ctx, asked.raw_id)
+    company_id = asked.params.get("company") or None
+    company = await customers.company(ctx, customer, company_id)
     if company_id and company is None:
         raise not_found("Company")
-    [items] = await ask.source.open_items_of([customer.id], cut_off, company_id)
-    figures = statement(items, cut_off, customer.currency, customer.credit_limit)
-    render = statement_pdf if ask.fmt == "pdf" else statement_xlsx
+    figures = await billing.customer_statement(ctx, customer, cut_off, company_id)
+    render = statement_pdf if asked.fmt == "pdf" else statement_xlsx
     content = await _render(render, figures, customer, company)
-    filename = f"estado-de-cuenta-{_slug(customer.code)}-{cut_off.isoformat()}.{ask.fmt}"
-    return File(content, filename, PDF if ask.fmt == "pdf" else XLSX)
+    filename = f"estado-de-cuenta-{_slug(customer.code)}-{cut_off.isoformat()}.{asked.fmt}"
+    return File(content, filename, PDF if asked.fmt == "pdf" else XLSX)
 
 
-def _cut_off(ask: Ask) -> date:
-    text = ask.params.get("cutOff")
+def _cut_off(asked: DownloadRequest) -> date:
+    text = asked.params.get("cutOff")
     if not text:
-        return ask.today
+        return asked.ctx.today
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -213,9 +183,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_text).strip("-.") or "documento"
 
 
-KINDS: dict[str, Kind] = {
-    "invoice": Kind(Feature.INVOICE_DOWNLOAD, ("pdf",), _invoice_file),
-    "contract": Kind(Feature.CONTRACTS, ("pdf",), _contract_file),
-    "delivery-note": Kind(Feature.DELIVERY_NOTES, ("pdf",), _delivery_note_file),
-    "statement": Kind(Feature.STATEMENT, ("pdf", "xlsx"), _statement_file),
+FILE_KINDS: dict[str, FileKind] = {
+    "invoice": FileKind(Feature.INVOICE_DOWNLOAD, ("pdf",), _invoice_file),
+    "contract": FileKind(Feature.CONTRACTS, ("pdf",), _contract_file),
+    "delivery-note": FileKind(Feature.DELIVERY_NOTES, ("pdf",), _delivery_note_file),
+    "statement": FileKind(Feature.STATEMENT, ("pdf", "xlsx"), _statement_file),
 }

@@ -9,6 +9,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from ..auth.roles import may_introspect
 from ..resolvers.context import Context
 from ..schema.selection import wanted_fields
 
@@ -18,7 +19,7 @@ class IntrospectionGate(SchemaExtension):
 
     def on_operation(self) -> Any:
         ctx: Context = self.execution_context.context
-        if not (ctx.settings.demo or ctx.principal.is_staff):
+        if not may_introspect(ctx.principal, ctx.settings.demo):
             self.execution_context.validation_rules = (
                 *self.execution_context.validation_rules,
                 NoSchemaIntrospectionCustomRule,

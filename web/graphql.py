@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import re
-import uuid
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 from graphql import GraphQLError
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.asgi import GraphQL
@@ -24,26 +20,36 @@ from strawberry.extensions import (
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from ..auth.principals import ANONYMOUS, Principal
-from ..connectors.base import InvalidCursor, SourceError
-from ..connectors.native.source import NativeSource
-from ..errors import ApiError, ErrorCode, language_of
-from ..resolvers.context import Context
-from ..resolvers.loaders import Loaders
+from ..auth.principals import ANONYMOUS, Principal, PrincipalKind
+from ..errors import language_of
+from ..resolvers.context import Context, Services, request_context
+from ..schema.cost import CostLimit
 from ..schema.root import build_schema
+from ..schema.strings import TextOnly
 from ..settings import Settings
+from .errors import api_error
 from .extensions import CachedDocuments, IntrospectionGate
 from .graphiql import render_graphiql_page
 
-log = logging.getLogger("ventanilla")
-
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+def cost_limits(settings: Settings) -> Callable[[Context], int]:
+    """The cost limit of each kind of caller ([limits] max_cost_*; schema/cost.py)."""
+    limits = {
+        PrincipalKind.ANONYMOUS: settings.max_cost_anonymous,
+        PrincipalKind.CUSTOMER: settings.max_cost_customer,
+        PrincipalKind.PARTNER: settings.max_cost_partner,
+        PrincipalKind.STAFF: settings.max_cost_staff,
+    }
+    return lambda ctx: limits[ctx.principal.kind]
 
 
 class VentanillaGraphQL(GraphQL):
     """Strawberry's ASGI view with our context, offline GraphiQL and error presentation."""
 
-    def __init__(self, settings: Settings, source: NativeSource, store: AsyncEngine, secret: str) -> None:
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
         # The limiters' rules built once, so that validation results can be cached by rule.
         limits = [
             *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
@@ -58,14 +64,12 @@ class VentanillaGraphQL(GraphQL):
                 lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
                 IntrospectionGate,
                 lambda: CachedDocuments(documents, errors, wanted),
+                TextOnly,
+                lambda: CostLimit(cost_limits(settings)),
             ]
         )
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
-        self.settings = settings
-        self.source = source
-        self.store = store
-        self.secret = secret
-        self.zone = ZoneInfo(settings.timezone)
+        self.services = services
         self._page = render_graphiql_page()
 
     def encode_json(self, data: object) -> bytes:
@@ -76,21 +80,12 @@ class VentanillaGraphQL(GraphQL):
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         principal: Principal = request.scope.get("ventanilla.principal", ANONYMOUS)
-        today = datetime.now(self.zone).date()
-        return Context(
-            principal=principal,
-            loaders=Loaders(self.source, today),
-            settings=self.settings,
-            store=self.store,
-            today=today,
-            language=language_of(request.headers.get("accept-language")),
-            request=request,
-            response=response,
-            extras={"secret_key": self.secret},
-        )
+        return request_context(self.services, principal, request, response)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {"data": result.data}
+        if result.extensions:
+            data["extensions"] = result.extensions  # the query's cost (schema/cost.py)
         if result.errors:
             principal: Principal = request.scope.get("ventanilla.principal", ANONYMOUS)
             language = language_of(request.headers.get("accept-language"))
@@ -111,17 +106,9 @@ class VentanillaGraphQL(GraphQL):
                 "GRAPHQL_PARSE_FAILED" if parse_failed else "GRAPHQL_VALIDATION_FAILED"
             )
             return formatted
-        if isinstance(original, InvalidCursor):
-            original = ApiError(ErrorCode.BAD_INPUT, field=["after"], detail="after")
-        elif isinstance(original, SourceError):
-            log.warning("billing source failed: %s", original)
-            original = ApiError(ErrorCode.SOURCE_UNAVAILABLE)
-        if not isinstance(original, ApiError):
-            request_id = uuid.uuid4().hex[:12]
-            log.error("request %s failed", request_id, exc_info=original)
-            original = ApiError(ErrorCode.INTERNAL_ERROR, request_id=request_id)
-        formatted["message"] = original.message(language)
-        formatted["extensions"] = {"code": original.code.value}
+        known = api_error(original)
+        formatted["message"] = known.message(language)
+        formatted["extensions"] = {"code": known.code.value}
         return formatted
 
 

@@ -2,47 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..auth.services import AccessServices
 from ..auth.sessions import AuthenticationError, principal_from_header
 from ..errors import ApiError, ErrorCode, language_of
-
-
-def _error_body(code: ErrorCode, language: str, **params: Any) -> dict[str, Any]:
-    return {
-        "errors": [
-            {"message": ApiError(code, **params).message(language), "extensions": {"code": code.value}}
-        ]
-    }
+from ..resolvers.context import Services
+from .errors import error_body
 
 
 class Authenticate:
-    """Resolve the caller once per request; a bad token is a 401, never a silent anonymous.
+    """Resolve the caller once per request; a bad token is a 401, never a silent anonymous."""
 
-    It also hands the access services (sessions, limits, mail) to the resolvers of the request.
-    """
-
-    def __init__(self, app: ASGIApp, store: AsyncEngine, secret: str, services: AccessServices | None = None) -> None:
-        self.app, self.store, self.secret, self.services = app, store, secret, services
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app, self.services = app, services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            scope["ventanilla.access"] = self.services
             request = Request(scope)
             try:
                 scope["ventanilla.principal"] = await principal_from_header(
-                    self.store, self.secret, request.headers.get("authorization")
+                    self.services.store, self.services.secret, request.headers.get("authorization")
                 )
             except AuthenticationError:
                 language = language_of(request.headers.get("accept-language"))
                 response = JSONResponse(
-                    _error_body(ErrorCode.UNAUTHENTICATED, language),
+                    error_body(ApiError(ErrorCode.UNAUTHENTICATED), language),
                     status_code=401,
                     headers={"WWW-Authenticate": "Bearer"},
                 )
@@ -64,7 +50,7 @@ class LimitBody:
         request = Request(scope)
         language = language_of(request.headers.get("accept-language"))
         too_large = JSONResponse(
-            _error_body(ErrorCode.LIMIT_REACHED, language, detail=f"body > {self.limit} bytes"),
+            error_body(ApiError(ErrorCode.LIMIT_REACHED, detail=f"body > {self.limit} bytes"), language),
             status_code=413,
         )
         declared = request.headers.get("content-length")

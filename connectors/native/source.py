@@ -229,6 +229,17 @@ class NativeSource:
         build = marking_unread(build, record, self._wanted)
         return listing.pages(customer_ids, rows, _customer_of, page, build)
 
+    async def _counts_of(
+        self, listing: Keyset, customer_ids: Sequence[str], where: Sequence[ColumnElement[bool]] = ()
+    ) -> list[int]:
+        """How many items each customer's pages of `listing` hold, all in one statement."""
+        assert listing.partition is not None
+        wanted = db_ids(customer_ids)
+        if not wanted:
+            return [0 for _ in customer_ids]
+        (rows,) = await self._db.fetch(listing.count_statement([listing.partition.in_(wanted), *where]))
+        return listing.counts(customer_ids, rows, _customer_of)
+
     # --- customers -----------------------------------------------------------------------
 
     async def companies_by_id(self, ids: Sequence[str]) -> list[Company | None]:
@@ -242,6 +253,12 @@ class NativeSource:
         conditions = customer_search.customer_conditions(customers, invoices, filter, company, today)
         (rows,) = await self._db.fetch(_CUSTOMERS.statement(page, conditions, self._keep(Customer)))
         return _CUSTOMERS.page(rows, page, marking_unread(builders.customer, Customer, self._wanted))
+
+    async def customer_count(self, filter: CustomerFilter, today: date) -> int:
+        company = None if filter.company_id is None else db_id(filter.company_id)
+        conditions = customer_search.customer_conditions(customers, invoices, filter, company, today)
+        (rows,) = await self._db.fetch(_CUSTOMERS.count_statement(conditions))
+        return int(rows[0].item_count)
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
         return await self._children(
@@ -288,6 +305,13 @@ class NativeSource:
         company = None if filter.company_id is None else db_id(filter.company_id)
         where = billing.invoice_conditions(invoices, filter, today, company)
         return await self._pages_of(_INVOICES, customer_ids, page, builders.invoice, where, Invoice)
+
+    async def invoice_counts_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
+    ) -> list[int]:
+        company = None if filter.company_id is None else db_id(filter.company_id)
+        where = billing.invoice_conditions(invoices, filter, today, company)
+        return await self._counts_of(_INVOICES, customer_ids, where)
 
     async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
         return await self._children(
@@ -339,9 +363,13 @@ class NativeSource:
         build = marking_unread(lambda row: builders.payment(row, settled), Payment, self._wanted)
         return _PAYMENTS.pages(customer_ids, rows, _customer_of, page, build)
 
-    async def ledger_of(
-        self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
-    ) -> list[PageOf]:
+    async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self._counts_of(_PAYMENTS, customer_ids)
+
+    def _ledger(
+        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
+    ) -> tuple[Keyset, list[ColumnElement[bool]]]:
+        """The customers' current-account listing and the conditions of the dates asked for."""
         entries = billing.ledger_entries(invoices, payments, db_ids(customer_ids))
         listing = Keyset(
             entries,
@@ -356,7 +384,19 @@ class NativeSource:
             where.append(entries.c.posted_on >= date_from)
         if date_to is not None:
             where.append(entries.c.posted_on <= date_to)
+        return listing, where
+
+    async def ledger_of(
+        self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
+    ) -> list[PageOf]:
+        listing, where = self._ledger(customer_ids, date_from, date_to)
         return await self._pages_of(listing, customer_ids, page, builders.ledger_entry, where)
+
+    async def ledger_counts_of(
+        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
+    ) -> list[int]:
+        listing, where = self._ledger(customer_ids, date_from, date_to)
+        return await self._counts_of(listing, customer_ids, where)
 
     async def open_items_of(
         self, customer_ids: Sequence[str], cut_off: date, company_id: str | None
@@ -381,6 +421,9 @@ class NativeSource:
     ) -> list[PageOf]:
         where = support.ticket_conditions(tickets, filter)
         return await self._pages_of(_TICKETS, customer_ids, page, builders.ticket, where, Ticket)
+
+    async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
+        return await self._counts_of(_TICKETS, customer_ids, support.ticket_conditions(tickets, filter))
 
     async def messages_of(
         self, ticket_ids: Sequence[str], include_internal: bool
@@ -412,6 +455,9 @@ class NativeSource:
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self._pages_of(_CONTRACTS, customer_ids, page, builders.contract, record=Contract)
 
+    async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self._counts_of(_CONTRACTS, customer_ids)
+
     async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
         return await self._by_id(plans, ids, builders.plan)
 
@@ -419,6 +465,11 @@ class NativeSource:
         where = [plans.c.available_in_portal.is_(True)] if portal_only else []
         (rows,) = await self._db.fetch(_PLANS.statement(page, where))
         return _PLANS.page(rows, page, builders.plan)
+
+    async def plan_count(self, portal_only: bool) -> int:
+        where = [plans.c.available_in_portal.is_(True)] if portal_only else []
+        (rows,) = await self._db.fetch(_PLANS.count_statement(where))
+        return int(rows[0].item_count)
 
     async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
         return await self._by_id(subscriptions, ids, builders.subscription, PlanSubscription)
@@ -448,17 +499,26 @@ class NativeSource:
     async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self._pages_of(_QUOTES, customer_ids, page, builders.quote, record=Quote)
 
+    async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self._counts_of(_QUOTES, customer_ids)
+
     async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
         return await self._by_id(orders, ids, builders.order, Order)
 
     async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self._pages_of(_ORDERS, customer_ids, page, builders.order, record=Order)
 
+    async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self._counts_of(_ORDERS, customer_ids)
+
     async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
         return await self._by_id(delivery_notes, ids, builders.delivery_note, DeliveryNote)
 
     async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self._pages_of(_DELIVERY_NOTES, customer_ids, page, builders.delivery_note, record=DeliveryNote)
+
+    async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self._counts_of(_DELIVERY_NOTES, customer_ids)
 
     async def commercial_lines_of(
         self, document_kind: str, document_ids: Sequence[str]
@@ -477,6 +537,9 @@ class NativeSource:
 
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self._pages_of(_DOCUMENTS, customer_ids, page, builders.document, record=Document)
+
+    async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self._counts_of(_DOCUMENTS, customer_ids)
 
     async def comments_of(
         self, subject_kind: str, subject_ids: Sequence[str]

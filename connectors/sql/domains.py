@@ -62,6 +62,9 @@ class BuildingBlocks(Protocol):
         build: Callable[[Any], T],
         where: Sequence[ColumnElement[bool]] = (),
     ) -> list[PageOf]: ...
+    async def counts_of(
+        self, name: str, customer_ids: Sequence[str], where: Sequence[ColumnElement[bool]] = ()
+    ) -> list[int]: ...
 
 
 class DomainReads(BuildingBlocks):
@@ -78,6 +81,12 @@ class DomainReads(BuildingBlocks):
             return [PageOf() for _ in customer_ids]
         where = support.ticket_conditions(self.relations["tickets"], filter)
         return await self.pages_of("tickets", customer_ids, page, builders.ticket, where)
+
+    async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
+        if not self.relations.has("tickets"):
+            return [0 for _ in customer_ids]
+        where = support.ticket_conditions(self.relations["tickets"], filter)
+        return await self.counts_of("tickets", customer_ids, where)
 
     async def messages_of(
         self, ticket_ids: Sequence[str], include_internal: bool
@@ -109,6 +118,9 @@ class DomainReads(BuildingBlocks):
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.pages_of("contracts", customer_ids, page, builders.contract)
 
+    async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("contracts", customer_ids)
+
     async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
         return await self.by_id("plans", ids, builders.plan)
 
@@ -120,6 +132,14 @@ class DomainReads(BuildingBlocks):
         listing = self.listing("plans")
         (rows,) = await self.db.fetch(listing.statement(page, where))
         return listing.page(rows, page, lambda row: builders.plan(self.canonical("plans", row)))
+
+    async def plan_count(self, portal_only: bool) -> int:
+        if not self.relations.has("plans"):
+            return 0
+        plans = self.relations["plans"]
+        where = [plans.c.available_in_portal == True] if portal_only else []  # noqa: E712
+        (rows,) = await self.db.fetch(self.listing("plans").count_statement(where))
+        return int(rows[0].item_count)
 
     async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
         return await self.by_id("subscriptions", ids, builders.subscription)
@@ -152,17 +172,26 @@ class DomainReads(BuildingBlocks):
     async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.pages_of("quotes", customer_ids, page, builders.quote)
 
+    async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("quotes", customer_ids)
+
     async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
         return await self.by_id("orders", ids, builders.order)
 
     async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.pages_of("orders", customer_ids, page, builders.order)
 
+    async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("orders", customer_ids)
+
     async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
         return await self.by_id("delivery_notes", ids, builders.delivery_note)
 
     async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.pages_of("delivery_notes", customer_ids, page, builders.delivery_note)
+
+    async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("delivery_notes", customer_ids)
 
     async def commercial_lines_of(
         self, document_kind: str, document_ids: Sequence[str]
@@ -177,6 +206,9 @@ class DomainReads(BuildingBlocks):
 
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         return await self.pages_of("documents", customer_ids, page, builders.document)
+
+    async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("documents", customer_ids)
 
     async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
         return await self.children(

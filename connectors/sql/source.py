@@ -63,7 +63,7 @@ _NEWEST_FIRST = {
 
 
 def id_order(key: str) -> tuple[int, int, str]:
-    """Canonical ids sort as numbers when they are digits (legacy keys are zero-padded)."""
+    """CanonicalRow ids sort as numbers when they are digits (legacy keys are zero-padded)."""
     return (0, int(key), "") if key.isdigit() else (1, 0, key)
 
 
@@ -226,6 +226,21 @@ class MappedSource(DomainReads):
             lambda row: build(self.canonical(name, row)),
         )  # fmt: skip
 
+    async def counts_of(
+        self, name: str, customer_ids: Sequence[str], where: Sequence[ColumnElement[bool]] = ()
+    ) -> list[int]:
+        """How many items each customer's pages of relation `name` hold, in one statement."""
+        if not self.relations.has(name):
+            return [0 for _ in customer_ids]
+        listing = self.listing(name)
+        wanted = self.relations.to_db(name, "customer_id", customer_ids)
+        assert listing.partition is not None
+        if not wanted:
+            return [0 for _ in customer_ids]
+        (rows,) = await self.db.fetch(listing.count_statement([listing.partition.in_(wanted), *where]))
+        codec = self.relations.codec(name, "customer_id")
+        return listing.counts(customer_ids, rows, lambda row: codec.from_db(row.customer_id))
+
     def company_key(self, relation: str, company_id: str) -> Any:
         return self.relations.one_to_db(relation, "company_id", company_id)
 
@@ -247,6 +262,15 @@ class MappedSource(DomainReads):
         (rows,) = await self.db.fetch(listing.statement(page, conditions, self._keep("customers")))
         build = self._marking_unread("customers", builders.customer)
         return listing.page(rows, page, lambda row: build(self.canonical("customers", row)))
+
+    async def customer_count(self, filter: CustomerFilter, today: date) -> int:
+        if not self.relations.has("customers"):
+            return 0
+        company = self.company_key("customers", filter.company_id) if filter.company_id is not None else None
+        invoices = self.relations["invoices"] if self.relations.has("invoices") else None
+        conditions = customer_search.customer_conditions(self.relations["customers"], invoices, filter, company, today)
+        (rows,) = await self.db.fetch(self.listing("customers").count_statement(conditions))
+        return int(rows[0].item_count)
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
         return await self._contacts("customer_emails", customer_ids, builders.email)
@@ -294,6 +318,15 @@ class MappedSource(DomainReads):
         where = billing.invoice_conditions(self.relations["invoices"], filter, today, company)
         return await self.pages_of("invoices", customer_ids, page, builders.invoice, where)
 
+    async def invoice_counts_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
+    ) -> list[int]:
+        if not self.relations.has("invoices"):
+            return [0 for _ in customer_ids]
+        company = self.company_key("invoices", filter.company_id) if filter.company_id is not None else None
+        where = billing.invoice_conditions(self.relations["invoices"], filter, today, company)
+        return await self.counts_of("invoices", customer_ids, where)
+
     async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
         return await self.children(
             "invoice_lines", invoice_ids, "invoice_id", builders.invoice_line, order_by=["position", "id"]
@@ -329,6 +362,9 @@ class MappedSource(DomainReads):
         build = self._marking_unread("payments", lambda r: self._payment(r, settled))
         return [replace(p, items=[build(r) for r in p.items]) for p in pages]
 
+    async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.counts_of("payments", customer_ids)
+
     def _entry_row(self, row: Row[Any]) -> CanonicalRow:
         """A ledger or open-item row: document ids read with the codec of their own relation."""
         values = dict(row._mapping)
@@ -339,11 +375,10 @@ class MappedSource(DomainReads):
             values["company_id"] = self.relations.codec(source, "company_id").from_db(values["company_id"])
         return CanonicalRow(values)
 
-    async def ledger_of(
-        self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
-    ) -> list[PageOf]:
-        if not (self.relations.has("invoices") and self.relations.has("payments")):
-            return [PageOf() for _ in customer_ids]
+    def _ledger(
+        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
+    ) -> tuple[list[Any], Keyset, list[ColumnElement[bool]]]:
+        """The customers' keys, their current-account listing and the conditions of the dates."""
         wanted = self.relations.to_db("invoices", "customer_id", customer_ids)
         entries = billing.ledger_entries(self.relations["invoices"], self.relations["payments"], wanted)
         listing = Keyset(
@@ -354,6 +389,26 @@ class MappedSource(DomainReads):
             where.append(entries.c.posted_on >= date_from)
         if date_to is not None:
             where.append(entries.c.posted_on <= date_to)
+        return wanted, listing, where
+
+    async def ledger_counts_of(
+        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
+    ) -> list[int]:
+        if not (self.relations.has("invoices") and self.relations.has("payments")):
+            return [0 for _ in customer_ids]
+        wanted, listing, where = self._ledger(customer_ids, date_from, date_to)
+        if not wanted:
+            return [0 for _ in customer_ids]
+        (rows,) = await self.db.fetch(listing.count_statement(where))
+        codec = self.relations.codec("invoices", "customer_id")
+        return listing.counts(customer_ids, rows, lambda row: codec.from_db(row.customer_id))
+
+    async def ledger_of(
+        self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
+    ) -> list[PageOf]:
+        if not (self.relations.has("invoices") and self.relations.has("payments")):
+            return [PageOf() for _ in customer_ids]
+        wanted, listing, where = self._ledger(customer_ids, date_from, date_to)
         statement = listing.statement(page, [*where])
         if not wanted:
             return [PageOf() for _ in customer_ids]

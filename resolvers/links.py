@@ -1,0 +1,48 @@
+"""Download links for the files the API describes (invoice, contract, delivery note and statement PDFs ...).
+
+A link is absolute, so a portal on another origin opens it as it comes: it starts with the
+configured public URL of the API (`[api] public_url`), else with the origin the request came
+to (scheme://host[:port] and the app's root path). The signature covers the path from
+`/files/` on, whatever prefix the API is reached under (web/downloads.py checks it so).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..auth.links import signed_link
+from ..auth.ownership import authorize
+from ..auth.principals import Principal
+from ..connectors.records import Contract, Customer, DeliveryNote, Invoice
+from .context import Context
+
+
+def file_url(ctx: Context, kind: str, document: Invoice | Contract | DeliveryNote, fmt: str) -> str:
+    """A link signed for the caller and its session, e.g. https://api/files/invoice/12.pdf?u=..&s=..&exp=..&sig=.."""
+    authorize(ctx.principal, document)
+    path = f"/files/{kind}/{document.id}.{fmt}"
+    return _base(ctx) + signed_link(ctx.services.secret, path, *_signer(ctx.principal))
+
+
+def statement_url(ctx: Context, customer: Customer, cut_off: date, company_id: str | None, fmt: str) -> str:
+    authorize(ctx.principal, customer)
+    params = {"cutOff": cut_off.isoformat()}
+    if company_id:
+        params["company"] = company_id
+    path = f"/files/statement/{customer.id}.{fmt}"
+    return _base(ctx) + signed_link(ctx.services.secret, path, *_signer(ctx.principal), params)
+
+
+def _base(ctx: Context) -> str:
+    """The public URL of the API without its trailing slash; links are relative without a request."""
+    configured = ctx.settings.public_url
+    if configured:
+        return configured.rstrip("/")
+    if ctx.request is None:
+        return ""
+    return str(ctx.request.base_url).rstrip("/")  # base_url keeps the app's root_path
+
+
+def _signer(principal: Principal) -> tuple[int, str]:
+    """The user and session a link is signed for (a partner has neither: its links open nothing)."""
+    return principal.user_id or 0, principal.session_id or "none"

@@ -1,0 +1,67 @@
+"""Which canonical record backs each GraphQL object type, so its owner is auth/ownership.py's rule.
+
+A new object type goes in one of the two tables; tests/test_ownership.py walks the served
+schema and fails on a type in neither.
+"""
+
+from __future__ import annotations
+
+from ..connectors import records
+from . import access, admin, billing, catalog, commerce, common, customer, portal, relay, support
+from . import errors as schema_errors
+
+# GraphQL type -> the record it shows; the record's rule (Owned, catalogue, through its parent) applies.
+BACKED_BY: dict[type, type] = {
+    customer.Customer: records.Customer,
+    customer.Company: records.Company,
+    common.ContactEmail: records.ContactEmail,
+    common.ContactPhone: records.ContactPhone,
+    billing.AccountSummary: records.AccountTotals,
+    billing.Invoice: records.Invoice,
+    billing.InvoiceLine: records.InvoiceLine,
+    billing.Payment: records.Payment,
+    billing.LedgerEntry: records.LedgerEntry,
+    billing.Statement: records.Customer,  # the statement of one account, computed from its open items
+    billing.OpenItem: records.OpenItem,
+    billing.PaymentMethod: records.PaymentMethod,
+    billing.PaymentCommitment: records.PaymentCommitment,
+    support.Ticket: records.Ticket,
+    support.TicketMessage: records.TicketMessage,
+    support.Attachment: records.Attachment,
+    catalog.Contract: records.Contract,
+    catalog.Plan: records.Plan,
+    catalog.PlanSubscription: records.PlanSubscription,
+    catalog.Promotion: records.Promotion,
+    commerce.Quote: records.Quote,
+    commerce.Order: records.Order,
+    commerce.DeliveryNote: records.DeliveryNote,
+    commerce.Document: records.Document,
+    commerce.DocumentLine: records.CommercialLine,
+    commerce.Comment: records.Comment,
+}
+
+# Object types that are no business record: values inside one, pages of them, the caller,
+# the portal's public facts, and mutation payloads (what they carry is checked by its own type).
+NOT_RECORDS: frozenset[type] = frozenset(
+    {
+        common.Money,
+        common.Address,
+        common.TaxId,
+        billing.PaymentCode,
+        billing.AgingBucket,
+        relay.Connection,
+        relay.Edge,
+        relay.PageInfo,
+        portal.PortalInfo,
+        access.Viewer,  # the caller itself; its accounts are the caller's own
+        admin.AuditEntry,  # the store's access events, for admins only (schema/permissions.py)
+        schema_errors.UserError,
+        access.SignInPayload,
+        access.SignOutPayload,
+        access.RequestPasswordResetPayload,
+        access.ChangePasswordPayload,
+        access.RequestSignInCodePayload,
+        admin.GrantPortalAccessPayload,
+        admin.RevokePortalAccessPayload,
+    }
+)
