@@ -92,9 +92,9 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     # The cost a query may have before it runs (schema/cost.py: objects it can return, lists
     # multiplied by their page size), per kind of caller. A customer's dashboard costs ~600, and
-    # every linked account's last 100 invoices with their lines ~21,000.
+    # every linked account's last 100 invoices with their lines ~21,000, the whole of one customer ~31,000.
     max_cost_anonymous: int = 1_000
-    max_cost_customer: int = 25_000
+    max_cost_customer: int = 50_000
     max_cost_partner: int = 100_000
     max_cost_staff: int = 250_000
     source_timeout_seconds: float = 10.0

@@ -75,7 +75,8 @@ async def test_a_reset_answers_the_same_for_an_unknown_login_and_sends_nothing(a
     before = len(access_api.inbox.messages)
     unknown = await access_api.gql(REQUEST_RESET, {"login": "nadie.nunca@example.com"})
     known = await access_api.gql(REQUEST_RESET, {"login": "cliente@example.com"})
-    assert unknown == known == {"data": {"requestPasswordReset": {"ok": True, "errors": []}}}
+    assert unknown == known  # the whole answer, its reported cost included
+    assert known["data"] == {"requestPasswordReset": {"ok": True, "errors": []}} and "errors" not in known
     assert len(access_api.inbox.messages) == before + 1
     assert not access_api.inbox.to("nadie.nunca@example.com")
 
