@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..connectors.base import BillingSource
+from ..connectors.base import Source
 from ..errors import ApiError, ErrorCode
 from ..store import access as store
 from ..store.users import User, set_password, user_by_id, user_by_identifier, user_by_login
@@ -43,7 +43,7 @@ async def find_user(conn: AsyncConnection, key: LoginKey) -> User | None:
     return await user_by_identifier(conn, key.kind, key.value)
 
 
-async def check_may_enter(services: AccessServices, source: BillingSource, user: User) -> None:
+async def check_may_enter(services: AccessServices, source: Source, user: User) -> None:
     """After the secret matched: a disabled user, one without accounts, or a former customer stays out."""
     if user.disabled or (user.kind == "CUSTOMER" and not user.customer_ids):
         raise ApiError(ErrorCode.ACCESS_REVOKED)
@@ -61,7 +61,7 @@ async def _limited(services: AccessServices, login: str, caller: Caller, event: 
 
 
 async def sign_in(
-    services: AccessServices, source: BillingSource, login: str, password: str, remember: bool, caller: Caller
+    services: AccessServices, source: Source, login: str, password: str, remember: bool, caller: Caller
 ) -> SignedIn:
     """Login + password (A1, A2): limited per login and address, audited either way."""
     typed = login.strip().lower()
@@ -82,7 +82,7 @@ async def sign_in(
 
 
 async def _enter(
-    services: AccessServices, source: BillingSource, user: User, remember: bool, caller: Caller,
+    services: AccessServices, source: Source, user: User, remember: bool, caller: Caller,
     event: str, login: str,
 ) -> SignedIn:  # fmt: skip
     try:
@@ -99,7 +99,7 @@ async def _enter(
 
 
 async def refresh_session(
-    services: AccessServices, source: BillingSource, refresh_token: str, caller: Caller
+    services: AccessServices, source: Source, refresh_token: str, caller: Caller
 ) -> SignedIn:
     """Rotate (A2): the token is spent and a new one returned. A spent token presented again
     means it was stolen or replayed: the whole session ends, for the thief and the owner."""
@@ -166,7 +166,7 @@ async def request_password_reset(services: AccessServices, login: str, caller: C
 
 
 async def reset_password(
-    services: AccessServices, source: BillingSource, token: str, new_password: str, caller: Caller
+    services: AccessServices, source: Source, token: str, new_password: str, caller: Caller
 ) -> SignedIn:
     """A3: the link's token sets a new password once, then signs in; every other session ends."""
     check_new_password(services, new_password)
@@ -229,7 +229,7 @@ async def request_sign_in_code(services: AccessServices, email: str, caller: Cal
 
 
 async def sign_in_with_code(
-    services: AccessServices, source: BillingSource, email: str, code: str, caller: Caller
+    services: AccessServices, source: Source, email: str, code: str, caller: Caller
 ) -> SignedIn:
     """A5: the latest code of that email, unexpired, unspent; `code_attempts` wrong tries spend it."""
     address = normalise_email(email)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..connectors.base import BillingSource
+from ..connectors.base import Source
 from ..errors import ApiError, ErrorCode, not_found
 from ..store import access as store
 from ..store.users import (
@@ -33,14 +33,14 @@ class Granted:
     emailed: bool
 
 
-async def _primary_email(source: BillingSource, customer_id: str) -> str | None:
+async def _primary_email(source: Source, customer_id: str) -> str | None:
     emails = (await source.emails_of([customer_id]))[0]
     ordered = sorted(emails, key=lambda e: not e.primary)
     return ordered[0].address if ordered else None
 
 
 async def grant_access(
-    services: AccessServices, source: BillingSource, customer_id: str, login: str | None,
+    services: AccessServices, source: Source, customer_id: str, login: str | None,
     send_email: bool, actor: str, caller: Caller,
 ) -> Granted:  # fmt: skip
     """Give a customer account a portal user: an existing login gains the account (A10), a new one
@@ -83,7 +83,7 @@ async def grant_access(
 
 
 async def revoke_access(
-    services: AccessServices, source: BillingSource, customer_id: str, actor: str, caller: Caller
+    services: AccessServices, source: Source, customer_id: str, actor: str, caller: Caller
 ) -> int:
     """Unlink the account from every user; a user left without accounts is disabled and its
     sessions end. Takes effect on the next request of any open session. Users affected."""

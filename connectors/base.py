@@ -1,15 +1,23 @@
-"""The batch-only protocol every billing source implements, and the errors it may raise.
+"""The batch-first protocols a source implements, one per domain, and the errors it may raise.
 
 Every method takes a sequence of keys and returns one result per key, in key order
 (`None` or an empty list for a miss), so that one call serves a whole DataLoader batch.
-Pages are keyset pages: `Page.after` is a cursor string the same source produced.
+Pages are keyset pages: `Page.after` is a cursor string the same source produced. Each listing
+has its count (`invoice_counts_of` beside `invoices_of`, a connection's totalCount): how many items
+its pages hold under the same filter, ignoring the page, in one statement, one count per key (0
+for a miss), equal to the items its pages walked with `after` give.
+
+One protocol per domain (`CustomerSource`, `BillingSource`, `SupportSource`, `ContractSource`,
+`CatalogSource`, `CommerceSource`), grouping the `[routes]` domains of connectors/routing.py;
+`Source` is all of them, what the app serves and what reads across domains take.
 
 Errors: a source raises only `SourceError` subclasses; driver exceptions never leak.
 - `SourceUnavailable`: the database cannot be reached.
 - `SourceTimeout`: the database did not answer in time.
 - `InvalidCursor`: an `after` cursor this source cannot read.
 
-`reading(wanted)` gives a per-request view that selects only the columns a query needs.
+`reading(wanted)` gives a per-request view that selects only the columns a query needs; the
+attributes it leaves out hold a `NotRead` (connectors/not_read.py), which fails when used.
 """
 
 from __future__ import annotations
@@ -54,7 +62,7 @@ Wanted = Mapping[type, frozenset[str]]
 
 
 class SourceError(Exception):
-    """A billing source could not answer."""
+    """A source could not answer."""
 
 
 class SourceUnavailable(SourceError):
@@ -69,25 +77,22 @@ class InvalidCursor(SourceError):
     """A pagination cursor that this source did not produce."""
 
 
-class BillingSource(Protocol):
-    """Read side of a billing/ERP database, in canonical records."""
+class CustomerSource(Protocol):
+    """Companies, customers and their contacts (`[routes]` domain `customers`)."""
 
-    def reading(self, wanted: Wanted) -> BillingSource:
-        """This source selecting only the wanted attributes of each record class.
-
-        The attributes left out hold their type's empty value (see records.narrowed); keys
-        and whatever a source needs to page or join are read anyway. May return `self`.
-        """
-
-    # --- customers -------------------------------------------------------------------
     async def companies_by_id(self, ids: Sequence[str]) -> list[Company | None]: ...
     async def customers_by_id(self, ids: Sequence[str]) -> list[Customer | None]: ...
     async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
         """Customers ordered by name then id (analysts' list). `overdue_only` uses `today`."""
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]: ...
     async def phones_of(self, customer_ids: Sequence[str]) -> list[list[ContactPhone]]: ...
+    async def customer_count(self, filter: CustomerFilter, today: date) -> int: ...
 
-    # --- billing ---------------------------------------------------------------------
+
+class BillingSource(Protocol):
+    """A customer's current account: invoices, payments, ledger, open items and totals
+    (domain `invoices`), payment methods (`payment_methods`) and commitments (`payment_commitments`)."""
+
     async def account_totals(self, customer_ids: Sequence[str], today: date) -> list[AccountTotals]: ...
     async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]: ...
     async def invoices_of(
@@ -106,8 +111,23 @@ class BillingSource(Protocol):
         self, customer_ids: Sequence[str], cut_off: date, company_id: str | None
     ) -> list[list[OpenItem]]:
         """Documents open at `cut_off`: posted on or before it and not cleared by then."""
+    async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]: ...
+    async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]: ...
+    async def payment_commitments_of(
+        self, customer_ids: Sequence[str]
+    ) -> list[list[PaymentCommitment]]: ...
+    async def invoice_counts_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
+    ) -> list[int]: ...
+    async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
+    async def ledger_counts_of(
+        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
+    ) -> list[int]: ...
 
-    # --- support ---------------------------------------------------------------------
+
+class SupportSource(Protocol):
+    """Tickets and their messages (domain `tickets`)."""
+
     async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]: ...
     async def tickets_of(
         self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
@@ -117,10 +137,20 @@ class BillingSource(Protocol):
         self, ticket_ids: Sequence[str], include_internal: bool
     ) -> list[list[TicketMessage]]:
         """Oldest first, with attachments."""
+    async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]: ...
 
-    # --- contracts, plans ------------------------------------------------------------
+
+class ContractSource(Protocol):
+    """Contracts (domain `contracts`)."""
+
     async def contracts_by_id(self, ids: Sequence[str]) -> list[Contract | None]: ...
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]: ...
+    async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
+
+
+class CatalogSource(Protocol):
+    """Plans, the subscriptions to them and their promotions (domain `plans`)."""
+
     async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]: ...
     async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
         """Plans ordered by price then id."""
@@ -128,8 +158,13 @@ class BillingSource(Protocol):
     async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]: ...
     async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
         """Promotions applied to each subscription, with that subscription's validity."""
+    async def plan_count(self, portal_only: bool) -> int: ...
 
-    # --- commerce and documents ------------------------------------------------------
+
+class CommerceSource(Protocol):
+    """Quotes, orders and delivery notes with their lines (domains `quotes`, `orders`,
+    `delivery_notes`), and documents with the comments on any of them (`documents`)."""
+
     async def quotes_by_id(self, ids: Sequence[str]) -> list[Quote | None]: ...
     async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]: ...
     async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]: ...
@@ -144,28 +179,21 @@ class BillingSource(Protocol):
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]: ...
     async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
         """Oldest first."""
-    async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]: ...
-    async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]: ...
-    async def payment_commitments_of(
-        self, customer_ids: Sequence[str]
-    ) -> list[list[PaymentCommitment]]: ...
-
-    # --- counts (a connection's totalCount) ----------------------------------------------
-    # How many items each listing has under the same filter as its pages, ignoring the page:
-    # one statement per call, one count per key (0 for a miss), equal to the items its pages
-    # walked with `after` give.
-    async def customer_count(self, filter: CustomerFilter, today: date) -> int: ...
-    async def invoice_counts_of(
-        self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
-    ) -> list[int]: ...
-    async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
-    async def ledger_counts_of(
-        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
-    ) -> list[int]: ...
-    async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]: ...
-    async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
-    async def plan_count(self, portal_only: bool) -> int: ...
     async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
     async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
     async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
     async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]: ...
+
+
+class Source(
+    CustomerSource, BillingSource, SupportSource, ContractSource, CatalogSource, CommerceSource, Protocol
+):
+    """Every domain: the read side of a billing/ERP database, in canonical records."""
+
+    def reading(self, wanted: Wanted) -> Source:
+        """This source selecting only the wanted attributes of each record class.
+
+        The attributes left out hold a `NotRead` (connectors/not_read.py), which raises
+        `AttributeNotRead` when used; keys and whatever a source needs to page or join are read
+        anyway. May return `self`.
+        """

@@ -1,29 +1,36 @@
-"""Reading only the columns a request needs (BillingSource.reading), the same way in every reader.
+"""Reading only the columns a request needs (Source.reading), the same way in every reader.
 
 A request says which attributes of each record it reads (`Wanted`, worked out from the GraphQL
 document in schema/selection.py). `columns_read` turns those attributes into the columns the
-row builders (native/_rows.py) take them from: most attributes are a column of the same name,
+row builders (builders.py) take them from: most attributes are a column of the same name,
 a few are built from several. `projection` selects those columns and, in place of every other
 one, a constant of its type (or, for mapped relations, a value filled in before building), so
 that the builders stay as they are while the database neither reads nor computes what nobody
-asked for (a joined table, a correlated sum).
+asked for (a joined table, a correlated sum). `marking_unread` then puts a `NotRead` in every
+attribute the request did not ask for, so that those stand-ins never reach an answer: a field
+whose `reads` declaration is missing fails with `AttributeNotRead` instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, FromClause, literal
 from sqlalchemy.types import TypeEngine
 
 from .base import Wanted
+from .not_read import NotRead, not_read
 from .records import Customer, Invoice, PlanSubscription
 
-# Attributes built from other columns than the one of their name (native/_rows.py).
+R = TypeVar("R")
+T = TypeVar("T")
+
+# Attributes built from other columns than the one of their name (builders.py).
 BUILT_FROM: dict[type, dict[str, tuple[str, ...]]] = {
     Customer: {
         "tax_id": ("tax_id_kind", "tax_id"),
@@ -54,6 +61,50 @@ def columns_read(record: type, wanted: Wanted) -> frozenset[str] | None:
         return None
     special = BUILT_FROM.get(record, {})
     return frozenset(column for name in attributes for column in special.get(name, (name,)))
+
+
+def marking_unread(build: Callable[[R], T], record: type | None, wanted: Wanted) -> Callable[[R], T]:
+    """`build`, then `NotRead` in each attribute of `record` outside `wanted` (it holds a stand-in:
+    the column was left out, or the request did not ask for it). Same `build` when `record` is
+    read whole. Items of another type pass as they are (a source building them later marks them)."""
+    unread = _unread(record, wanted.get(record)) if record is not None else ()
+    if not unread:
+        return build
+
+    def marked(row: R) -> T:
+        item = build(row)
+        if type(item) is record:
+            # Through the slots, past the frozen __setattr__: just built, nobody holds it yet.
+            for put, stand_in in unread:
+                put(item, stand_in)
+        return item
+
+    return marked
+
+
+@lru_cache(maxsize=1_024)  # per record and set of attributes: as many as distinct documents
+def _unread(
+    record: type, attributes: frozenset[str] | None
+) -> tuple[tuple[Callable[[Any, NotRead], None], NotRead], ...]:
+    """The setter of each slot to mark, and its stand-in (records are slotted dataclasses)."""
+    if attributes is None:
+        return ()
+    nested = _NESTED.get(record, ())
+    return tuple(
+        (vars(record)[field.name].__set__, not_read(record, field.name))
+        for field in dataclasses.fields(record)
+        if field.name not in attributes and field.name not in nested
+    )
+
+
+# Nested records the GraphQL types copy field by field when built, asked for or not (a tax id's
+# formatted number, an address, a payment code: schema/common.py, schema/billing.py): they keep
+# what their builder made of the stand-ins (empty texts).
+_NESTED: dict[type, tuple[str, ...]] = {
+    Customer: ("tax_id", "billing_address"),
+    Invoice: ("payment_code",),
+    PlanSubscription: ("service_address",),
+}
 
 
 def projection(

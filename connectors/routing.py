@@ -1,4 +1,4 @@
-"""Route each domain of the BillingSource protocol to a configured source: a legacy database or the store.
+"""Route each domain of the Source protocol to a configured source: a legacy database or the store.
 
 `ventanilla.toml` names the sources and routes domains to them; every domain left out is read from
 Ventanilla's own store (the native tables), which also takes what a read-only legacy system cannot:
@@ -16,101 +16,100 @@ Ventanilla's own store (the native tables), which also takes what a read-only le
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from copy import copy
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .base import Wanted
+from .base import (
+    BillingSource,
+    CatalogSource,
+    CommerceSource,
+    ContractSource,
+    CustomerSource,
+    Source,
+    SupportSource,
+    Wanted,
+)
 from .executor import pooled_engine
 from .native.source import NativeSource
-from .records import CustomerFilter, InvoiceFilter, TicketFilter
+from .records import (
+    AccountTotals,
+    Comment,
+    CommercialLine,
+    Company,
+    ContactEmail,
+    ContactPhone,
+    Contract,
+    Customer,
+    CustomerFilter,
+    DeliveryNote,
+    Document,
+    Invoice,
+    InvoiceFilter,
+    InvoiceLine,
+    OpenItem,
+    Order,
+    Page,
+    PageOf,
+    Payment,
+    PaymentCommitment,
+    PaymentMethod,
+    Plan,
+    PlanSubscription,
+    Promotion,
+    Quote,
+    Ticket,
+    TicketFilter,
+    TicketMessage,
+)
 from .sql.mapping import load_connector
 from .sql.source import MappedSource
 
 STORE = "store"
 
-# Each protocol method and the domain it belongs to (the names `[routes]` uses).
-DOMAINS: dict[str, tuple[str, ...]] = {
-    "customers": ("companies_by_id", "customers_by_id", "customer_page", "emails_of", "phones_of"),
-    "invoices": ("account_totals", "invoices_by_id", "invoices_of", "lines_of", "payments_by_id", "payments_of",
-                 "ledger_of", "open_items_of"),
-    "tickets": ("tickets_by_id", "tickets_of", "messages_of"),
-    "contracts": ("contracts_by_id", "contracts_of"),
-    "plans": ("plans_by_id", "plan_page", "subscriptions_by_id", "subscriptions_of", "promotions_of"),
-    "quotes": ("quotes_by_id", "quotes_of"),
-    "orders": ("orders_by_id", "orders_of"),
-    "delivery_notes": ("delivery_notes_by_id", "delivery_notes_of"),
-    "documents": ("documents_by_id", "documents_of", "comments_of"),
-    "payment_methods": ("payment_methods_of", "payment_methods_by_id"),
-    "payment_commitments": ("payment_commitments_of",),
-}  # fmt: skip
-_DOMAIN_OF = {method: domain for domain, methods in DOMAINS.items() for method in methods}
-_LINES_DOMAIN = {"QUOTE": "quotes", "ORDER": "orders", "DELIVERY_NOTE": "delivery_notes"}
+# The domains `[routes]` may name, and what each one reads (protocols in connectors/base.py).
+DOMAINS: dict[str, str] = {
+    "customers": "companies, customers, their e-mails and phones (CustomerSource)",
+    "invoices": "invoices and lines, payments, ledger, open items, account totals (BillingSource)",
+    "payment_methods": "a customer's payment methods (BillingSource)",
+    "payment_commitments": "a customer's payment commitments (BillingSource)",
+    "tickets": "tickets and their messages (SupportSource)",
+    "contracts": "contracts (ContractSource)",
+    "plans": "plans, subscriptions and their promotions (CatalogSource)",
+    "quotes": "quotes and their lines (CommerceSource)",
+    "orders": "orders and their lines (CommerceSource)",
+    "delivery_notes": "delivery notes and their lines (CommerceSource)",
+    "documents": "documents and the comments on any document (CommerceSource)",
+}
 # Writes the store takes for any domain routed to it (Ventanilla's own tables).
 STORE_CAPABILITIES = frozenset({"tickets", "ticket_replies", "payment_commitments", "contract_signatures",
                                 "plan_requests", "comments", "documents", "payment_methods", "billing_data"})  # fmt: skip
 
 
-# --- counts (a connection's totalCount) -------------------------------------------------------
+class ConfiguredSource(Source, Protocol):
+    """A `[sources.<name>]` source: its pool, and the writes it declares it takes."""
+
+    engine: AsyncEngine
+    capabilities: frozenset[str]
+
+    def reading(self, wanted: Wanted) -> ConfiguredSource: ...
 
 
-class RoutedCounts:
-    """The counts of the listings, each from the source the listing's domain is routed to."""
+class RoutedSource:
+    """A Source that answers each domain from the source `routes` names (the store by default).
 
-    source_for: Callable[[str], Any]  # RoutedSource's
-
-    async def customer_count(self, filter: CustomerFilter, today: date) -> int:
-        return await self.source_for("customers").customer_count(filter, today)
-
-    async def invoice_counts_of(
-        self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
-    ) -> list[int]:
-        return await self.source_for("invoices").invoice_counts_of(customer_ids, filter, today)
-
-    async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
-        return await self.source_for("invoices").payment_counts_of(customer_ids)
-
-    async def ledger_counts_of(
-        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
-    ) -> list[int]:
-        return await self.source_for("invoices").ledger_counts_of(customer_ids, date_from, date_to)
-
-    async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
-        return await self.source_for("tickets").ticket_counts_of(customer_ids, filter)
-
-    async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
-        return await self.source_for("contracts").contract_counts_of(customer_ids)
-
-    async def plan_count(self, portal_only: bool) -> int:
-        return await self.source_for("plans").plan_count(portal_only)
-
-    async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
-        return await self.source_for("quotes").quote_counts_of(customer_ids)
-
-    async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
-        return await self.source_for("orders").order_counts_of(customer_ids)
-
-    async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
-        return await self.source_for("delivery_notes").delivery_note_counts_of(customer_ids)
-
-    async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
-        return await self.source_for("documents").document_counts_of(customer_ids)
-
-
-# --- the routed source ------------------------------------------------------------------------
-
-
-class RoutedSource(RoutedCounts):
-    """A BillingSource that answers each domain from the source `routes` names (the store by default).
-
-    `capabilities` maps each domain to the writes its source declares (see `writes_for`).
+    Each domain's source is resolved once, into the attribute of the domain's name
+    (`self.invoices` is the source `[routes] invoices` names), and every method calls the one of
+    its domain. `capabilities` maps each domain to the writes its source declares (see `writes_for`).
     """
 
-    def __init__(self, store: Any, sources: Mapping[str, Any], routes: Mapping[str, str]) -> None:
+    def __init__(
+        self, store: Source, sources: Mapping[str, ConfiguredSource], routes: Mapping[str, str]
+    ) -> None:
         unknown = set(routes) - set(DOMAINS)
         if unknown:
             raise ValueError(f"[routes]: unknown domains {sorted(unknown)}; known: {', '.join(DOMAINS)}")
@@ -121,50 +120,215 @@ class RoutedSource(RoutedCounts):
         self.sources = dict(sources)
         self.routes = {domain: routes.get(domain, STORE) for domain in DOMAINS}
         self.capabilities: dict[str, frozenset[str]] = {
-            domain: STORE_CAPABILITIES
-            if name == STORE
-            else frozenset(getattr(self.sources[name], "capabilities", ()))
+            domain: STORE_CAPABILITIES if name == STORE else self.sources[name].capabilities
             for domain, name in self.routes.items()
         }
+        self._route()
+
+    def _route(self) -> None:
+        """Resolve each domain's source from `routes` (again in each `reading` view)."""
+        self.customers: CustomerSource = self.source_for("customers")
+        self.invoices: BillingSource = self.source_for("invoices")
+        self.payment_methods: BillingSource = self.source_for("payment_methods")
+        self.payment_commitments: BillingSource = self.source_for("payment_commitments")
+        self.tickets: SupportSource = self.source_for("tickets")
+        self.contracts: ContractSource = self.source_for("contracts")
+        self.plans: CatalogSource = self.source_for("plans")
+        self.quotes: CommerceSource = self.source_for("quotes")
+        self.orders: CommerceSource = self.source_for("orders")
+        self.delivery_notes: CommerceSource = self.source_for("delivery_notes")
+        self.documents: CommerceSource = self.source_for("documents")
 
     def reading(self, wanted: Wanted) -> RoutedSource:
-        """Each source reading only the wanted record attributes (BillingSource.reading)."""
+        """Each source reading only the wanted record attributes (Source.reading)."""
         narrowed = copy(self)
         narrowed.store = self.store.reading(wanted)
         narrowed.sources = {name: source.reading(wanted) for name, source in self.sources.items()}
+        narrowed._route()
         return narrowed
 
-    def source_for(self, domain: str) -> Any:
+    def source_for(self, domain: str) -> Source:
         name = self.routes[domain]
         return self.store if name == STORE else self.sources[name]
 
-    def writes_for(self, domain: str, write: str) -> Any:
-        """The source that takes `write` (e.g. "tickets") for `domain`: the routed one if it declares
-        the capability, else the store."""
+    def writes_for(self, domain: str, write: str) -> Source:
+        """The source a `write` (e.g. "tickets") for `domain` is for: the routed one if it declares
+        the capability, else the store. No source writes yet; every write goes to the store (store/)."""
         return self.source_for(domain) if write in self.capabilities[domain] else self.store
-
-    async def commercial_lines_of(self, document_kind: str, document_ids: Sequence[str]) -> Any:
-        source = self.source_for(_LINES_DOMAIN.get(document_kind, "orders"))
-        return await source.commercial_lines_of(document_kind, document_ids)
 
     async def dispose(self) -> None:
         for source in self.sources.values():
             await source.engine.dispose()
 
+    # --- customers -----------------------------------------------------------------------
 
-def _delegate(method: str) -> Any:
-    domain = _DOMAIN_OF[method]
+    async def companies_by_id(self, ids: Sequence[str]) -> list[Company | None]:
+        return await self.customers.companies_by_id(ids)
 
-    async def call(self: RoutedSource, *args: Any, **kwargs: Any) -> Any:
-        return await getattr(self.source_for(domain), method)(*args, **kwargs)
+    async def customers_by_id(self, ids: Sequence[str]) -> list[Customer | None]:
+        return await self.customers.customers_by_id(ids)
 
-    call.__name__ = method
-    call.__doc__ = f"`{method}` of the source the `{domain}` domain is routed to."
-    return call
+    async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
+        return await self.customers.customer_page(filter, page, today)
 
+    async def customer_count(self, filter: CustomerFilter, today: date) -> int:
+        return await self.customers.customer_count(filter, today)
 
-for _method in _DOMAIN_OF:
-    setattr(RoutedSource, _method, _delegate(_method))
+    async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
+        return await self.customers.emails_of(customer_ids)
+
+    async def phones_of(self, customer_ids: Sequence[str]) -> list[list[ContactPhone]]:
+        return await self.customers.phones_of(customer_ids)
+
+    # --- billing -------------------------------------------------------------------------
+
+    async def account_totals(self, customer_ids: Sequence[str], today: date) -> list[AccountTotals]:
+        return await self.invoices.account_totals(customer_ids, today)
+
+    async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
+        return await self.invoices.invoices_by_id(ids)
+
+    async def invoices_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
+    ) -> list[PageOf]:
+        return await self.invoices.invoices_of(customer_ids, filter, page, today)
+
+    async def invoice_counts_of(
+        self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
+    ) -> list[int]:
+        return await self.invoices.invoice_counts_of(customer_ids, filter, today)
+
+    async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
+        return await self.invoices.lines_of(invoice_ids)
+
+    async def payments_by_id(self, ids: Sequence[str]) -> list[Payment | None]:
+        return await self.invoices.payments_by_id(ids)
+
+    async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.invoices.payments_of(customer_ids, page)
+
+    async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.invoices.payment_counts_of(customer_ids)
+
+    async def ledger_of(
+        self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
+    ) -> list[PageOf]:
+        return await self.invoices.ledger_of(customer_ids, page, date_from, date_to)
+
+    async def ledger_counts_of(
+        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
+    ) -> list[int]:
+        return await self.invoices.ledger_counts_of(customer_ids, date_from, date_to)
+
+    async def open_items_of(
+        self, customer_ids: Sequence[str], cut_off: date, company_id: str | None
+    ) -> list[list[OpenItem]]:
+        return await self.invoices.open_items_of(customer_ids, cut_off, company_id)
+
+    async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]:
+        return await self.payment_methods.payment_methods_of(customer_ids)
+
+    async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]:
+        return await self.payment_methods.payment_methods_by_id(ids)
+
+    async def payment_commitments_of(self, customer_ids: Sequence[str]) -> list[list[PaymentCommitment]]:
+        return await self.payment_commitments.payment_commitments_of(customer_ids)
+
+    # --- support -------------------------------------------------------------------------
+
+    async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]:
+        return await self.tickets.tickets_by_id(ids)
+
+    async def tickets_of(
+        self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
+    ) -> list[PageOf]:
+        return await self.tickets.tickets_of(customer_ids, filter, page)
+
+    async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
+        return await self.tickets.ticket_counts_of(customer_ids, filter)
+
+    async def messages_of(
+        self, ticket_ids: Sequence[str], include_internal: bool
+    ) -> list[list[TicketMessage]]:
+        return await self.tickets.messages_of(ticket_ids, include_internal)
+
+    # --- contracts, plans ----------------------------------------------------------------
+
+    async def contracts_by_id(self, ids: Sequence[str]) -> list[Contract | None]:
+        return await self.contracts.contracts_by_id(ids)
+
+    async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.contracts.contracts_of(customer_ids, page)
+
+    async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.contracts.contract_counts_of(customer_ids)
+
+    async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
+        return await self.plans.plans_by_id(ids)
+
+    async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
+        return await self.plans.plan_page(page, portal_only)
+
+    async def plan_count(self, portal_only: bool) -> int:
+        return await self.plans.plan_count(portal_only)
+
+    async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
+        return await self.plans.subscriptions_by_id(ids)
+
+    async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]:
+        return await self.plans.subscriptions_of(customer_ids)
+
+    async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
+        return await self.plans.promotions_of(subscription_ids)
+
+    # --- commerce and documents ----------------------------------------------------------
+
+    async def quotes_by_id(self, ids: Sequence[str]) -> list[Quote | None]:
+        return await self.quotes.quotes_by_id(ids)
+
+    async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.quotes.quotes_of(customer_ids, page)
+
+    async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.quotes.quote_counts_of(customer_ids)
+
+    async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
+        return await self.orders.orders_by_id(ids)
+
+    async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.orders.orders_of(customer_ids, page)
+
+    async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.orders.order_counts_of(customer_ids)
+
+    async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
+        return await self.delivery_notes.delivery_notes_by_id(ids)
+
+    async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.delivery_notes.delivery_notes_of(customer_ids, page)
+
+    async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.delivery_notes.delivery_note_counts_of(customer_ids)
+
+    async def commercial_lines_of(
+        self, document_kind: str, document_ids: Sequence[str]
+    ) -> list[list[CommercialLine]]:
+        """From the source of the lines' documents: quotes, delivery notes, else orders."""
+        by_kind = {"QUOTE": self.quotes, "DELIVERY_NOTE": self.delivery_notes}
+        source = by_kind.get(document_kind, self.orders)
+        return await source.commercial_lines_of(document_kind, document_ids)
+
+    async def documents_by_id(self, ids: Sequence[str]) -> list[Document | None]:
+        return await self.documents.documents_by_id(ids)
+
+    async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
+        return await self.documents.documents_of(customer_ids, page)
+
+    async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
+        return await self.documents.document_counts_of(customer_ids)
+
+    async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
+        return await self.documents.comments_of(subject_kind, subject_ids)
 
 
 def _engine(url: str, timeout: float, pool_size: int) -> AsyncEngine:
@@ -181,7 +345,9 @@ def _engine(url: str, timeout: float, pool_size: int) -> AsyncEngine:
     )
 
 
-def source_from(name: str, spec: Mapping[str, Any], default_timeout: float, default_pool_size: int = 10) -> Any:
+def source_from(
+    name: str, spec: Mapping[str, Any], default_timeout: float, default_pool_size: int = 10
+) -> ConfiguredSource:
     """The source a `[sources.<name>]` table describes."""
     try:
         connector, url = spec["connector"], spec["url"]
@@ -190,9 +356,7 @@ def source_from(name: str, spec: Mapping[str, Any], default_timeout: float, defa
     timeout = float(spec.get("timeout_seconds", default_timeout))
     engine = _engine(url, timeout, int(spec.get("pool_size", default_pool_size)))
     if connector == "native":
-        source: Any = NativeSource(engine, timeout=timeout)
-        source.engine = engine
-        return source
+        return NativeSource(engine, timeout=timeout)
     return MappedSource(
         engine, load_connector(connector), params=spec.get("params"), timeout=timeout, label=name
     )
@@ -207,7 +371,7 @@ def read_routing(path: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def build_source(settings: Any, store: AsyncEngine, config: Path | None = None) -> Any:
-    """The BillingSource the app serves: the store alone, or the store and the configured sources."""
+    """The Source the app serves: the store alone, or the store and the configured sources."""
     from ..settings import config_path
 
     timeout = settings.source_timeout_seconds
@@ -220,4 +384,5 @@ def build_source(settings: Any, store: AsyncEngine, config: Path | None = None) 
         for name, spec in specs.items()
         if name in routes.values()
     }
-    return RoutedSource(native, sources, routes)
+    routed: Source = RoutedSource(native, sources, routes)  # mypy checks it serves every domain
+    return routed

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from ..auth.principals import Principal
 from ..auth.services import AccessServices
-from ..connectors.base import BillingSource
+from ..connectors.base import Source
 from ..errors import language_of
 from ..settings import Settings
 from .loaders import Loaders
@@ -24,7 +24,7 @@ class Services:
 
     settings: Settings
     store: AsyncEngine  # Ventanilla's own tables: users, sessions, the audit log
-    source: BillingSource  # the billing data: the store, or the legacy sources configuration routes to
+    source: Source  # the billing data: the store, or the legacy sources configuration routes to
     access: AccessServices  # sign-in flows: sessions, limits, mail
     secret: str  # signs access tokens and download links
     zone: ZoneInfo = field(init=False)

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
-from ..connectors.base import BillingSource, Wanted
+from ..connectors.base import Source, Wanted
 
 Fetch = Callable[..., Awaitable[list[Any]]]
 
@@ -55,7 +55,7 @@ class Loaders:
     loader uses, reads only what the request's document asks for once `read_only` is called.
     """
 
-    def __init__(self, source: BillingSource, today: date) -> None:
+    def __init__(self, source: Source, today: date) -> None:
         self.source = source
         self.reader = source
         self.today = today

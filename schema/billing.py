@@ -73,12 +73,14 @@ class Invoice(Node):
     status: InvoiceStatus = strawberry.field(
         description="Payment status as of today.",
         metadata={"reads": ("void", "kind", "balance_due", "total", "due_date")},
-    )
+        resolver=lambda root: InvoiceStatus(invoice_status(root.record, root.today).value),
+    )  # worked out when asked for: a narrowed record holds what it reads only then
     payment_code: PaymentCode | None = strawberry.field(
         description="Electronic payment code and barcode digits, when the business issues them."
     )
     cae: str | None = strawberry.field(description="AFIP's electronic authorisation code (Argentina).")
     record: strawberry.Private[records.Invoice]
+    today: strawberry.Private[datetime.date]
 
     @strawberry.field(description="Lines of the document.")
     async def lines(self, info: Info) -> list[InvoiceLine]:
@@ -122,12 +124,12 @@ def invoice_type(r: records.Invoice, today: datetime.date) -> Invoice:
         tax=money(r.tax, r.currency),
         total=money(r.total, r.currency),
         balance_due=money(r.balance_due, r.currency),
-        status=InvoiceStatus(invoice_status(r, today).value),
         payment_code=PaymentCode(code=code.code, barcode=code.barcode, networks=list(code.networks))
         if code
         else None,
         cae=r.cae,
         record=r,
+        today=today,
     )
 
 

@@ -13,19 +13,26 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ventanilla.connectors.base import InvalidCursor, SourceTimeout, SourceUnavailable
 from ventanilla.connectors.native import tables as t
 from ventanilla.connectors.native.source import NativeSource
+from ventanilla.connectors.not_read import AttributeNotRead
 from ventanilla.connectors.records import (
     AccountTotals,
     Address,
+    Contract,
+    Customer,
     CustomerFilter,
     CustomerStatus,
+    Invoice,
     InvoiceFilter,
     InvoiceKind,
     InvoiceStatus,
     Page,
     PageOf,
+    Payment,
+    PlanSubscription,
     TaxId,
     TicketFilter,
 )
+from ventanilla.schema.selection import always_read
 
 D = Decimal
 TODAY = date(2024, 4, 15)
@@ -529,6 +536,79 @@ async def test_lines_and_payments(source: NativeSource) -> None:
     assert page.has_next
     assert [p.invoice_ids if p else None for p in by_id] == [("11",), (), None]
     assert by_id[0] is not None and by_id[0].method == "Rapipago"
+
+
+# A request that reads an invoice's number and total only, as if a field using the due date,
+# the tax or the issue date had forgotten its `reads` declaration (schema/selection.py).
+NUMBER_AND_TOTAL = {Invoice: always_read(Invoice) | {"number", "total"}}
+USES = {
+    "str": str,
+    "format": lambda value: f"{value}",
+    "an attribute": lambda value: value.isoformat(),
+    "a comparison": lambda value: value < date(2100, 1, 1),
+    "arithmetic": lambda value: value + 1,
+    "truth": bool,
+}
+
+
+@pytest.mark.parametrize("use", USES.values(), ids=USES.keys())
+async def test_an_attribute_the_request_did_not_read_is_an_error_when_used(source: NativeSource, use) -> None:
+    # given a request that reads only an invoice's number and total
+    narrowed = source.reading(NUMBER_AND_TOTAL)
+    # when the invoice is read, by id and in a page
+    (whole,) = await source.invoices_by_id(["17"])
+    (by_id,) = await narrowed.invoices_by_id(["17"])
+    (page,) = await narrowed.invoices_of([ANA], InvoiceFilter(), Page(first=3), TODAY)
+    # then what was read is the invoice's, and using what was not fails, naming it
+    assert whole is not None and by_id is not None and page.items
+    for invoice in (by_id, *page.items):
+        assert invoice.number.startswith("B 0003-")
+    assert (by_id.number, by_id.total, by_id.customer_id) == (whole.number, whole.total, whole.customer_id)
+    for invoice in (by_id, *page.items):
+        for name in ("due_date", "issue_date", "tax", "cae"):
+            with pytest.raises(AttributeNotRead, match=f"Invoice.{name} was not read"):
+                use(getattr(invoice, name))
+
+
+@pytest.mark.parametrize(
+    "record, read",
+    [
+        (Customer, lambda s: s.customers_by_id([ANA, CARLA])),
+        (Customer, lambda s: _items(s.customer_page(CustomerFilter(), Page(first=5), TODAY))),
+        (Payment, lambda s: s.payments_by_id(["21", "23"])),
+        (Payment, lambda s: _first_items(s.payments_of([ANA], Page(first=2)))),
+        (Contract, lambda s: _first_items(s.contracts_of([ANA], Page(first=2)))),
+        (PlanSubscription, lambda s: _first(s.subscriptions_of([ANA]))),
+    ],
+    ids=["customers", "customer-page", "payments", "payment-pages", "contracts", "subscriptions"],
+)
+async def test_every_narrowed_read_marks_what_it_did_not_read(source: NativeSource, record, read) -> None:
+    # given a request that reads only the keys of a record (no field of its own)
+    narrowed = source.reading({record: always_read(record)})
+    # when read
+    items = await read(narrowed)
+    # then its keys are there, and its dates, amounts and texts fail when shown
+    assert items and all(item.id for item in items)
+    left_out = sorted({f for f in record.__slots__ if f not in always_read(record)} - _NESTED_RECORDS)
+    for item in items:
+        for name in left_out:
+            with pytest.raises(AttributeNotRead, match=f"{record.__name__}.{name} "):
+                str(getattr(item, name))
+
+
+_NESTED_RECORDS = {"tax_id", "billing_address", "service_address", "payment_code"}
+
+
+async def _items(page) -> list:
+    return (await page).items
+
+
+async def _first_items(pages) -> list:
+    return (await pages)[0].items
+
+
+async def _first(lists) -> list:
+    return (await lists)[0]
 
 
 # --- customers -----------------------------------------------------------------------------

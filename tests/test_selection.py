@@ -106,6 +106,29 @@ async def test_one_field_alone_answers_what_the_whole_object_answers(demo_api, t
         assert got == [o[name] for o in expected], f"{type_name}.{name} differs when asked alone"
 
 
+async def test_a_field_whose_reads_declaration_is_missing_answers_an_error_not_a_stand_in(demo_api, monkeypatch):
+    # given a schema whose Invoice.dueDate forgot to say it reads `due_date`
+    from ventanilla.web import extensions
+
+    def forgetting(schema, document):
+        wanted = dict(wanted_fields(schema, document))
+        if records.Invoice in wanted:
+            wanted[records.Invoice] -= {"due_date"}
+        return wanted
+
+    monkeypatch.setattr(extensions, "wanted_fields", forgetting)
+    token = await demo_api.sign_in(*CUSTOMER)
+    # when a customer asks for the due dates of their invoices
+    answer = await demo_api.gql(
+        "{ viewer { accounts { invoices(first: 6) { nodes { number dueDate } } } } }", token=token
+    )
+    # then each due date is an error on that field, never a date nobody read
+    nodes = _objects(answer["data"], "viewer { accounts { invoices(first: 6) { nodes { %s } } } }")
+    assert nodes and all(n["number"] and n["dueDate"] is None for n in nodes)
+    assert answer.get("errors") and len(answer["errors"]) == len(nodes)
+    assert all(e["path"][-1] == "dueDate" for e in answer["errors"])
+
+
 async def test_the_native_source_selects_only_the_columns_asked_for(demo_api):
     from sqlalchemy import event
 

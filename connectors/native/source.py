@@ -1,4 +1,4 @@
-"""`NativeSource`: BillingSource over the native tables, batched, with async SQLAlchemy Core."""
+"""`NativeSource`: the Source protocol over the native tables, batched, with async SQLAlchemy Core."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from sqlalchemy import Column, ColumnElement, Date, Table, bindparam, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .. import billing, queries
+from .. import billing, builders, catalog, customer_search, support
 from ..base import Wanted
 from ..executor import Executor, Rows
 from ..keyset import Keyset
-from ..narrowing import columns_read, projection
+from ..narrowing import columns_read, marking_unread, projection
 from ..records import (
     AccountTotals,
     Attachment,
@@ -48,8 +48,7 @@ from ..records import (
     TicketFilter,
     TicketMessage,
 )
-from . import _rows
-from ._values import INTEGER_BITS, db_id, db_ids, found_by
+from .ids import INTEGER_BITS, db_id, db_ids, found_by
 from .tables import (
     allocations,
     attachments,
@@ -148,8 +147,11 @@ class NativeSource:
     seconds per call) as `SourceTimeout`, unreadable cursors as `InvalidCursor`.
     """
 
+    # A native database configured as a source takes no writes: they go to the store.
+    capabilities: frozenset[str] = frozenset()
+
     def __init__(self, engine: AsyncEngine, *, timeout: float = 10.0) -> None:
-        self._engine = engine
+        self.engine = engine
         self._db = Executor(engine, timeout, "billing")
         self._wanted: Wanted = {}
 
@@ -176,6 +178,7 @@ class NativeSource:
             lambda: select(*projection(table.c, keep)).where(table.c.id.in_(_ids())),
         )
         rows = await self._db.fetch_with(statement, ids=wanted)
+        build = marking_unread(build, record, self._wanted)
         found = {row.id: build(row) for row in rows}
         return [found_by(found, key) for key in ids]
 
@@ -204,7 +207,7 @@ class NativeSource:
             .order_by(owner, *order_by()),
         )
         rows = await self._db.fetch_with(statement, ids=wanted)
-        return _grouped(keys, rows, owner.name, build)
+        return _grouped(keys, rows, owner.name, marking_unread(build, record, self._wanted))
 
     async def _pages_of(
         self,
@@ -223,6 +226,7 @@ class NativeSource:
         if not wanted:
             return [PageOf() for _ in customer_ids]
         (rows,) = await self._db.fetch(statement)
+        build = marking_unread(build, record, self._wanted)
         return listing.pages(customer_ids, rows, _customer_of, page, build)
 
     async def _counts_of(
@@ -239,20 +243,20 @@ class NativeSource:
     # --- customers -----------------------------------------------------------------------
 
     async def companies_by_id(self, ids: Sequence[str]) -> list[Company | None]:
-        return await self._by_id(companies, ids, _rows.company)
+        return await self._by_id(companies, ids, builders.company)
 
     async def customers_by_id(self, ids: Sequence[str]) -> list[Customer | None]:
-        return await self._by_id(customers, ids, _rows.customer, Customer)
+        return await self._by_id(customers, ids, builders.customer, Customer)
 
     async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
         company = None if filter.company_id is None else db_id(filter.company_id)
-        conditions = queries.customer_conditions(customers, invoices, filter, company, today)
+        conditions = customer_search.customer_conditions(customers, invoices, filter, company, today)
         (rows,) = await self._db.fetch(_CUSTOMERS.statement(page, conditions, self._keep(Customer)))
-        return _CUSTOMERS.page(rows, page, _rows.customer)
+        return _CUSTOMERS.page(rows, page, marking_unread(builders.customer, Customer, self._wanted))
 
     async def customer_count(self, filter: CustomerFilter, today: date) -> int:
         company = None if filter.company_id is None else db_id(filter.company_id)
-        conditions = queries.customer_conditions(customers, invoices, filter, company, today)
+        conditions = customer_search.customer_conditions(customers, invoices, filter, company, today)
         (rows,) = await self._db.fetch(_CUSTOMERS.count_statement(conditions))
         return int(rows[0].item_count)
 
@@ -260,7 +264,7 @@ class NativeSource:
         return await self._children(
             customer_ids,
             customer_emails.c.customer_id,
-            _rows.email,
+            builders.email,
             order_by=lambda: [customer_emails.c.is_primary.desc(), customer_emails.c.id],
         )
 
@@ -268,7 +272,7 @@ class NativeSource:
         return await self._children(
             customer_ids,
             customer_phones.c.customer_id,
-            _rows.phone,
+            builders.phone,
             order_by=lambda: [customer_phones.c.is_primary.desc(), customer_phones.c.id],
         )
 
@@ -290,17 +294,17 @@ class NativeSource:
             )
             rows = await self._db.fetch_with(statement, ids=wanted, today=today)
         found = {row.id: row for row in rows}
-        return [_rows.account_totals(key, found_by(found, key)) for key in customer_ids]
+        return [builders.account_totals(key, found_by(found, key)) for key in customer_ids]
 
     async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
-        return await self._by_id(invoices, ids, _rows.invoice, Invoice)
+        return await self._by_id(invoices, ids, builders.invoice, Invoice)
 
     async def invoices_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
     ) -> list[PageOf]:
         company = None if filter.company_id is None else db_id(filter.company_id)
         where = billing.invoice_conditions(invoices, filter, today, company)
-        return await self._pages_of(_INVOICES, customer_ids, page, _rows.invoice, where, Invoice)
+        return await self._pages_of(_INVOICES, customer_ids, page, builders.invoice, where, Invoice)
 
     async def invoice_counts_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
@@ -313,7 +317,7 @@ class NativeSource:
         return await self._children(
             invoice_ids,
             invoice_lines.c.invoice_id,
-            _rows.invoice_line,
+            builders.invoice_line,
             order_by=lambda: [invoice_lines.c.position, invoice_lines.c.id],
         )
 
@@ -341,7 +345,8 @@ class NativeSource:
             return list(rows), await self._settled(conn, [row.id for row in rows])
 
         rows, settled = await self._db.run(work)
-        found = {row.id: _rows.payment(row, settled) for row in rows}
+        build = marking_unread(lambda row: builders.payment(row, settled), Payment, self._wanted)
+        found = {row.id: build(row) for row in rows}
         return [found_by(found, key) for key in ids]
 
     async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
@@ -355,9 +360,8 @@ class NativeSource:
             return list(rows), await self._settled(conn, [row.id for row in rows])
 
         rows, settled = await self._db.run(work)
-        return _PAYMENTS.pages(
-            customer_ids, rows, _customer_of, page, lambda row: _rows.payment(row, settled)
-        )
+        build = marking_unread(lambda row: builders.payment(row, settled), Payment, self._wanted)
+        return _PAYMENTS.pages(customer_ids, rows, _customer_of, page, build)
 
     async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self._counts_of(_PAYMENTS, customer_ids)
@@ -386,7 +390,7 @@ class NativeSource:
         self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
     ) -> list[PageOf]:
         listing, where = self._ledger(customer_ids, date_from, date_to)
-        return await self._pages_of(listing, customer_ids, page, _rows.ledger_entry, where)
+        return await self._pages_of(listing, customer_ids, page, builders.ledger_entry, where)
 
     async def ledger_counts_of(
         self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
@@ -405,21 +409,21 @@ class NativeSource:
             invoices, payments, allocations, wanted, cut_off, company, by_company=company_id is not None
         )
         (rows,) = await self._db.fetch(statement)
-        return _grouped(customer_ids, rows, "customer_id", _rows.open_item)
+        return _grouped(customer_ids, rows, "customer_id", builders.open_item)
 
     # --- support -------------------------------------------------------------------------
 
     async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]:
-        return await self._by_id(tickets, ids, _rows.ticket, Ticket)
+        return await self._by_id(tickets, ids, builders.ticket, Ticket)
 
     async def tickets_of(
         self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
     ) -> list[PageOf]:
-        where = queries.ticket_conditions(tickets, filter)
-        return await self._pages_of(_TICKETS, customer_ids, page, _rows.ticket, where, Ticket)
+        where = support.ticket_conditions(tickets, filter)
+        return await self._pages_of(_TICKETS, customer_ids, page, builders.ticket, where, Ticket)
 
     async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
-        return await self._counts_of(_TICKETS, customer_ids, queries.ticket_conditions(tickets, filter))
+        return await self._counts_of(_TICKETS, customer_ids, support.ticket_conditions(tickets, filter))
 
     async def messages_of(
         self, ticket_ids: Sequence[str], include_internal: bool
@@ -427,13 +431,13 @@ class NativeSource:
         wanted = db_ids(ticket_ids)
         if not wanted:
             return [[] for _ in ticket_ids]
-        statements = queries.messages_and_files(ticket_messages, attachments, wanted, include_internal)
+        statements = support.messages_and_files(ticket_messages, attachments, wanted, include_internal)
         message_rows, file_rows = await self._db.fetch(*statements)
         by_message: dict[int, list[Attachment]] = defaultdict(list)
         for row in file_rows:
-            by_message[row.message_id].append(_rows.attachment(row))
+            by_message[row.message_id].append(builders.attachment(row))
         return _grouped(
-            ticket_ids, message_rows, "ticket_id", lambda row: _rows.ticket_message(row, by_message)
+            ticket_ids, message_rows, "ticket_id", lambda row: builders.ticket_message(row, by_message)
         )
 
     # --- contracts, plans ----------------------------------------------------------------
@@ -444,22 +448,23 @@ class NativeSource:
             return [None] * len(ids)
         columns = projection(_CONTRACT_COLUMNS, self._keep(Contract))
         (rows,) = await self._db.fetch(select(*columns).where(contracts.c.id.in_(wanted)))
-        found = {row.id: _rows.contract(row) for row in rows}
+        build = marking_unread(builders.contract, Contract, self._wanted)
+        found = {row.id: build(row) for row in rows}
         return [found_by(found, key) for key in ids]
 
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self._pages_of(_CONTRACTS, customer_ids, page, _rows.contract, record=Contract)
+        return await self._pages_of(_CONTRACTS, customer_ids, page, builders.contract, record=Contract)
 
     async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self._counts_of(_CONTRACTS, customer_ids)
 
     async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
-        return await self._by_id(plans, ids, _rows.plan)
+        return await self._by_id(plans, ids, builders.plan)
 
     async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
         where = [plans.c.available_in_portal.is_(True)] if portal_only else []
         (rows,) = await self._db.fetch(_PLANS.statement(page, where))
-        return _PLANS.page(rows, page, _rows.plan)
+        return _PLANS.page(rows, page, builders.plan)
 
     async def plan_count(self, portal_only: bool) -> int:
         where = [plans.c.available_in_portal.is_(True)] if portal_only else []
@@ -467,13 +472,13 @@ class NativeSource:
         return int(rows[0].item_count)
 
     async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
-        return await self._by_id(subscriptions, ids, _rows.subscription, PlanSubscription)
+        return await self._by_id(subscriptions, ids, builders.subscription, PlanSubscription)
 
     async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]:
         return await self._children(
             customer_ids,
             subscriptions.c.customer_id,
-            _rows.subscription,
+            builders.subscription,
             order_by=lambda: [subscriptions.c.id],
             record=PlanSubscription,
         )
@@ -482,35 +487,35 @@ class NativeSource:
         wanted = db_ids(subscription_ids)
         if not wanted:
             return [[] for _ in subscription_ids]
-        statement = queries.promotions_applied(subscription_promotions, promotions, subscriptions, wanted)
+        statement = catalog.promotions_applied(subscription_promotions, promotions, subscriptions, wanted)
         (rows,) = await self._db.fetch(statement)
-        return _grouped(subscription_ids, rows, "subscription_id", _rows.promotion)
+        return _grouped(subscription_ids, rows, "subscription_id", builders.promotion)
 
     # --- commerce and documents ----------------------------------------------------------
 
     async def quotes_by_id(self, ids: Sequence[str]) -> list[Quote | None]:
-        return await self._by_id(quotes, ids, _rows.quote, Quote)
+        return await self._by_id(quotes, ids, builders.quote, Quote)
 
     async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self._pages_of(_QUOTES, customer_ids, page, _rows.quote, record=Quote)
+        return await self._pages_of(_QUOTES, customer_ids, page, builders.quote, record=Quote)
 
     async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self._counts_of(_QUOTES, customer_ids)
 
     async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
-        return await self._by_id(orders, ids, _rows.order, Order)
+        return await self._by_id(orders, ids, builders.order, Order)
 
     async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self._pages_of(_ORDERS, customer_ids, page, _rows.order, record=Order)
+        return await self._pages_of(_ORDERS, customer_ids, page, builders.order, record=Order)
 
     async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self._counts_of(_ORDERS, customer_ids)
 
     async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
-        return await self._by_id(delivery_notes, ids, _rows.delivery_note, DeliveryNote)
+        return await self._by_id(delivery_notes, ids, builders.delivery_note, DeliveryNote)
 
     async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self._pages_of(_DELIVERY_NOTES, customer_ids, page, _rows.delivery_note, record=DeliveryNote)
+        return await self._pages_of(_DELIVERY_NOTES, customer_ids, page, builders.delivery_note, record=DeliveryNote)
 
     async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self._counts_of(_DELIVERY_NOTES, customer_ids)
@@ -521,17 +526,17 @@ class NativeSource:
         return await self._children(
             document_ids,
             commercial_lines.c.document_id,
-            _rows.commercial_line,
+            builders.commercial_line,
             order_by=lambda: [commercial_lines.c.position, commercial_lines.c.id],
             where=lambda: [commercial_lines.c.document_kind == document_kind],
             variant=document_kind,
         )
 
     async def documents_by_id(self, ids: Sequence[str]) -> list[Document | None]:
-        return await self._by_id(documents, ids, _rows.document, Document)
+        return await self._by_id(documents, ids, builders.document, Document)
 
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self._pages_of(_DOCUMENTS, customer_ids, page, _rows.document, record=Document)
+        return await self._pages_of(_DOCUMENTS, customer_ids, page, builders.document, record=Document)
 
     async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self._counts_of(_DOCUMENTS, customer_ids)
@@ -542,7 +547,7 @@ class NativeSource:
         return await self._children(
             subject_ids,
             comments.c.subject_id,
-            _rows.comment,
+            builders.comment,
             order_by=lambda: [comments.c.created_at, comments.c.id],
             where=lambda: [comments.c.subject_kind == subject_kind],
             variant=subject_kind,
@@ -552,12 +557,12 @@ class NativeSource:
         return await self._children(
             customer_ids,
             payment_methods.c.customer_id,
-            _rows.payment_method,
+            builders.payment_method,
             order_by=lambda: [payment_methods.c.is_default.desc(), payment_methods.c.id],
         )
 
     async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]:
-        return await self._by_id(payment_methods, ids, _rows.payment_method)
+        return await self._by_id(payment_methods, ids, builders.payment_method)
 
     async def payment_commitments_of(
         self, customer_ids: Sequence[str]
@@ -565,6 +570,6 @@ class NativeSource:
         return await self._children(
             customer_ids,
             payment_commitments.c.customer_id,
-            _rows.payment_commitment,
+            builders.payment_commitment,
             order_by=lambda: [payment_commitments.c.requested_at.desc(), payment_commitments.c.id.desc()],
         )

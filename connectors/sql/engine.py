@@ -16,8 +16,9 @@ from .relations import compile_relation
 T = TypeVar("T")
 
 
-class Canonical:
-    """A row with its key columns turned into canonical ids, read by attribute like a Row."""
+class CanonicalRow:
+    """A row of a mapped relation under canonical column names, its key columns turned into
+    canonical ids; read by attribute like a Row, so the same record builders take both."""
 
     __slots__ = ("_values",)
 
@@ -78,13 +79,13 @@ class Relations:
     def one_to_db(self, relation: str, column: str, key: str) -> Any:
         return self.codec(relation, column).to_db(key)
 
-    def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> Canonical:
+    def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> CanonicalRow:
         values = dict(row._mapping if isinstance(row, Row) else row)
         for column, codec in self.codecs[relation].items():
             value = values.get(column)
             if value is not None:
                 values[column] = codec.from_db(value)
-        return Canonical(values)
+        return CanonicalRow(values)
 
 
 def grouped(keys: Sequence[str], items: Sequence[tuple[str, T]]) -> list[list[T]]:

@@ -1,4 +1,4 @@
-"""`MappedSource`: the BillingSource protocol over any legacy schema, driven by a mapping file."""
+"""`MappedSource`: the Source protocol over any legacy schema, driven by a mapping file."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from sqlalchemy import ColumnElement, Subquery, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .. import billing, queries
+from .. import billing, builders, customer_search
 from ..base import Wanted
 from ..executor import Executor
 from ..keyset import Keyset
-from ..narrowing import columns_read, neutral_values, selected
-from ..native import _rows
+from ..narrowing import columns_read, marking_unread, neutral_values, selected
 from ..native.tables import metadata as native_metadata
 from ..records import (
     AccountTotals,
@@ -37,14 +36,16 @@ from ..records import (
     Page,
     PageOf,
     Payment,
+    PaymentCommitment,
+    PaymentMethod,
     PlanSubscription,
     Quote,
     Ticket,
 )
-from .engine import Canonical, Relations, grouped
+from .domains import DomainReads
+from .engine import CanonicalRow, Relations, grouped
 from .mapping import Mapping
 from .part_keys import lookup
-from .source_more import MoreReads
 
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ _NEWEST_FIRST = {
 
 
 def id_order(key: str) -> tuple[int, int, str]:
-    """Canonical ids sort as numbers when they are digits (legacy keys are zero-padded)."""
+    """CanonicalRow ids sort as numbers when they are digits (legacy keys are zero-padded)."""
     return (0, int(key), "") if key.isdigit() else (1, 0, key)
 
 
@@ -83,13 +84,15 @@ _RECORDS: dict[str, type] = {
 }
 
 
-class MappedSource(MoreReads):
+class MappedSource(DomainReads):
     """Reads a legacy schema through its mapping (connectors/sql/mapping.py).
 
-    `capabilities` are the writes the mapping declares the legacy system can take (the write
-    resolvers use them); everything else is written to Ventanilla's own store. Failures surface as
-    `SourceUnavailable` / `SourceTimeout` within `timeout` seconds; the pool reconnects by itself.
-    `fields` (optional, per relation) is where a caller may later pass the canonical fields it needs.
+    Here the building blocks (by id, per owner, per page) and the customer and billing domains;
+    support, contracts, catalog and commerce in `DomainReads` (sql/domains.py).
+    `capabilities` are the writes the mapping declares the legacy system can take
+    (`RoutedSource.writes_for`); everything else is written to Ventanilla's own store. Failures
+    surface as `SourceUnavailable` / `SourceTimeout` within `timeout` seconds; the pool reconnects
+    by itself.
     """
 
     def __init__(
@@ -125,6 +128,10 @@ class MappedSource(MoreReads):
         keep = None if record is None else columns_read(record, self._wanted)
         return None if keep is None else frozenset((*keep, *self.relations.codecs[name], *also))
 
+    def _marking_unread(self, name: str, build: Callable[[Any], T]) -> Callable[[Any], T]:
+        """`build`, then `NotRead` in what the request did not ask for (connectors/narrowing.py)."""
+        return marking_unread(build, _RECORDS.get(name), self._wanted)
+
     # --- building blocks -----------------------------------------------------------------
 
     def listing(self, name: str) -> Keyset:
@@ -141,7 +148,7 @@ class MappedSource(MoreReads):
             self._listings[name] = keyset
         return self._listings[name]
 
-    def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> Canonical:
+    def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> CanonicalRow:
         record = _RECORDS.get(relation)
         if record is not None and record in self._wanted and relation in native_tables:
             # Narrowed: the columns left out get a value of their type (never shown).
@@ -157,6 +164,7 @@ class MappedSource(MoreReads):
             return [None] * len(ids)
         relation, matching = keyed
         (rows,) = await self.db.fetch(select(relation).where(*matching))
+        build = self._marking_unread(name, build)
         found = {}
         for row in rows:
             record = self.canonical(name, row)
@@ -187,6 +195,7 @@ class MappedSource(MoreReads):
             .order_by(relation.c[owner], *order)
         )
         (rows,) = await self.db.fetch(statement)
+        build = self._marking_unread(name, build)
         items = []
         for row in rows:
             record = self.canonical(name, row)
@@ -211,6 +220,7 @@ class MappedSource(MoreReads):
             return [PageOf() for _ in customer_ids]
         (rows,) = await self.db.fetch(statement)
         codec = self.relations.codec(name, "customer_id")
+        build = self._marking_unread(name, build)
         return listing.pages(
             customer_ids, rows, lambda row: codec.from_db(row.customer_id), page,
             lambda row: build(self.canonical(name, row)),
@@ -237,35 +247,36 @@ class MappedSource(MoreReads):
     # --- customers -----------------------------------------------------------------------
 
     async def companies_by_id(self, ids: Sequence[str]) -> list[Company | None]:
-        return await self.by_id("companies", ids, _rows.company)
+        return await self.by_id("companies", ids, builders.company)
 
     async def customers_by_id(self, ids: Sequence[str]) -> list[Customer | None]:
-        return await self.by_id("customers", ids, _rows.customer)
+        return await self.by_id("customers", ids, builders.customer)
 
     async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
         if not self.relations.has("customers"):
             return PageOf()
         company = self.company_key("customers", filter.company_id) if filter.company_id is not None else None
         invoices = self.relations["invoices"] if self.relations.has("invoices") else None
-        conditions = queries.customer_conditions(self.relations["customers"], invoices, filter, company, today)
+        conditions = customer_search.customer_conditions(self.relations["customers"], invoices, filter, company, today)
         listing = self.listing("customers")
         (rows,) = await self.db.fetch(listing.statement(page, conditions, self._keep("customers")))
-        return listing.page(rows, page, lambda row: _rows.customer(self.canonical("customers", row)))
+        build = self._marking_unread("customers", builders.customer)
+        return listing.page(rows, page, lambda row: build(self.canonical("customers", row)))
 
     async def customer_count(self, filter: CustomerFilter, today: date) -> int:
         if not self.relations.has("customers"):
             return 0
         company = self.company_key("customers", filter.company_id) if filter.company_id is not None else None
         invoices = self.relations["invoices"] if self.relations.has("invoices") else None
-        conditions = queries.customer_conditions(self.relations["customers"], invoices, filter, company, today)
+        conditions = customer_search.customer_conditions(self.relations["customers"], invoices, filter, company, today)
         (rows,) = await self.db.fetch(self.listing("customers").count_statement(conditions))
         return int(rows[0].item_count)
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
-        return await self._contacts("customer_emails", customer_ids, _rows.email)
+        return await self._contacts("customer_emails", customer_ids, builders.email)
 
     async def phones_of(self, customer_ids: Sequence[str]) -> list[list[ContactPhone]]:
-        return await self._contacts("customer_phones", customer_ids, _rows.phone)
+        return await self._contacts("customer_phones", customer_ids, builders.phone)
 
     async def _contacts(
         self, name: str, customer_ids: Sequence[str], build: Callable[[Any], T]
@@ -293,10 +304,10 @@ class MappedSource(MoreReads):
             )
             (rows,) = await self.db.fetch(statement)
         found = {self.canonical("customers", row).id: row for row in rows}
-        return [_rows.account_totals(key, found.get(key)) for key in customer_ids]
+        return [builders.account_totals(key, found.get(key)) for key in customer_ids]
 
     async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
-        return await self.by_id("invoices", ids, _rows.invoice)
+        return await self.by_id("invoices", ids, builders.invoice)
 
     async def invoices_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
@@ -305,7 +316,7 @@ class MappedSource(MoreReads):
             return [PageOf() for _ in customer_ids]
         company = self.company_key("invoices", filter.company_id) if filter.company_id is not None else None
         where = billing.invoice_conditions(self.relations["invoices"], filter, today, company)
-        return await self.pages_of("invoices", customer_ids, page, _rows.invoice, where)
+        return await self.pages_of("invoices", customer_ids, page, builders.invoice, where)
 
     async def invoice_counts_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
@@ -318,7 +329,7 @@ class MappedSource(MoreReads):
 
     async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
         return await self.children(
-            "invoice_lines", invoice_ids, "invoice_id", _rows.invoice_line, order_by=["position", "id"]
+            "invoice_lines", invoice_ids, "invoice_id", builders.invoice_line, order_by=["position", "id"]
         )
 
     async def _settled(self, payment_keys: list[Any]) -> dict[str, list[str]]:
@@ -333,26 +344,28 @@ class MappedSource(MoreReads):
             settled.setdefault(record.payment_id, []).append(record.invoice_id)
         return settled
 
-    def _payment(self, record: Canonical, settled: dict[str, list[str]]) -> Payment:
-        payment = _rows.payment(record, {})  # type: ignore[arg-type]
+    def _payment(self, record: CanonicalRow, settled: dict[str, list[str]]) -> Payment:
+        payment = builders.payment(record, {})  # type: ignore[arg-type]
         invoices = tuple(sorted(set(settled.get(payment.id, ())), key=id_order))
         return replace(payment, invoice_ids=invoices)
 
     async def payments_by_id(self, ids: Sequence[str]) -> list[Payment | None]:
         records = await self.by_id("payments", ids, lambda r: r)
         settled = await self._settled(self.relations.to_db("payments", "id", [r.id for r in records if r]))
-        return [None if r is None else self._payment(r, settled) for r in records]
+        build = self._marking_unread("payments", lambda r: self._payment(r, settled))
+        return [None if r is None else build(r) for r in records]
 
     async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         pages = await self.pages_of("payments", customer_ids, page, lambda r: r)
         keys = [r.id for p in pages for r in p.items]
         settled = await self._settled(self.relations.to_db("payments", "id", keys))
-        return [replace(p, items=[self._payment(r, settled) for r in p.items]) for p in pages]
+        build = self._marking_unread("payments", lambda r: self._payment(r, settled))
+        return [replace(p, items=[build(r) for r in p.items]) for p in pages]
 
     async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self.counts_of("payments", customer_ids)
 
-    def _entry_row(self, row: Row[Any]) -> Canonical:
+    def _entry_row(self, row: Row[Any]) -> CanonicalRow:
         """A ledger or open-item row: document ids read with the codec of their own relation."""
         values = dict(row._mapping)
         source = "payments" if values["kind"] == billing.PAYMENT else "invoices"
@@ -360,7 +373,7 @@ class MappedSource(MoreReads):
         values["document_id"] = self.relations.codec(source, "id").from_db(values["document_id"])
         if values.get("company_id") is not None:
             values["company_id"] = self.relations.codec(source, "company_id").from_db(values["company_id"])
-        return Canonical(values)
+        return CanonicalRow(values)
 
     def _ledger(
         self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
@@ -403,7 +416,7 @@ class MappedSource(MoreReads):
         codec = self.relations.codec("invoices", "customer_id")
         return listing.pages(
             customer_ids, rows, lambda row: codec.from_db(row.customer_id), page,
-            lambda row: _rows.ledger_entry(self._entry_row(row)),
+            lambda row: builders.ledger_entry(self._entry_row(row)),
         )  # fmt: skip
 
     async def open_items_of(
@@ -426,5 +439,22 @@ class MappedSource(MoreReads):
                 wanted, cut_off, company, by_company,
             )  # fmt: skip
         (rows,) = await self.db.fetch(statement)
-        items = [(r.customer_id, _rows.open_item(r)) for r in map(self._entry_row, rows)]
+        items = [(r.customer_id, builders.open_item(r)) for r in map(self._entry_row, rows)]
         return grouped(customer_ids, items)
+
+    async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]:
+        lists = await self.children(
+            "payment_methods", customer_ids, "customer_id", lambda r: r, order_by=["id"]
+        )
+        return [
+            [builders.payment_method(r) for r in sorted(rows, key=lambda r: not r.is_default)] for rows in lists
+        ]
+
+    async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]:
+        return await self.by_id("payment_methods", ids, builders.payment_method)
+
+    async def payment_commitments_of(self, customer_ids: Sequence[str]) -> list[list[PaymentCommitment]]:
+        return await self.children(
+            "payment_commitments", customer_ids, "customer_id", builders.payment_commitment,
+            order_by=["requested_at", "id"], descending=True,
+        )  # fmt: skip

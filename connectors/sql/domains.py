@@ -1,12 +1,16 @@
-"""Support, contracts, plans, commerce and documents for `MappedSource` (the non-billing domains)."""
+"""The support, contract, catalog and commerce domains of `MappedSource`: one building block each."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
-from .. import queries
-from ..native import _rows
+from sqlalchemy import ColumnElement, Subquery
+from sqlalchemy.engine import Row
+
+from .. import builders, catalog, support
+from ..executor import Executor
+from ..keyset import Keyset
 from ..records import (
     Attachment,
     Comment,
@@ -17,8 +21,6 @@ from ..records import (
     Order,
     Page,
     PageOf,
-    PaymentCommitment,
-    PaymentMethod,
     Plan,
     PlanSubscription,
     Promotion,
@@ -27,32 +29,63 @@ from ..records import (
     TicketFilter,
     TicketMessage,
 )
-from .engine import grouped
+from .engine import CanonicalRow, Relations, grouped
 
-if TYPE_CHECKING:  # the methods MappedSource lends (not named here: the two modules import each other)
-    _Base = Any
-else:
-    _Base = object
+T = TypeVar("T")
 
 
-class MoreReads(_Base):
-    """Reads that need nothing beyond the building blocks of `MappedSource`."""
+class BuildingBlocks(Protocol):
+    """What these reads use of `MappedSource` (connectors/sql/source.py), which defines it."""
+
+    relations: Relations
+    db: Executor
+
+    def listing(self, name: str) -> Keyset: ...
+    def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> CanonicalRow: ...
+    async def by_id(self, name: str, ids: Sequence[str], build: Callable[[Any], T]) -> list[T | None]: ...
+    async def children(
+        self,
+        name: str,
+        keys: Sequence[str],
+        owner: str,
+        build: Callable[[Any], T],
+        *,
+        order_by: Sequence[str],
+        where: Callable[[Subquery], Sequence[ColumnElement[bool]]] = ...,
+        descending: bool = False,
+    ) -> list[list[T]]: ...
+    async def pages_of(
+        self,
+        name: str,
+        customer_ids: Sequence[str],
+        page: Page,
+        build: Callable[[Any], T],
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> list[PageOf]: ...
+    async def counts_of(
+        self, name: str, customer_ids: Sequence[str], where: Sequence[ColumnElement[bool]] = ()
+    ) -> list[int]: ...
+
+
+class DomainReads(BuildingBlocks):
+    """Tickets, contracts, plans, quotes, orders, delivery notes and documents from mapped relations
+    (SupportSource, ContractSource, CatalogSource, CommerceSource); `MappedSource` reads the rest."""
 
     # --- support -------------------------------------------------------------------------
 
     async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]:
-        return await self.by_id("tickets", ids, _rows.ticket)
+        return await self.by_id("tickets", ids, builders.ticket)
 
     async def tickets_of(self, customer_ids: Sequence[str], filter: TicketFilter, page: Page) -> list[PageOf]:
         if not self.relations.has("tickets"):
             return [PageOf() for _ in customer_ids]
-        where = queries.ticket_conditions(self.relations["tickets"], filter)
-        return await self.pages_of("tickets", customer_ids, page, _rows.ticket, where)
+        where = support.ticket_conditions(self.relations["tickets"], filter)
+        return await self.pages_of("tickets", customer_ids, page, builders.ticket, where)
 
     async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
         if not self.relations.has("tickets"):
             return [0 for _ in customer_ids]
-        where = queries.ticket_conditions(self.relations["tickets"], filter)
+        where = support.ticket_conditions(self.relations["tickets"], filter)
         return await self.counts_of("tickets", customer_ids, where)
 
     async def messages_of(
@@ -65,31 +98,31 @@ class MoreReads(_Base):
         if not wanted:
             return [[] for _ in ticket_ids]
         files = self.relations["attachments"] if self.relations.has("attachments") else None
-        results = await self.db.fetch(*queries.messages_and_files(messages, files, wanted, include_internal))
+        results = await self.db.fetch(*support.messages_and_files(messages, files, wanted, include_internal))
         by_message: dict[str, list[Attachment]] = {}
         codec = self.relations.codec("ticket_messages", "id")
         for row in results[1] if len(results) > 1 else []:
             record = self.canonical("attachments", row)
-            by_message.setdefault(codec.from_db(row.message_id), []).append(_rows.attachment(record))
+            by_message.setdefault(codec.from_db(row.message_id), []).append(builders.attachment(record))
         items = []
         for row in results[0]:
             record = self.canonical("ticket_messages", row)
-            items.append((record.ticket_id, _rows.ticket_message(record, by_message)))  # type: ignore[arg-type]
+            items.append((record.ticket_id, builders.ticket_message(record, by_message)))  # type: ignore[arg-type]
         return grouped(ticket_ids, items)
 
     # --- contracts, plans ----------------------------------------------------------------
 
     async def contracts_by_id(self, ids: Sequence[str]) -> list[Contract | None]:
-        return await self.by_id("contracts", ids, _rows.contract)
+        return await self.by_id("contracts", ids, builders.contract)
 
     async def contracts_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.pages_of("contracts", customer_ids, page, _rows.contract)
+        return await self.pages_of("contracts", customer_ids, page, builders.contract)
 
     async def contract_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self.counts_of("contracts", customer_ids)
 
     async def plans_by_id(self, ids: Sequence[str]) -> list[Plan | None]:
-        return await self.by_id("plans", ids, _rows.plan)
+        return await self.by_id("plans", ids, builders.plan)
 
     async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
         if not self.relations.has("plans"):
@@ -98,7 +131,7 @@ class MoreReads(_Base):
         where = [plans.c.available_in_portal == True] if portal_only else []  # noqa: E712
         listing = self.listing("plans")
         (rows,) = await self.db.fetch(listing.statement(page, where))
-        return listing.page(rows, page, lambda row: _rows.plan(self.canonical("plans", row)))
+        return listing.page(rows, page, lambda row: builders.plan(self.canonical("plans", row)))
 
     async def plan_count(self, portal_only: bool) -> int:
         if not self.relations.has("plans"):
@@ -109,11 +142,11 @@ class MoreReads(_Base):
         return int(rows[0].item_count)
 
     async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:
-        return await self.by_id("subscriptions", ids, _rows.subscription)
+        return await self.by_id("subscriptions", ids, builders.subscription)
 
     async def subscriptions_of(self, customer_ids: Sequence[str]) -> list[list[PlanSubscription]]:
         return await self.children(
-            "subscriptions", customer_ids, "customer_id", _rows.subscription, order_by=["id"]
+            "subscriptions", customer_ids, "customer_id", builders.subscription, order_by=["id"]
         )
 
     async def promotions_of(self, subscription_ids: Sequence[str]) -> list[list[Promotion]]:
@@ -124,38 +157,38 @@ class MoreReads(_Base):
         wanted = self.relations.to_db("subscription_promotions", "subscription_id", subscription_ids)
         if not wanted:
             return [[] for _ in subscription_ids]
-        (rows,) = await self.db.fetch(queries.promotions_applied(applied, promotions, subscriptions, wanted))
+        (rows,) = await self.db.fetch(catalog.promotions_applied(applied, promotions, subscriptions, wanted))
         items = []
         for row in rows:
             record: Any = self.canonical("subscription_promotions", row)
-            items.append((record.subscription_id, _rows.promotion(record)))
+            items.append((record.subscription_id, builders.promotion(record)))
         return grouped(subscription_ids, items)
 
     # --- commerce and documents ----------------------------------------------------------
 
     async def quotes_by_id(self, ids: Sequence[str]) -> list[Quote | None]:
-        return await self.by_id("quotes", ids, _rows.quote)
+        return await self.by_id("quotes", ids, builders.quote)
 
     async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.pages_of("quotes", customer_ids, page, _rows.quote)
+        return await self.pages_of("quotes", customer_ids, page, builders.quote)
 
     async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self.counts_of("quotes", customer_ids)
 
     async def orders_by_id(self, ids: Sequence[str]) -> list[Order | None]:
-        return await self.by_id("orders", ids, _rows.order)
+        return await self.by_id("orders", ids, builders.order)
 
     async def orders_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.pages_of("orders", customer_ids, page, _rows.order)
+        return await self.pages_of("orders", customer_ids, page, builders.order)
 
     async def order_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self.counts_of("orders", customer_ids)
 
     async def delivery_notes_by_id(self, ids: Sequence[str]) -> list[DeliveryNote | None]:
-        return await self.by_id("delivery_notes", ids, _rows.delivery_note)
+        return await self.by_id("delivery_notes", ids, builders.delivery_note)
 
     async def delivery_notes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.pages_of("delivery_notes", customer_ids, page, _rows.delivery_note)
+        return await self.pages_of("delivery_notes", customer_ids, page, builders.delivery_note)
 
     async def delivery_note_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self.counts_of("delivery_notes", customer_ids)
@@ -164,38 +197,21 @@ class MoreReads(_Base):
         self, document_kind: str, document_ids: Sequence[str]
     ) -> list[list[CommercialLine]]:
         return await self.children(
-            "commercial_lines", document_ids, "document_id", _rows.commercial_line, order_by=["position", "id"],
+            "commercial_lines", document_ids, "document_id", builders.commercial_line, order_by=["position", "id"],
             where=lambda r: [r.c.document_kind == document_kind],
         )  # fmt: skip
 
     async def documents_by_id(self, ids: Sequence[str]) -> list[Document | None]:
-        return await self.by_id("documents", ids, _rows.document)
+        return await self.by_id("documents", ids, builders.document)
 
     async def documents_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.pages_of("documents", customer_ids, page, _rows.document)
+        return await self.pages_of("documents", customer_ids, page, builders.document)
 
     async def document_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self.counts_of("documents", customer_ids)
 
     async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
         return await self.children(
-            "comments", subject_ids, "subject_id", _rows.comment, order_by=["created_at", "id"],
+            "comments", subject_ids, "subject_id", builders.comment, order_by=["created_at", "id"],
             where=lambda r: [r.c.subject_kind == subject_kind],
-        )  # fmt: skip
-
-    async def payment_methods_of(self, customer_ids: Sequence[str]) -> list[list[PaymentMethod]]:
-        lists = await self.children(
-            "payment_methods", customer_ids, "customer_id", lambda r: r, order_by=["id"]
-        )
-        return [
-            [_rows.payment_method(r) for r in sorted(rows, key=lambda r: not r.is_default)] for rows in lists
-        ]
-
-    async def payment_methods_by_id(self, ids: Sequence[str]) -> list[PaymentMethod | None]:
-        return await self.by_id("payment_methods", ids, _rows.payment_method)
-
-    async def payment_commitments_of(self, customer_ids: Sequence[str]) -> list[list[PaymentCommitment]]:
-        return await self.children(
-            "payment_commitments", customer_ids, "customer_id", _rows.payment_commitment,
-            order_by=["requested_at", "id"], descending=True,
         )  # fmt: skip

@@ -1,12 +1,12 @@
-"""Native rows to canonical records, one small function per record."""
+"""Rows to canonical records, one small function per record, for native tables and mapped relations alike."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from ..billing import CREDIT_NOTE, PAYMENT
-from ..records import (
+from .billing import CREDIT_NOTE, PAYMENT
+from .records import (
     AccountTotals,
     Address,
     Attachment,
@@ -44,7 +44,7 @@ from ..records import (
     TicketMessage,
     TicketStatus,
 )
-from ._values import (
+from .values import (
     ZERO,
     decimal,
     instant,
@@ -55,7 +55,7 @@ from ._values import (
     text_id,
 )
 
-# A Row of a native table, or a Canonical row of a mapped relation (connectors/sql/engine.py):
+# A Row of a native table, or a CanonicalRow of a mapped relation (connectors/sql/engine.py):
 # both are read by attribute.
 RowLike = Any
 
