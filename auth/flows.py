@@ -94,7 +94,7 @@ async def _enter(
     services: AccessServices, source: BillingSource, user: User, remember: bool, caller: Caller,
     event: str, login: str,
 ) -> SignedIn:  # fmt: skip
-    """The secret was right (and the limiter told so): the user enters unless its access is gone."""
+    """The secret was right: the user enters unless its access is gone (check_may_enter)."""
     try:
         await check_may_enter(services, source, user)
     except ApiError as error:

@@ -28,10 +28,15 @@ _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 
 
+def _cpus() -> int:
+    """The CPUs this process may run on (a container's share, where the OS tells it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def use_hashing_threads(threads: int | None) -> None:
     """Size the process's hashing pool (`password_hash_threads`; None: one per CPU)."""
     global _pool, _pool_size
-    wanted = max(1, threads or os.cpu_count() or 1)
+    wanted = max(1, threads or _cpus())
     if _pool is not None and _pool_size == wanted:
         return
     old, _pool, _pool_size = _pool, ThreadPoolExecutor(wanted, thread_name_prefix="ventanilla-argon2"), wanted
