@@ -11,7 +11,8 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                source_timeout_seconds, max_cost_anonymous, max_cost_customer, max_cost_partner,
                max_cost_staff
     [access]   session_hours, refresh_days, reset_minutes, code_minutes, code_attempts,
-               login_attempts, ip_attempts, redis_url, smtp_url, mail_from, mail_templates_dir,
+               login_attempts, ip_attempts, login_emails, ip_emails, password_hash_threads,
+               redis_url, smtp_url, mail_from, mail_templates_dir,
                portal_url, send_password_by_email, former_customers_keep_access, min_password_length
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
@@ -111,6 +112,10 @@ class Settings(BaseSettings):
     code_attempts: int = 5  # A5: wrong tries that spend a code
     login_attempts: str = "5/15 minutes"  # failed sign-ins per login (`limits` notation)
     ip_attempts: str = "30/15 minutes"  # failed sign-ins per client IP
+    login_emails: str = "3/hour"  # reset links and sign-in codes emailed per login
+    ip_emails: str = "20/hour"  # reset links and sign-in codes requested per client IP
+    # Threads of a worker hashing and verifying passwords (Argon2, 64 MiB each); None: one per CPU.
+    password_hash_threads: int | None = None
     redis_url: str | None = None  # rate-limit counters shared by every worker; in process without it
     smtp_url: str | None = None  # smtp://user:pass@host:port (smtps:// for TLS); console without it
     mail_from: str = "Portal de Clientes <portal@localhost>"
@@ -165,8 +170,8 @@ _LIMIT_KEYS = {
 # --- access (FEATURES.md A): every access setting keeps its name under [access] ---
 _ACCESS_KEYS = (
     "session_hours", "refresh_days", "reset_minutes", "code_minutes", "code_attempts", "login_attempts",
-    "ip_attempts", "redis_url", "smtp_url", "mail_from", "mail_templates_dir", "portal_url",
-    "send_password_by_email", "former_customers_keep_access", "min_password_length",
+    "ip_attempts", "login_emails", "ip_emails", "password_hash_threads", "redis_url", "smtp_url", "mail_from",
+    "mail_templates_dir", "portal_url", "send_password_by_email", "former_customers_keep_access", "min_password_length",
 )  # fmt: skip
 _SECTION_KEYS = {
     "store": {"url": "database_url", "pool_size": "pool_size"},

@@ -22,6 +22,7 @@ from .mail import deliver
 from .onetime import new_code, new_reset_token
 from .passwords import verify_password
 from .principals import Principal
+from .ratelimit import EMAILS, SIGN_IN
 from .services import (
     AccessServices,
     Caller,
@@ -53,10 +54,11 @@ async def check_may_enter(services: AccessServices, source: Source, user: User) 
             raise ApiError(ErrorCode.FORMER_CUSTOMER)
 
 
-async def _limited(services: AccessServices, login: str, caller: Caller, event: str) -> None:
-    blocked = await services.limiter.blocked(login, caller.ip)
+async def _limited(services: AccessServices, key: LoginKey, typed: str, caller: Caller, event: str) -> None:
+    """Spend one attempt of the login and the address *before* the secret is checked (ratelimit.py)."""
+    blocked = await services.limiter.reserve(SIGN_IN, key.counter, caller.ip)
     if blocked is not None:
-        await services.audit(event, ErrorCode.TOO_MANY_ATTEMPTS.value, caller, login=login, detail=blocked.key)
+        await services.audit(event, ErrorCode.TOO_MANY_ATTEMPTS.value, caller, login=typed, detail=blocked.key)
         raise ApiError(ErrorCode.TOO_MANY_ATTEMPTS, field=["login"], seconds=str(blocked.retry_after))
 
 
@@ -70,14 +72,14 @@ async def sign_in(
     except ApiError as error:
         await services.audit("SIGN_IN", error.code.value, caller, login=typed)
         raise
-    await _limited(services, typed, caller, "SIGN_IN")
+    await _limited(services, key, typed, caller, "SIGN_IN")
     async with services.engine.connect() as conn:
         user = await find_user(conn, key)
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        await services.limiter.failed(typed, caller.ip)
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
         await services.audit("SIGN_IN", ErrorCode.INVALID_CREDENTIALS.value, caller, login=typed,
                              user_id=user.id if user else None)  # fmt: skip
         raise ApiError(ErrorCode.INVALID_CREDENTIALS, field=["password"])
+    await services.limiter.succeeded(SIGN_IN, key.counter, caller.ip)
     return await _enter(services, source, user, remember, caller, "SIGN_IN", typed)
 
 
@@ -85,12 +87,12 @@ async def _enter(
     services: AccessServices, source: Source, user: User, remember: bool, caller: Caller,
     event: str, login: str,
 ) -> SignedIn:  # fmt: skip
+    """The secret was right: the user enters unless its access is gone (check_may_enter)."""
     try:
         await check_may_enter(services, source, user)
     except ApiError as error:
         await services.audit(event, error.code.value, caller, login=login, user_id=user.id)
         raise
-    await services.limiter.succeeded(login)
     async with services.engine.begin() as conn:
         signed = await open_session(conn, services, user, remember, caller)
     await services.audit(event, "OK", caller, login=login, user_id=user.id,
@@ -143,10 +145,20 @@ def check_new_password(services: AccessServices, new_password: str, current: str
         raise ApiError(ErrorCode.WEAK_PASSWORD, field=["newPassword"], minimum=str(minimum))
 
 
+async def _emails_refused(services: AccessServices, key: LoginKey, typed: str, caller: Caller, event: str) -> bool:
+    """Past the login's or the address's email limit: audited, and the caller answered as usual."""
+    blocked = await services.limiter.reserve(EMAILS, key.counter, caller.ip)
+    if blocked is not None:
+        await services.audit(event, ErrorCode.TOO_MANY_ATTEMPTS.value, caller, login=typed, detail=blocked.key)
+    return blocked is not None
+
+
 async def request_password_reset(services: AccessServices, login: str, caller: Caller) -> None:
-    """A3: email a single-use link. Answers the same whether the login exists or not."""
+    """A3: email a single-use link. Answers the same whether the login exists or not, or is past its limit."""
     typed = login.strip().lower()
     key = login_key(services.settings.login_field, login)  # a placeholder tax id is refused
+    if await _emails_refused(services, key, typed, caller, "RESET_REQUESTED"):
+        return
     async with services.engine.begin() as conn:
         user = await find_user(conn, key)
         if user is None or user.disabled:
@@ -183,6 +195,8 @@ async def reset_password(
             user = await user_by_id(conn, row.user_id)
     if user is None:
         raise ApiError(ErrorCode.INVALID_RESET_LINK, field=["token"])
+    # The link proved the mailbox: the login's failed sign-ins are forgotten (no address was counted).
+    await services.limiter.succeeded(SIGN_IN, LoginKey(EMAIL, user.login).counter, None)
     return await _enter(services, source, user, False, caller, "PASSWORD_RESET", user.login)
 
 
@@ -194,7 +208,7 @@ async def change_password(
         raise ApiError(ErrorCode.FORBIDDEN)
     async with services.engine.connect() as conn:
         user = await user_by_id(conn, principal.user_id)
-    if user is None or not verify_password(user.password_hash, current):
+    if user is None or not await verify_password(user.password_hash, current):
         await services.audit("PASSWORD_CHANGED", ErrorCode.INVALID_CREDENTIALS.value, caller,
                              user_id=principal.user_id)  # fmt: skip
         raise ApiError(ErrorCode.INVALID_CREDENTIALS, field=["currentPassword"])
@@ -209,8 +223,10 @@ async def change_password(
 
 
 async def request_sign_in_code(services: AccessServices, email: str, caller: Caller) -> None:
-    """A5: email a 6-digit code valid `code_minutes`; the same answer for an unknown email."""
+    """A5: email a 6-digit code valid `code_minutes`; the same answer for an unknown email or one past its limit."""
     address = normalise_email(email)
+    if await _emails_refused(services, LoginKey(EMAIL, address), address, caller, "CODE_REQUESTED"):
+        return
     async with services.engine.begin() as conn:
         user = await user_by_login(conn, address)
         if user is None or user.disabled:
@@ -233,7 +249,8 @@ async def sign_in_with_code(
 ) -> SignedIn:
     """A5: the latest code of that email, unexpired, unspent; `code_attempts` wrong tries spend it."""
     address = normalise_email(email)
-    await _limited(services, address, caller, "CODE_SIGN_IN")
+    key = LoginKey(EMAIL, address)
+    await _limited(services, key, address, caller, "CODE_SIGN_IN")
     async with services.engine.begin() as conn:
         user = await user_by_login(conn, address)
         row = await store.latest_secret(conn, user.id, CODE) if user else None
@@ -248,6 +265,6 @@ async def sign_in_with_code(
             await store.audit(conn, "CODE_SIGN_IN", ErrorCode.INVALID_CODE.value, login=address,
                               user_id=user.id if user else None, ip=caller.ip)  # fmt: skip
     if not ok or user is None:
-        await services.limiter.failed(address, caller.ip)
         raise ApiError(ErrorCode.INVALID_CODE, field=["code"])
+    await services.limiter.succeeded(SIGN_IN, key.counter, caller.ip)
     return await _enter(services, source, user, False, caller, "CODE_SIGN_IN", address)

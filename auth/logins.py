@@ -20,6 +20,11 @@ class LoginKey:
     kind: str  # EMAIL, TAX_ID, CUSTOMER_CODE
     value: str
 
+    @property
+    def counter(self) -> str:
+        """The rate-limit key: every spelling of one tax id, code or email counts as one."""
+        return f"{self.kind}:{self.value}"
+
 
 def tax_id_digits(raw: str | None) -> str:
     """A tax id is compared by its digits: 20-33344455-6, 20.333.444.556 and 20333444556 are one."""

@@ -19,7 +19,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
-from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
+from authlib.oauth2.rfc6749.util import extract_basic_authorization, list_to_scope, scope_to_list
 
 from ..store import access as store
 from ..store.partners import PartnerClient, add_client, client_by_id
@@ -46,14 +46,15 @@ async def register_client(
     client_id = "vt_" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     async with services.engine.begin() as conn:
-        await add_client(conn, client_id, name, hash_password(secret), scopes, [o.rstrip("/") for o in origins])
+        await add_client(conn, client_id, name, await hash_password(secret), scopes, [o.rstrip("/") for o in origins])
         await store.audit(conn, "PARTNER_ADDED", "OK", login=client_id, actor=actor, detail=" ".join(scopes))
     return Registered(client_id, secret)
 
 
 class _Client(ClientMixin):
-    def __init__(self, record: PartnerClient) -> None:
+    def __init__(self, record: PartnerClient, matching: frozenset[str]) -> None:
         self.record = record
+        self.matching = matching  # the presented secrets already verified against its hash
 
     def get_client_id(self) -> str:
         return self.record.client_id
@@ -69,7 +70,7 @@ class _Client(ClientMixin):
         return False
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return verify_password(self.record.secret_hash, client_secret)
+        return client_secret in self.matching  # Authlib asks synchronously: verified beforehand, off the loop
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return endpoint == "token" and method in ("client_secret_basic", "client_secret_post")
@@ -88,9 +89,9 @@ class _Grant(ClientCredentialsGrant):
 class _Server(AuthorizationServer):
     """One per token request: the client was loaded beforehand, because Authlib's calls are sync."""
 
-    def __init__(self, secret: str, client: PartnerClient | None) -> None:
+    def __init__(self, secret: str, client: PartnerClient | None, matching: frozenset[str]) -> None:
         super().__init__(scopes_supported=list(SCOPES))
-        self.client = _Client(client) if client and not client.disabled else None
+        self.client = _Client(client, matching) if client and not client.disabled else None
         self.issued: dict[str, Any] | None = None
         self.register_grant(_Grant)
         self.register_token_generator("default", self._token(secret))
@@ -148,6 +149,13 @@ def _client_id_of(form: Mapping[str, str], authorization: str | None) -> str | N
     return form.get("client_id")
 
 
+async def _matching_secrets(record: PartnerClient, form: Mapping[str, str], headers: Mapping[str, str]) -> frozenset[str]:
+    """The secrets the request presents (Basic, as Authlib decodes it, or the form) that match the client's hash."""
+    _, basic = extract_basic_authorization(headers)
+    presented = {s for s in (basic, form.get("client_secret")) if s}
+    return frozenset([s for s in presented if await verify_password(record.secret_hash, s)])
+
+
 async def token_response(
     services: AccessServices, form: Mapping[str, str], headers: Mapping[str, str], ip: str | None
 ) -> tuple[int, Any, dict[str, str]]:
@@ -157,7 +165,8 @@ async def token_response(
     if client_id:
         async with services.engine.connect() as conn:
             record = await client_by_id(conn, client_id)
-    server = _Server(services.secret, record)
+    matching = await _matching_secrets(record, form, headers) if record and not record.disabled else frozenset()
+    server = _Server(services.secret, record, matching)
     request = _FormRequest(dict(form), headers)  # Starlette's headers: case-insensitive, as Authlib expects
     status, body, out_headers = server.create_token_response(request)
     outcome = "OK" if status == 200 else str(body.get("error", status)) if isinstance(body, dict) else str(status)

@@ -1,8 +1,14 @@
-"""Brute-force limits on failed sign-ins, per login and per client IP, through `limits`.
+"""Limits on sign-in attempts and on access emails, per login and per client IP, through `limits`.
 
 The counters live in Redis when a URL is configured (one count for every worker and
-instance), in the process otherwise. A failure counts against both keys; a success
-clears the login's count (not the IP's: one address trying many logins stays limited).
+instance), in the process otherwise. An attempt is counted *before* its secret is checked
+(`reserve`: one atomic increment that returns the new count, Redis INCRBY or the memory
+storage's locked increment), so that concurrent attempts cannot all pass a check made
+before any of them was counted. A sign-in that succeeds clears the login's count and gives
+the address its reserved attempt back: only failures count against an address (an office
+behind one address signs many people in), and a refund can only follow a right secret.
+Logins are counted by their normalised key (`LoginKey.counter`), so every spelling of one
+tax id, code or email shares one counter.
 """
 
 from __future__ import annotations
@@ -13,12 +19,16 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
+from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
 
+from ..settings import Settings
+
 log = logging.getLogger("ventanilla.auth")
 
-_NAMESPACE = "ventanilla-sign-in"
+SIGN_IN = "ventanilla-sign-in"  # signIn and signInWithCode: attempts at a secret
+EMAILS = "ventanilla-emails"  # requestPasswordReset and requestSignInCode: emails sent to a login
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,36 +39,61 @@ class Blocked:
     retry_after: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    per_login: RateLimitItem
+    per_ip: RateLimitItem
+
+
 class AttemptLimiter:
-    def __init__(self, per_login: str, per_ip: str, redis_url: str | None = None) -> None:
+    """The counters of each limited action (SIGN_IN, EMAILS), in one storage."""
+
+    def __init__(self, limits: dict[str, tuple[str, str]], redis_url: str | None = None) -> None:
+        """`limits`: for each action, its (per login, per IP) limits in `limits` notation."""
         if redis_url:
             # limits' async Redis storage, on the redis-py client (redis.asyncio).
             uri = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
             storage = storage_from_string(uri, implementation="redispy")
         else:
             storage = storage_from_string("async+memory://")
+        assert isinstance(storage, Storage)
         self.storage = storage
         self.limiter = FixedWindowRateLimiter(storage)
-        self.per_login: RateLimitItem = parse(per_login)
-        self.per_ip: RateLimitItem = parse(per_ip)
+        self.limits = {action: _Limits(parse(login), parse(ip)) for action, (login, ip) in limits.items()}
 
-    def _keys(self, login: str, ip: str | None) -> list[tuple[RateLimitItem, str, str]]:
-        keys = [(self.per_login, "login", login.strip().lower())]
+    @classmethod
+    def for_settings(cls, settings: Settings) -> AttemptLimiter:
+        return cls(
+            {
+                SIGN_IN: (settings.login_attempts, settings.ip_attempts),
+                EMAILS: (settings.login_emails, settings.ip_emails),
+            },
+            settings.redis_url,
+        )
+
+    def _keys(self, action: str, login: str, ip: str | None) -> list[tuple[RateLimitItem, str, str]]:
+        limits = self.limits[action]
+        keys = [(limits.per_login, "login", login)]
         if ip:
-            keys.append((self.per_ip, "ip", ip))
+            keys.append((limits.per_ip, "ip", ip))
         return keys
 
-    async def blocked(self, login: str, ip: str | None) -> Blocked | None:
-        """The first exhausted limit for this login or address, else None (spends nothing)."""
-        for item, kind, value in self._keys(login, ip):
-            if not await self.limiter.test(item, _NAMESPACE, kind, value):
-                stats = await self.limiter.get_window_stats(item, _NAMESPACE, kind, value)
-                return Blocked(kind, max(1, math.ceil(stats.reset_time - time.time())))
-        return None
+    async def reserve(self, action: str, login: str, ip: str | None) -> Blocked | None:
+        """Count one attempt against `login` (a `LoginKey.counter`) and the address, before the
+        work it limits; the first limit it went past, else None. A refused attempt counts too."""
+        blocked: Blocked | None = None
+        for item, kind, value in self._keys(action, login, ip):
+            if not await self.limiter.hit(item, action, kind, value) and blocked is None:
+                stats = await self.limiter.get_window_stats(item, action, kind, value)
+                blocked = Blocked(kind, max(1, math.ceil(stats.reset_time - time.time())))
+        return blocked
 
-    async def failed(self, login: str, ip: str | None) -> None:
-        for item, kind, value in self._keys(login, ip):
-            await self.limiter.hit(item, _NAMESPACE, kind, value)
-
-    async def succeeded(self, login: str) -> None:
-        await self.limiter.clear(self.per_login, _NAMESPACE, "login", login.strip().lower())
+    async def succeeded(self, action: str, login: str, ip: str | None) -> None:
+        """The secret was right: the login starts afresh and the address gets its attempt back."""
+        limits = self.limits[action]
+        await self.limiter.clear(limits.per_login, action, "login", login)
+        if ip:
+            # A negative increment; should the window have ended meanwhile, the address merely
+            # starts its next window one attempt richer.
+            item = limits.per_ip
+            await self.storage.incr(item.key_for(action, "ip", ip), item.get_expiry(), amount=-1)

@@ -4,18 +4,31 @@ A partner's token carries the scopes its client was registered with. `required_s
 answers, for a field of a GraphQL type, the scope a PARTNER caller must hold to select it;
 the schema enforces it for every operation before anything runs (schema/scopes.py).
 Customers and staff are not scoped: ownership and roles govern them.
+
+`customers:read` opens who a customer is (name, ids, status, addresses, contact data,
+company) and nothing it has with the business: money and payment instruments are billing,
+contracts and plans are contracts, quotes, orders and deliveries are commerce, shared
+files are documents, tickets are support. A field that opens such data is declared here,
+and so is its type, so that `node(id:)` cannot reach it around the field.
 """
 
 from __future__ import annotations
 
 CUSTOMERS_READ = "customers:read"
 BILLING_READ = "billing:read"
+CONTRACTS_READ = "contracts:read"
+COMMERCE_READ = "commerce:read"
+DOCUMENTS_READ = "documents:read"
 SUPPORT_READ = "support:read"
 SUPPORT_WRITE = "support:write"
 
 SCOPES: dict[str, str] = {
-    CUSTOMERS_READ: "Read customers: the list, one by id, their contact data and account summary.",
-    BILLING_READ: "Read invoices, payments, the current account (ledger) and statements.",
+    CUSTOMERS_READ: "Read customers: the list, one by id, their identity, addresses and contact data.",
+    BILLING_READ: "Read invoices, payments, the current account (ledger), account figures, statements, "
+    "payment methods and payment commitments.",
+    CONTRACTS_READ: "Read contracts, the plans offered and subscribed to, and their promotions.",
+    COMMERCE_READ: "Read quotes, orders and delivery notes.",
+    DOCUMENTS_READ: "Read the documents the business shared with customers.",
     SUPPORT_READ: "Read tickets and their messages.",
     SUPPORT_WRITE: "Create and answer tickets on behalf of customers.",
 }
@@ -29,6 +42,15 @@ FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Customer", "ledger"): BILLING_READ,
     ("Customer", "statement"): BILLING_READ,
     ("Customer", "account"): BILLING_READ,
+    ("Customer", "paymentMethods"): BILLING_READ,
+    ("Customer", "paymentCommitments"): BILLING_READ,
+    ("Customer", "contracts"): CONTRACTS_READ,
+    ("Customer", "subscriptions"): CONTRACTS_READ,
+    ("Query", "plans"): CONTRACTS_READ,
+    ("Customer", "quotes"): COMMERCE_READ,
+    ("Customer", "orders"): COMMERCE_READ,
+    ("Customer", "deliveryNotes"): COMMERCE_READ,
+    ("Customer", "documents"): DOCUMENTS_READ,
     ("Customer", "tickets"): SUPPORT_READ,
     ("Mutation", "createTicket"): SUPPORT_WRITE,
     ("Mutation", "replyToTicket"): SUPPORT_WRITE,
@@ -43,6 +65,20 @@ TYPE_SCOPES: dict[str, str] = {
     "LedgerEntry": BILLING_READ,
     "Statement": BILLING_READ,
     "OpenItem": BILLING_READ,
+    "AccountSummary": BILLING_READ,
+    "AgingBucket": BILLING_READ,
+    "PaymentCode": BILLING_READ,
+    "PaymentMethod": BILLING_READ,
+    "PaymentCommitment": BILLING_READ,
+    "Contract": CONTRACTS_READ,
+    "PlanSubscription": CONTRACTS_READ,
+    "Plan": CONTRACTS_READ,
+    "Promotion": CONTRACTS_READ,
+    "Quote": COMMERCE_READ,
+    "Order": COMMERCE_READ,
+    "DeliveryNote": COMMERCE_READ,
+    "DocumentLine": COMMERCE_READ,
+    "Document": DOCUMENTS_READ,
     "Ticket": SUPPORT_READ,
     "TicketMessage": SUPPORT_READ,
 }

@@ -12,6 +12,7 @@ from ..store import access as store
 from ..store.users import User
 from .mail import Mailer, Templates, mailer_for
 from .onetime import keyed_hash, new_refresh_token
+from .passwords import use_hashing_threads
 from .principals import Principal, PrincipalKind, StaffRole
 from .ratelimit import AttemptLimiter
 from .tokens import issue_access_token
@@ -38,11 +39,12 @@ class AccessServices:
 
     @classmethod
     def build(cls, engine: AsyncEngine, secret: str, settings: Settings) -> AccessServices:
+        use_hashing_threads(settings.password_hash_threads)
         return cls(
             engine=engine,
             secret=secret,
             settings=settings,
-            limiter=AttemptLimiter(settings.login_attempts, settings.ip_attempts, settings.redis_url),
+            limiter=AttemptLimiter.for_settings(settings),
             mailer=mailer_for(settings.smtp_url, settings.mail_from),
             templates=Templates(settings.mail_templates_dir),
         )

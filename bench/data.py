@@ -109,7 +109,7 @@ async def _add_bench_users(scale: str) -> None:
     """One customer user per customer (login bench-<id>@example.com), one Argon2 hash for all."""
     from ventanilla.auth.passwords import hash_password
 
-    digest = hash_password(BENCH_PASSWORD)
+    digest = await hash_password(BENCH_PASSWORD)
     now = datetime.now(UTC)
     conn = await asyncpg.connect(libpq_url(scale))
     try:

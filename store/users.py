@@ -52,7 +52,7 @@ async def create_user(
         insert(users).values(
             login=login.strip().lower(),
             name=name,
-            password_hash=hash_password(password),
+            password_hash=await hash_password(password),
             kind=kind,
             role=role,
             must_change_password=must_change_password,
@@ -155,7 +155,7 @@ async def set_password(
     await conn.execute(
         update(users)
         .where(users.c.id == user_id)
-        .values(password_hash=hash_password(password), must_change_password=must_change)
+        .values(password_hash=await hash_password(password), must_change_password=must_change)
     )
 
 

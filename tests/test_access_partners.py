@@ -131,3 +131,63 @@ async def test_a_partners_portal_signs_its_customers_in_like_ours(access_api, ca
         "query": 'mutation { signIn(input: {login: "cliente@example.com", password: "perro.calamar"}) { accessToken viewer { kind } } }'})
     assert response.headers["access-control-allow-origin"] == "https://clientes.socio.example"
     assert response.json()["data"]["signIn"]["viewer"]["kind"] == "CUSTOMER"
+
+
+ANALYST = ("analista@example.com", "gato.tornillo")
+PAYMENT_DATA = """query($id: ID!) { customer(id: $id) { name
+  paymentMethods { id holder label } paymentCommitments { promisedDate amount { amount } } } }"""
+PAYMENT_METHOD_NODE = "query($id: ID!) { node(id: $id) { ... on PaymentMethod { holder label } } }"
+# Fields of a customer that carry more than who the customer is, each needing its own scope.
+BEYOND_IDENTITY = {
+    "paymentMethods": "paymentMethods { label }",
+    "paymentCommitments": "paymentCommitments { days }",
+    "contracts": "contracts(first: 1) { nodes { title } }",
+    "subscriptions": "subscriptions { price { amount } }",
+    "quotes": "quotes(first: 1) { nodes { total { amount } } }",
+    "orders": "orders(first: 1) { nodes { total { amount } } }",
+    "deliveryNotes": "deliveryNotes(first: 1) { nodes { number } }",
+    "documents": "documents(first: 1) { nodes { title } }",
+}
+
+
+async def customer_with_payment_methods(api) -> tuple[str, str]:
+    """(customer id, payment method id) of a demo customer that has one, as an analyst reads them."""
+    token = await api.sign_in(*ANALYST)
+    query = "{ customers(first: 50) { nodes { id paymentMethods { id } } } }"
+    nodes = (await api.gql(query, token=token))["data"]["customers"]["nodes"]
+    owner = next(n for n in nodes if n["paymentMethods"])
+    return owner["id"], owner["paymentMethods"][0]["id"]
+
+
+async def test_payment_methods_and_commitments_need_billing_read(access_api, capsys):
+    # given a partner with customers:read only, and one with billing:read too
+    customer_id, method_id = await customer_with_payment_methods(access_api)
+    reader, reader_secret = await register(access_api, capsys, "Socio Curioso", ["customers:read"])
+    biller, biller_secret = await register(access_api, capsys, "Socio Cobrador", ["customers:read", "billing:read"])
+    _, reader_token = await token_for(access_api, reader, reader_secret)
+    _, biller_token = await token_for(access_api, biller, biller_secret)
+    # when each asks for the customer's payment data, by the customer and by the method's id
+    denied = await access_api.gql(PAYMENT_DATA, {"id": customer_id}, reader_token["access_token"])
+    denied_node = await access_api.gql(PAYMENT_METHOD_NODE, {"id": method_id}, reader_token["access_token"])
+    allowed = await access_api.gql(PAYMENT_DATA, {"id": customer_id}, biller_token["access_token"])
+    allowed_node = await access_api.gql(PAYMENT_METHOD_NODE, {"id": method_id}, biller_token["access_token"])
+    # then customers:read alone reads none of it; billing:read reads it
+    assert denied.get("data") is None and [e["extensions"]["code"] for e in denied["errors"]] == ["FORBIDDEN"]
+    assert denied_node.get("data") is None and [e["extensions"]["code"] for e in denied_node["errors"]] == ["FORBIDDEN"]
+    assert "errors" not in allowed and allowed["data"]["customer"]["paymentMethods"][0]["label"]
+    assert isinstance(allowed["data"]["customer"]["paymentCommitments"], list)
+    assert "errors" not in allowed_node and allowed_node["data"]["node"]["label"]
+
+
+async def test_customers_read_alone_opens_no_billing_contract_commerce_or_document_data(access_api, capsys):
+    # given a partner with customers:read only
+    client_id, secret = await register(access_api, capsys, "Socio Justo", ["customers:read"])
+    token = (await token_for(access_api, client_id, secret))[1]["access_token"]
+    someone = (await access_api.gql(CUSTOMERS, token=token))["data"]["customers"]["nodes"][0]["id"]
+    for field, selection in BEYOND_IDENTITY.items():
+        # when it selects the field
+        body = await access_api.gql(f"query($id: ID!) {{ customer(id: $id) {{ name {selection} }} }}", {"id": someone}, token)
+        # then
+        assert body.get("data") is None and [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], field
+    plans = await access_api.gql("{ plans(first: 1) { nodes { name price { amount } } } }", token=token)
+    assert [e["extensions"]["code"] for e in plans["errors"]] == ["FORBIDDEN"]
