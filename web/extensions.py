@@ -14,7 +14,7 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import QueryDepthLimiter, SchemaExtension
 
 from ..auth.roles import may_introspect
@@ -117,7 +117,7 @@ def depth_rules(max_depth: int) -> list[type[ValidationRule]]:
     return [_unless_fragments_missing(rule) for rule in QueryDepthLimiter(max_depth=max_depth).validation_rules]
 
 
-def _unless_fragments_missing(rule: type[ValidationRule]) -> type[ValidationRule]:
+def _unless_fragments_missing(rule: type[ASTValidationRule]) -> type[ValidationRule]:
     class Guarded(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)

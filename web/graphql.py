@@ -171,7 +171,8 @@ class VentanillaGraphQL(GraphQL):
 
 def _request_error(result: ExecutionResult) -> bool:
     """The operation never ran: no data, and no error belongs to a field (a path)."""
-    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(e.path is None for e in errors)
 
 
 def _media_type(request: Request) -> str:
