@@ -89,22 +89,11 @@ def _unread(
     """The setter of each slot to mark, and its stand-in (records are slotted dataclasses)."""
     if attributes is None:
         return ()
-    nested = _NESTED.get(record, ())
     return tuple(
         (vars(record)[field.name].__set__, not_read(record, field.name))
         for field in dataclasses.fields(record)
-        if field.name not in attributes and field.name not in nested
+        if field.name not in attributes
     )
-
-
-# Nested records the GraphQL types copy field by field when built, asked for or not (a tax id's
-# formatted number, an address, a payment code: schema/common.py, schema/billing.py): they keep
-# what their builder made of the stand-ins (empty texts).
-_NESTED: dict[type, tuple[str, ...]] = {
-    Customer: ("tax_id", "billing_address"),
-    Invoice: ("payment_code",),
-    PlanSubscription: ("service_address",),
-}
 
 
 def projection(

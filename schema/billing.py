@@ -76,8 +76,9 @@ class Invoice(Node):
         resolver=lambda root: InvoiceStatus(invoice_status(root.record, root.today).value),
     )  # worked out when asked for: a narrowed record holds what it reads only then
     payment_code: PaymentCode | None = strawberry.field(
-        description="Electronic payment code and barcode digits, when the business issues them."
-    )
+        description="Electronic payment code and barcode digits, when the business issues them.",
+        resolver=lambda root: payment_code_type(root.record.payment_code),
+    )  # converted when asked for, like status
     cae: str | None = strawberry.field(description="AFIP's electronic authorisation code (Argentina).")
     record: strawberry.Private[records.Invoice]
     today: strawberry.Private[datetime.date]
@@ -112,8 +113,13 @@ class Invoice(Node):
         return [comment_type(c) for c in found]
 
 
+def payment_code_type(code: records.PaymentCode | None) -> PaymentCode | None:
+    if code is None:
+        return None
+    return PaymentCode(code=code.code, barcode=code.barcode, networks=list(code.networks))
+
+
 def invoice_type(r: records.Invoice, today: datetime.date) -> Invoice:
-    code = r.payment_code
     return Invoice(
         id=to_global_id("Invoice", r.id),
         number=r.number,
@@ -124,9 +130,6 @@ def invoice_type(r: records.Invoice, today: datetime.date) -> Invoice:
         tax=money(r.tax, r.currency),
         total=money(r.total, r.currency),
         balance_due=money(r.balance_due, r.currency),
-        payment_code=PaymentCode(code=code.code, barcode=code.barcode, networks=list(code.networks))
-        if code
-        else None,
         cae=r.cae,
         record=r,
         today=today,

@@ -101,8 +101,9 @@ def promotion_type(r: records.Promotion, today: datetime.date) -> Promotion:
 @strawberry.type(description="A plan the customer has contracted ('my plans', FEATURES.md D3).")
 class PlanSubscription(Node):
     service_address: Address | None = strawberry.field(
-        description="Where the service is installed; it may differ from the billing address."
-    )
+        description="Where the service is installed; it may differ from the billing address.",
+        resolver=lambda root: address(root.record.service_address),
+    )  # converted when asked for: a narrowed record holds only what the document reads
     status: str = strawberry.field(description="ACTIVE, SUSPENDED or CANCELLED, as the ERP says.")
     price: Money = strawberry.field(description="Monthly price the customer pays for it.")
     started_on: datetime.date | None = strawberry.field(description="Date the service started.")
@@ -121,7 +122,6 @@ class PlanSubscription(Node):
 def subscription_type(r: records.PlanSubscription) -> PlanSubscription:
     return PlanSubscription(
         id=to_global_id("PlanSubscription", r.id),
-        service_address=address(r.service_address),
         status=r.status,
         price=money(r.price, r.currency),
         started_on=r.started_on,

@@ -94,9 +94,14 @@ def _ticket_filter(f: TicketFilter | None) -> records.TicketFilter:
 class Customer(Node):
     code: str = strawberry.field(description="The ERP's customer number, e.g. 003365.")
     name: str = strawberry.field(description="Name or business name.")
-    tax_id: TaxId | None = strawberry.field(description="Tax id (DNI, CUIT, CUIL ...), if the ERP has one.")
+    # Converted when asked for: a narrowed record holds only what the document reads.
+    tax_id: TaxId | None = strawberry.field(
+        description="Tax id (DNI, CUIT, CUIL ...), if the ERP has one.", resolver=lambda root: tax_id(root.record.tax_id)
+    )
     status: CustomerStatus = strawberry.field(description="Active, suspended or deleted.")
-    billing_address: Address | None = strawberry.field(description="Address invoices are issued to.")
+    billing_address: Address | None = strawberry.field(
+        description="Address invoices are issued to.", resolver=lambda root: address(root.record.billing_address)
+    )
     tax_condition: str | None = strawberry.field(
         description="VAT condition, e.g. Consumidor Final, Responsable Inscripto, Monotributo."
     )
@@ -252,9 +257,7 @@ def customer_type(r: records.Customer) -> Customer:
         id=to_global_id("Customer", r.id),
         code=r.code,
         name=r.name,
-        tax_id=tax_id(r.tax_id),
         status=CustomerStatus(r.status.value),
-        billing_address=address(r.billing_address),
         tax_condition=r.tax_condition,
         customer_since=r.created_on,
         record=r,

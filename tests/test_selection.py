@@ -129,6 +129,30 @@ async def test_a_field_whose_reads_declaration_is_missing_answers_an_error_not_a
     assert all(e["path"][-1] == "dueDate" for e in answer["errors"])
 
 
+@pytest.mark.parametrize(
+    ("record", "attribute", "field"),
+    [("Customer", "tax_id", "taxId { number }"), ("Customer", "billing_address", "billingAddress { street }")],
+)
+async def test_a_nested_record_whose_reads_declaration_is_missing_answers_an_error(
+    demo_api, monkeypatch, record, attribute, field
+):
+    # given a schema that forgot a nested record (a tax id, an address) is read for its field
+    from ventanilla.web import extensions
+
+    def forgetting(schema, document):
+        wanted = dict(wanted_fields(schema, document))
+        kind = getattr(records, record)
+        if kind in wanted:
+            wanted[kind] -= {attribute}
+        return wanted
+
+    monkeypatch.setattr(extensions, "wanted_fields", forgetting)
+    token = await demo_api.sign_in(*CUSTOMER)
+    answer = await demo_api.gql("{ viewer { accounts { name " + field + " } } }", token=token)
+    # then the field is an error, never an empty tax id or address nobody read
+    assert answer.get("errors") and {e["path"][-1] for e in answer["errors"]} == {field.split()[0]}
+
+
 async def test_the_native_source_selects_only_the_columns_asked_for(demo_api):
     from sqlalchemy import event
 
