@@ -394,6 +394,24 @@ async def test_every_b1_account_is_walked_page_by_page_past_its_credit_memos(bus
     assert walked_memos > 0
 
 
+@pytest.mark.parametrize("connector", ["native-sqlite", *CONNECTORS])
+async def test_money_is_never_negative_zero(business, connector) -> None:
+    # given accounts settled to the cent at some point (SQLite sums the running balance in floats)
+    source = business[connector]
+    customers = _keys(CUSTOMERS)
+    # when their current accounts and open items are read
+    ledgers = await source.ledger_of(customers, Page(1000), None, None)
+    items = await source.open_items_of(customers, TODAY, None)
+    amounts = [
+        *(a for page in ledgers for e in page.items for a in (e.debit, e.credit, e.balance)),
+        *(a for its in items for i in its for a in (i.original_amount, i.open_amount)),
+    ]
+    zeros = [str(a) for a in amounts if a.is_zero()]
+    # then every zero reads "0.00", as every server answers it
+    assert any(e.balance.is_zero() for page in ledgers for e in page.items)
+    assert zeros == ["0.00"] * len(zeros)
+
+
 @pytest.mark.parametrize("dates", [(None, None), (date(2025, 1, 1), date(2025, 12, 31))], ids=["all", "2025"])
 async def test_ledger_running_balance(pair, dates) -> None:
     native, source, ids = pair
