@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine, literal, select, text
+from sqlalchemy import create_engine, literal, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 from ventanilla.connectors.sql.functions import content_type
 from ventanilla.connectors.sql.mapping import load_connector
@@ -23,25 +23,22 @@ FILES = {"mp4": "video/mp4", "PDF": "application/pdf", "xyz": "application/octet
 @pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
 async def test_a_b1_attachment_reads_as_the_media_type_of_its_file_name(backend: str, tmp_path) -> None:
     # given B1 attachments of a video, a PDF typed in capitals and a type Python does not know
+    mapping = load_connector("sapb1")
+    files, calls = mapping.table("ATC1"), mapping.table("SCL5")
     async with fresh_legacy_database(backend, tmp_path) as url:
         engine = create_async_engine(url)
         try:
             await write_sapb1_demo(engine, customers=6, seed=3, today=date(2026, 6, 15))
             async with engine.begin() as conn:
-                atc = "ATC1" if backend == "mariadb" else '"ATC1"'
-                rows = (await conn.execute(text(f"SELECT * FROM {atc}"))).mappings().all()
+                rows = (await conn.execute(select(files.c.AbsEntry, files.c.Line))).all()
                 assert len(rows) >= len(FILES)
-                for row, ext in zip(rows, FILES):
-                    column = "`FileExt`" if backend == "mariadb" else '"FileExt"'
+                for (entry, line), ext in zip(rows, FILES):
                     await conn.execute(
-                        text(f"UPDATE {atc} SET {column} = :ext WHERE {_key(backend)}"),
-                        {"ext": ext, "entry": row["AbsEntry"], "line": row["Line"]},
+                        update(files).where(files.c.AbsEntry == entry, files.c.Line == line).values(FileExt=ext)
                     )
-                calls = (await conn.execute(text(_calls_of(backend)))).all()
-            ticket_ids = sorted({str(call) for (call,) in calls})
+                ticket_ids = [str(c) for c in (await conn.execute(select(calls.c.SrvcCallId).distinct())).scalars()]
             # when the tickets' messages are read
-            source = MappedSource(engine, load_connector("sapb1"))
-            messages = await source.messages_of(ticket_ids, True)
+            messages = await MappedSource(engine, mapping).messages_of(ticket_ids, True)
         finally:
             await engine.dispose()
     # then each attachment has the media type of its file name's extension
@@ -53,17 +50,6 @@ async def test_a_b1_attachment_reads_as_the_media_type_of_its_file_name(backend:
         if a.filename.rpartition(".")[2] in FILES
     }
     assert found == FILES
-
-
-def _key(backend: str) -> str:
-    quote = "`" if backend == "mariadb" else '"'
-    return f"{quote}AbsEntry{quote} = :entry AND {quote}Line{quote} = :line"
-
-
-def _calls_of(backend: str) -> str:
-    if backend == "mariadb":
-        return "SELECT DISTINCT `SrvcCallId` FROM `SCL5`"
-    return 'SELECT DISTINCT "SrvcCallId" FROM "SCL5"'
 
 
 @pytest.mark.parametrize(
