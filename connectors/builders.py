@@ -52,6 +52,7 @@ from .values import (
     money,
     optional_instant,
     optional_money,
+    signed_money,
     text_id,
 )
 
@@ -221,7 +222,7 @@ def ledger_entry(row: RowLike) -> LedgerEntry:
 
 def open_item(row: RowLike) -> OpenItem:
     # Credits (credit notes, payments) are open in the customer's favour: negative.
-    sign = -1 if row.kind in (CREDIT_NOTE, PAYMENT) else 1
+    credit = row.kind in (CREDIT_NOTE, PAYMENT)
     return OpenItem(
         id=f"{row.kind}:{row.document_id}",
         customer_id=str(row.customer_id),
@@ -231,8 +232,8 @@ def open_item(row: RowLike) -> OpenItem:
         document_number=_document_number(row),
         posted_on=row.posted_on,
         due_date=row.due_date,
-        original_amount=sign * money(row.original_amount),
-        open_amount=sign * money(row.open_amount),
+        original_amount=signed_money(row.original_amount, credit),
+        open_amount=signed_money(row.open_amount, credit),
         currency=row.currency,
     )
 

@@ -22,12 +22,22 @@ def decimal(value: object, step: Decimal = CENT) -> Decimal:
         value = Decimal(repr(value))
     elif not isinstance(value, Decimal):
         value = Decimal(str(value))
-    return value.quantize(step, rounding=ROUND_HALF_UP)
+    rounded = value.quantize(step, rounding=ROUND_HALF_UP)
+    # A float sum that lands a hair below zero (SQLite's running balance) rounds to -0.00, and
+    # Decimal keeps that sign: an amount is never negative zero.
+    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def money(value: object) -> Decimal:
     """An amount of money, to the cent (None, as from an outer join, is zero)."""
     return decimal(value, CENT)
+
+
+def signed_money(value: object, negative: bool) -> Decimal:
+    """`money(value)`, its sign turned when `negative` (a credit open in the customer's favour);
+    nothing owed is 0.00 either way, never -0.00."""
+    amount = money(value)
+    return money(-amount) if negative else amount
 
 
 def optional_money(value: object) -> Decimal | None:

@@ -270,12 +270,12 @@ async def test_customer_pages_walked_by_cursor(pair, filter: CustomerFilter) -> 
     assert actual == expected
 
 
-async def _walk(native: Any, source: Any, call: Any) -> tuple[list, list]:
-    """Every item of a listing, page after page, following each source's own cursors."""
+async def _walk(native: Any, source: Any, call: Any, pages: int = 50) -> tuple[list, list]:
+    """Every item of a listing, page after page (at most `pages`), following each source's own cursors."""
     out = []
     for s in (native, source):
         items, after = [], None
-        for _ in range(50):
+        for _ in range(pages):
             page = await call(s, after)
             items.extend(page.items)
             if not page.has_next:
@@ -373,6 +373,43 @@ async def test_a_b1_invoice_and_credit_memo_sharing_a_doc_entry_are_two_records(
     assert [{ln.invoice_id for ln in ls} for ls in lines] == [{"1"}, {"R1"}]
     # one statement per call, each part read on its own DocEntry
     assert len(counted) == 2 and "OINV" in counted[0] and "ORIN" in counted[0]
+
+
+@pytest.mark.parametrize("size", [1, 6])
+@pytest.mark.parametrize("connector", [c for c in CONNECTORS if c.startswith("sapb1-")])
+async def test_every_b1_account_is_walked_page_by_page_past_its_credit_memos(business, connector, size) -> None:
+    # given B1 credit memos, whose canonical ids ("R3") are keys past 32 bits in the invoices' SQL column
+    native, source, ids = business["native-sqlite"], business[connector], Ids(connector)
+    walked_memos = 0
+    for customer in _keys(CUSTOMERS):
+        # when every customer's invoices and current account are walked page by page
+        for listing in (
+            lambda s, after, c=customer: _first(s.invoices_of([c], InvoiceFilter(), Page(size, after), TODAY)),
+            lambda s, after, c=customer: _first(s.ledger_of([c], Page(size, after), None, None)),
+        ):
+            expected, actual = await _walk(native, source, listing, pages=1000)
+            # then each walk holds every item of the native one, a page may end on a credit memo
+            assert actual == ids.expected(expected), (customer, size)
+            walked_memos += sum(item.kind.value == "CREDIT_NOTE" for item in expected)
+    assert walked_memos > 0
+
+
+@pytest.mark.parametrize("connector", ["native-sqlite", *CONNECTORS])
+async def test_money_is_never_negative_zero(business, connector) -> None:
+    # given accounts settled to the cent at some point (SQLite sums the running balance in floats)
+    source = business[connector]
+    customers = _keys(CUSTOMERS)
+    # when their current accounts and open items are read
+    ledgers = await source.ledger_of(customers, Page(1000), None, None)
+    items = await source.open_items_of(customers, TODAY, None)
+    amounts = [
+        *(a for page in ledgers for e in page.items for a in (e.debit, e.credit, e.balance)),
+        *(a for its in items for i in its for a in (i.original_amount, i.open_amount)),
+    ]
+    zeros = [str(a) for a in amounts if a.is_zero()]
+    # then every zero reads "0.00", as every server answers it
+    assert any(e.balance.is_zero() for page in ledgers for e in page.items)
+    assert zeros == ["0.00"] * len(zeros)
 
 
 @pytest.mark.parametrize("dates", [(None, None), (date(2025, 1, 1), date(2025, 12, 31))], ids=["all", "2025"])

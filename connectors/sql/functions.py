@@ -6,6 +6,7 @@ SQLAlchemy expression; dialect differences are compiled here, never in a mapping
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -111,6 +112,27 @@ def enum(args: list[Sql], map: dict[str, Any], default: Any = None, **_: Any) ->
     whens = [(value == int(code) if numeric else value == code, literal(out)) for code, out in map.items()]
     fallback = null() if default is None else literal(default)
     return case(*whens, else_=fallback)
+
+
+# Python's own table (the built-in one, not the machine's /etc/mime.types), ".mp4" -> "video/mp4".
+_MEDIA_TYPES = mimetypes.MimeTypes().types_map[True]
+
+
+def content_type(
+    args: list[Sql], extension: bool = False, default: str = "application/octet-stream", **_: Any
+) -> Sql:
+    """The media type of a file name (`video_cortes.mp4`: `video/mp4`), by its extension in any
+    case, from Python's mimetypes table; `extension = true` when the column holds only the
+    extension (B1's FileExt `mp4`); `default` for an unknown or missing one."""
+    (value,) = args
+    lowered = func.lower(value)
+    if extension:
+        whens = {suffix.removeprefix("."): literal(kind) for suffix, kind in _MEDIA_TYPES.items()}
+        return case(whens, value=lowered, else_=literal(default))
+    return case(
+        *[(lowered.endswith(suffix, autoescape=True), literal(kind)) for suffix, kind in _MEDIA_TYPES.items()],
+        else_=literal(default),
+    )
 
 
 def signed(args: list[Sql], credit: str = "H", **_: Any) -> Sql:
@@ -231,6 +253,7 @@ FUNCTIONS: dict[str, Callable[..., Sql]] = {
     "add_days": add_days,
     "digits": digits,
     "enum": enum,
+    "content_type": content_type,
     "signed": signed,
     "flag": flag,
     "printed": printed,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ColumnElement, String, Subquery, cast, literal
+from sqlalchemy import BigInteger, ColumnElement, String, Subquery, cast, literal, type_coerce
 
 from .keys import KeyCodec
 
@@ -61,11 +61,14 @@ def tagged(codec: KeyCodec, prefixes: Sequence[str], numbers: dict[str, int]) ->
 def encoded(
     expr: ColumnElement[Any], prefix: str, codec: KeyCodec, numbers: dict[str, int]
 ) -> ColumnElement[Any]:
-    """A part's key column as the relation holds it (see the module docstring)."""
+    """A part's key column as the relation holds it (see the module docstring). Integer keys are
+    typed BIGINT in every part, the unprefixed too (its SQL unchanged): the UNION's column takes
+    the first part's type, and a cursor or key compared with it is bound with that type."""
+    if codec.name == "int":
+        shifted = expr if not prefix else expr + literal(numbers[prefix] * _SHIFT, BigInteger)
+        return type_coerce(shifted, BigInteger)
     if not prefix:
         return expr
-    if codec.name == "int":
-        return expr + literal(numbers[prefix] * _SHIFT, BigInteger)
     return literal(prefix) + cast(expr, String)
 
 
