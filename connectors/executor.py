@@ -28,18 +28,25 @@ Rows = list[Row[Any]]
 log = logging.getLogger(__name__)
 
 
-def pooled_engine(url: str, pool_size: int, **options: Any) -> AsyncEngine:
+def pooled_engine(url: str, pool_size: int, *, ping: bool = False, **options: Any) -> AsyncEngine:
     """The one pool policy of the app: `pool_size` connections and no overflow (a use beyond them
-    waits; overflow connections were opened and closed per use, bench/README.md), no pre-ping,
-    and connections the driver knows closed dropped at checkout."""
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, **options)
+    waits; overflow connections were opened and closed per use, bench/README.md), connections the
+    driver knows closed dropped at checkout, and no pre-ping unless `ping`: reads are retried on a
+    dead connection instead (run_read), but a write is not, so the store pings (one round trip per
+    checkout) and a write after a restart or a killed session still lands."""
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=ping, **options)
     return discard_closed_connections(engine)
 
 
 def discard_closed_connections(engine: AsyncEngine) -> AsyncEngine:
     """Before the pool hands out a connection, drop it if its driver already knows the server
-    closed it (asyncpg notices a terminated session at once, no round trip needed); the pool
-    then opens a new one. Writes, which are not retried, are covered this way too."""
+    closed it (asyncpg notices a terminated session within milliseconds, no round trip needed);
+    the pool then opens a new one.
+
+    In those milliseconds asyncpg has read the server's "terminating connection" but not yet the
+    end of the stream: the next statement fails with "cannot switch to state ... another
+    operation is in progress", which SQLAlchemy does not know as a disconnect. It is one: say so,
+    so that the ping, or the read's retry, replaces the connection."""
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _check(dbapi_connection: Any, record: Any, proxy: Any) -> None:
@@ -47,7 +54,16 @@ def discard_closed_connections(engine: AsyncEngine) -> AsyncEngine:
         if callable(is_closed) and is_closed():
             raise DisconnectionError("the server closed this pooled connection")
 
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _closing(context: Any) -> None:
+        if _TERMINATED_MID_MESSAGE in str(context.original_exception):
+            context.is_disconnect = True
+
     return engine
+
+
+# asyncpg's InternalClientError on a connection whose server session just ended.
+_TERMINATED_MID_MESSAGE = "another operation"
 
 
 async def run_read(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:

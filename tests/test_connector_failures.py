@@ -271,3 +271,32 @@ async def test_the_rest_of_the_response_still_arrives(isp, tmp_path) -> None:
             assert "errors" not in body, body
         await app.state.source.dispose()
         await app.state.close()
+
+
+async def test_store_writes_land_in_the_milliseconds_after_their_session_is_killed(tmp_path) -> None:
+    """asyncpg reads the server's "terminating connection" a few milliseconds before the end of the
+    stream; a statement in between fails with "another operation is in progress". The store's
+    pool pings at checkout and takes that for the disconnect it is, so no write is lost."""
+    import asyncpg
+    from ventanilla.connectors.executor import pooled_engine
+
+    async with fresh_database("postgresql", tmp_path) as url:
+        database = make_url(url).database
+        admin = await asyncpg.connect(make_url(url).set(drivername="postgresql", database="test").render_as_string(False))
+        engine = pooled_engine(url, 2, ping=True)  # as web/app.py builds the store's pool
+        try:
+            async with engine.begin() as conn:
+                await conn.exec_driver_sql("CREATE TABLE written (n integer)")
+            for n in range(10):
+                # when the server ends the pooled session and a write follows within milliseconds
+                await admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
+                for _ in range(3):
+                    await asyncio.sleep(0)
+                async with engine.begin() as conn:
+                    await conn.exec_driver_sql(f"INSERT INTO written VALUES ({n})")
+            # then every write landed
+            async with engine.connect() as conn:
+                assert (await conn.exec_driver_sql("SELECT count(*) FROM written")).scalar() == 10
+        finally:
+            await engine.dispose()
+            await admin.close()

@@ -37,7 +37,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         secret = secrets.token_urlsafe(32)  # demo: one process, tokens die with it
     # Pool policy (size, no overflow, no pre-ping, dead connections): connectors/executor.py.
-    engine = pooled_engine(settings.database_url, settings.pool_size)  # the store: users, sessions, audit
+    # The store (users, sessions, audit) pings at checkout: its writes are never retried.
+    engine = pooled_engine(settings.database_url, settings.pool_size, ping=True)
     # Billing reads need no transaction: their own pool, in autocommit, saves a BEGIN and a
     # ROLLBACK round trip around every statement (each statement has its own snapshot anyway).
     reads = pooled_engine(settings.database_url, settings.pool_size, isolation_level="AUTOCOMMIT")
