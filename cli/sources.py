@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +18,13 @@ def _demo_data(args: argparse.Namespace) -> int:
     from ..demo.legacy import WRITERS
 
     today = date.fromisoformat(args.today) if args.today else None
+    if args.store and args.preset == "native":
+        print(
+            "--store va con un preset de ERP (sap, sapb1, ispcube): la base native ya es un store / "
+            "--store goes with a legacy preset: a native database is a store itself (nothing was written)",
+            file=sys.stderr,
+        )
+        return 2
 
     async def run() -> None:
         engine = create_async_engine(args.url)
@@ -28,6 +36,8 @@ def _demo_data(args: argparse.Namespace) -> int:
                 print(
                     f"native: {summary.customers} clientes, {summary.invoices} facturas, {summary.payments} pagos"
                 )
+                for login, password, what in summary.sign_ins:
+                    print(f"  {login:<24} {password:<18} {what}")
             else:
                 writer = WRITERS[args.preset]
                 counts = await writer(engine, customers=args.customers, seed=args.seed, today=today)
@@ -83,7 +93,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--customers", type=int, default=300)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--today", help="YYYY-MM-DD the history ends on (default: today)")
-    demo.add_argument("--store", help="also write the same business, with demo sign-ins, to this store URL")
+    demo.add_argument("--store", help="with a legacy preset: also write the same business, with demo sign-ins, to this store URL")
     demo.set_defaults(run=_demo_data)
 
     check = commands.add_parser("check-mapping", help="validate a mapping against a live database")

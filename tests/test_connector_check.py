@@ -51,3 +51,21 @@ async def test_a_relation_the_database_cannot_run_is_reported(tmp_path) -> None:
         await engine.dispose()
         problems = await check_source("sapb1", url)
         assert any("OCRD.LicTradNum" in p for p in problems), problems
+
+
+def test_demo_data_native_prints_its_sign_ins_and_refuses_a_store(tmp_path, capsys):
+    from sqlalchemy import create_engine, inspect
+
+    # given a native demo database
+    db = tmp_path / "native.db"
+    assert main(["demo-data", "--preset", "native", "--url", f"sqlite+aiosqlite:///{db}", "--customers", "3"]) == 0
+    # then the sign-ins it wrote are printed
+    printed = capsys.readouterr().out
+    assert "cliente@example.com" in printed and "perro.calamar" in printed and "admin@example.com" in printed
+    # and --store with the native preset is refused before anything is written
+    other, store = tmp_path / "other.db", tmp_path / "store.db"
+    code = main(["demo-data", "--preset", "native", "--url", f"sqlite+aiosqlite:///{other}",
+                 "--store", f"sqlite+aiosqlite:///{store}", "--customers", "3"])  # fmt: skip
+    assert code == 2 and "--store goes with a legacy preset" in capsys.readouterr().err
+    for path in (other, store):
+        assert not path.exists() or inspect(create_engine(f"sqlite:///{path}")).get_table_names() == []
