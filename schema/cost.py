@@ -16,11 +16,9 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
-    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
@@ -38,6 +36,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from ..errors import ApiError, ErrorCode
+from .documents import PerDocument, refuse
 
 LIST_ESTIMATE = 10  # items assumed in a list without `first` (invoice lines, messages, promotions ...)
 DEFAULT_PAGE_SIZE = 20  # resolvers/common.py: a connection without `first`
@@ -135,25 +134,15 @@ def _size(type_: GraphQLType, page: int | None) -> int:
     return 1
 
 
-# Parsed documents are cached and reused (web/extensions.py): their cost is worked out once per
-# document, operation and integer variables (only `first`, an Int, changes it). An entry keeps
-# its document alive so that the id is not reused.
-_COSTS: dict[tuple[Any, ...], tuple[DocumentNode, int]] = {}
+# The cost of each document, per operation and integer variables (only `first`, an Int, changes it).
+_COSTS: PerDocument[int] = PerDocument()
 
 
 def _cached_cost(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
 ) -> int:
     numbers = tuple(sorted((k, v) for k, v in (variables or {}).items() if isinstance(v, int)))
-    key = (id(document), operation_name, numbers)
-    cached = _COSTS.get(key)
-    if cached is not None and cached[0] is document:
-        return cached[1]
-    cost = query_cost(schema, document, operation_name, variables)
-    if len(_COSTS) >= 1024:
-        _COSTS.pop(next(iter(_COSTS)))
-    _COSTS[key] = (document, cost)
-    return cost
+    return _COSTS.get(document, (operation_name, numbers), lambda: query_cost(schema, document, operation_name, variables))
 
 
 class CostLimit(SchemaExtension):
@@ -173,7 +162,7 @@ class CostLimit(SchemaExtension):
             self.cost = {"requested": cost, "limit": limit}
             if cost > limit:
                 error = ApiError(ErrorCode.QUERY_TOO_COMPLEX, cost=str(cost), limit=str(limit))
-                ctx.result = ExecutionResult(data=None, errors=[GraphQLError(error.code.value, original_error=error)])
+                refuse(ctx, error)
         yield
 
     def get_results(self) -> dict[str, Any]:

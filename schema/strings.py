@@ -14,8 +14,6 @@ from typing import Any
 from graphql import (
     ArgumentNode,
     DocumentNode,
-    ExecutionResult,
-    GraphQLError,
     ListValueNode,
     ObjectValueNode,
     StringValueNode,
@@ -24,6 +22,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from ..errors import ApiError, ErrorCode
+from .documents import PerDocument, refuse
 
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
@@ -39,25 +38,21 @@ def bad_strings(document: DocumentNode, variables: dict[str, Any] | None) -> lis
     return found + _bad_literals(document)
 
 
-# Parsed documents are cached and reused (web/extensions.py), so their literals are checked once:
-# by the document object, which the entry keeps alive so that its id is not reused.
-_CHECKED: dict[int, tuple[DocumentNode, list[str]]] = {}
+# The names of the arguments written in each document that are not text.
+_BAD_LITERALS: PerDocument[list[str]] = PerDocument()
 
 
 def _bad_literals(document: DocumentNode) -> list[str]:
-    checked = _CHECKED.get(id(document))
-    if checked is not None and checked[0] is document:
-        return checked[1]
-    found = [
+    return _BAD_LITERALS.get(document, (), lambda: _find_bad_literals(document))
+
+
+def _find_bad_literals(document: DocumentNode) -> list[str]:
+    return [
         argument.name.value
         for definition in document.definitions
         for argument in _literal_arguments(definition)
         if not all(map(is_text, _literal_strings(argument.value)))
     ]
-    if len(_CHECKED) >= 512:
-        _CHECKED.pop(next(iter(_CHECKED)))
-    _CHECKED[id(document)] = (document, found)
-    return found
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -103,5 +98,5 @@ class TextOnly(SchemaExtension):
             bad = bad_strings(ctx.graphql_document, ctx.variables)
             if bad:
                 error = ApiError(ErrorCode.BAD_INPUT, field=bad, detail=", ".join(bad))
-                ctx.result = ExecutionResult(data=None, errors=[GraphQLError(error.code.value, original_error=error)])
+                refuse(ctx, error)
         yield

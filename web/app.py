@@ -20,7 +20,7 @@ from ..connectors.routing import build_source
 from ..resolvers.context import Services
 from ..settings import Settings, load_settings
 from .downloads import download_routes
-from .graphiql import graphiql_static_app, page_policy, render_graphiql_page
+from .graphiql import graphiql_static_app, page_policy
 from .graphql import VentanillaGraphQL
 from .headers import SecurityHeaders
 from .middleware import Authenticate, LimitBody
@@ -36,8 +36,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "tokens must be signed with a key every worker shares."
             )
         secret = secrets.token_urlsafe(32)  # demo: one process, tokens die with it
-    # Pool policy (size, no overflow, no pre-ping, dead connections): connectors/executor.py.
-    # The store (users, sessions, audit) pings at checkout: its writes are never retried.
+    # Pool policy (size, no overflow, dead connections): connectors/executor.py. The store (users,
+    # sessions, audit) pings at checkout, since its writes are never retried; reads do not.
     engine = pooled_engine(settings.database_url, settings.pool_size, ping=True)
     # Billing reads need no transaction: their own pool, in autocommit, saves a BEGIN and a
     # ROLLBACK round trip around every statement (each statement has its own snapshot anyway).
@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     source = build_source(settings, reads)  # the store, or the sources ventanilla.toml routes to
     access = AccessServices.build(engine, secret, settings)
     services = Services(settings=settings, store=engine, source=source, access=access, secret=secret)
-    graphql_endpoint = LimitBody(Authenticate(VentanillaGraphQL(services), services), settings.max_body_bytes)
+    graphql = VentanillaGraphQL(services)
+    graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes)
 
     async def close() -> None:
         """Close every pool the app opened: legacy sources, billing reads, the store."""
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *download_routes(services),
         ],
         middleware=[
-            Middleware(SecurityHeaders, page_policy=page_policy(render_graphiql_page())),
+            Middleware(SecurityHeaders, page_policy=page_policy(graphql.page)),
             Middleware(PartnerCors, services=access),  # partners' registered browser origins
         ],
         lifespan=lifespan,

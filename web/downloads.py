@@ -86,14 +86,14 @@ def download_routes(services: Services) -> list[Route]:
             error = api_error(failure)
             language = language_of(request.headers.get("accept-language"))
             status = STATUS.get(error.code, 403)
-            return JSONResponse(error_body(error, language), status_code=status, headers={"Cache-Control": "no-store"})
+            return JSONResponse(error_body(error, language), status_code=status)
+        # no-store, nosniff and the rest: web/headers.py, on every answer
         return Response(
             file.content,
             media_type=file.media_type,
             headers={
                 "Content-Disposition": f'attachment; filename="{file.filename}"',
                 "Cache-Control": "private, no-store",  # a customer's bills must not stay in shared caches
-                "X-Content-Type-Options": "nosniff",
             },
         )
 

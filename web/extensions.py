@@ -6,10 +6,8 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
-    ExecutionResult,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     OperationDefinitionNode,
     ValidationContext,
     ValidationRule,
@@ -20,6 +18,7 @@ from strawberry.extensions import QueryDepthLimiter, SchemaExtension
 from ..auth.roles import may_introspect
 from ..errors import ApiError, ErrorCode
 from ..resolvers.context import Context
+from ..schema.documents import refuse
 from ..schema.selection import wanted_fields
 
 
@@ -103,7 +102,7 @@ class OneOperation(SchemaExtension):
         given = getattr(ctx, "_provided_operation_name", None)
         if document is not None and given is None and _operations(document) > 1:
             error = ApiError(ErrorCode.BAD_REQUEST, detail="operationName")
-            ctx.result = ExecutionResult(data=None, errors=[GraphQLError(error.code.value, original_error=error)])
+            refuse(ctx, error)
         yield
 
 

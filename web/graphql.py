@@ -79,7 +79,7 @@ class VentanillaGraphQL(GraphQL):
         )
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
         self.services = services
-        self._page = render_graphiql_page()
+        self.page = render_graphiql_page()  # GraphiQL, rendered once (web/app.py takes its policy)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -127,7 +127,7 @@ class VentanillaGraphQL(GraphQL):
         return response
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(self._page)
+        return HTMLResponse(self.page)
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         principal: Principal = request.scope.get("ventanilla.principal", ANONYMOUS)
