@@ -29,56 +29,10 @@ from ventanilla.settings import Settings
 from ventanilla.web.app import create_app
 
 from .conftest import SIGN_IN, TEST_SECRET, fresh_database, fresh_legacy_database
+from .proxy import Proxy, through
 
 TODAY = date(2026, 6, 15)
 TIMEOUT = 1.5
-
-
-class Proxy:
-    """Forwards 127.0.0.1:<port> to a database server; can stall (accept, never answer) or stop."""
-
-    def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
-        self.port = 0
-        self.stalled = False
-        self._server: asyncio.AbstractServer | None = None
-        self._writers: list[asyncio.StreamWriter] = []
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        """Close the listener and cut every connection through it."""
-        assert self._server is not None
-        self._server.close()
-        for writer in self._writers:
-            writer.close()
-        self._writers.clear()
-        await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.append(writer)
-        if self.stalled:
-            return  # the connection stays open and silent
-        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-        self._writers.append(upstream_writer)
-        await asyncio.gather(self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer))
-
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            writer.close()
-
-
-def _through(url: str, proxy: Proxy) -> str:
-    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +45,7 @@ async def isp(tmp_path_factory) -> AsyncIterator[tuple[str, Proxy]]:
         target = make_url(url)
         proxy = Proxy(target.host or "127.0.0.1", target.port or 3306)
         await proxy.start()
-        yield _through(url, proxy), proxy
+        yield through(url, proxy), proxy
         await proxy.stop()
 
 
