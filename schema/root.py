@@ -114,13 +114,13 @@ class Query:
         first: First = None,
         after: After = None,
         filter: Annotated[CustomerFilter | None, strawberry.argument(description="Narrow the list.")] = None,
-    ) -> Connection[Customer]:
+    ) -> Connection[Customer] | None:
         found = await resolve_customers.customers(info.context, first, after, customer_filter(filter))
         count = lambda: resolve_customers.customer_count(info.context, customer_filter(filter))
         return connection(found, customer_type, after, count)
 
     @strawberry.field(description="Plans available in the portal, cheapest first.")
-    async def plans(self, info: Info, first: First = None, after: After = None) -> Connection[Plan]:
+    async def plans(self, info: Info, first: First = None, after: After = None) -> Connection[Plan] | None:
         count = lambda: resolve_catalog.plan_count(info.context)
         return connection(await resolve_catalog.plans(info.context, first, after), plan_type, after, count)
 
@@ -132,7 +132,7 @@ class Query:
     def suggested_password(self) -> str:
         return resolve_admin.suggested_password()
 
-    audit_log: list[AuditEntry] = strawberry.field(
+    audit_log: list[AuditEntry] | None = strawberry.field(
         resolver=audit_log,
         description="Access events, newest first: sign-ins, failures, resets, grants (admins).",
         extensions=allow(Admin),

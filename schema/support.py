@@ -64,7 +64,7 @@ class Ticket(Node):
     record: strawberry.Private[records.Ticket]
 
     @strawberry.field(description="The thread, oldest first.")
-    async def messages(self, info: Info) -> list[TicketMessage]:
+    async def messages(self, info: Info) -> list[TicketMessage] | None:
         return [message_type(m) for m in await resolve.messages(info.context, self.record)]
 
 
