@@ -72,7 +72,10 @@ _NODE_TYPES: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@strawberry.type(description="Read the portal's data. Start with `viewer` or `portal`.")
+@strawberry.type(
+    description="Read the portal's data. Start with `viewer` or `portal`. A field whose source is not "
+    "answering is null, with a SOURCE_UNAVAILABLE error at its path; the rest of the answer arrives."
+)
 class Query:
     @strawberry.field(
         description="Any object by its global id, if the caller may see it.", extensions=allow(SignedIn)
