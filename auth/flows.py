@@ -7,6 +7,7 @@ outcome is audited (never with a password, token or code).
 from __future__ import annotations
 
 import hmac
+import logging
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..connectors.base import Source
 from ..errors import ApiError, ErrorCode
 from ..store import access as store
+from ..store.engine import StoreUnavailable
 from ..store.users import User, set_password, user_by_id, user_by_identifier, user_by_login
 from .former_customers import keeps_access
 from .logins import EMAIL, LoginKey, login_key, normalise_email
@@ -36,6 +38,8 @@ from .tokens import issue_access_token
 
 RESET = "RESET"
 CODE = "CODE"
+
+log = logging.getLogger("ventanilla.auth")
 
 
 async def find_user(conn: AsyncConnection, key: LoginKey) -> User | None:
@@ -196,7 +200,12 @@ async def reset_password(
     if user is None:
         raise ApiError(ErrorCode.INVALID_RESET_LINK, field=["token"])
     # The link proved the mailbox: the login's failed sign-ins are forgotten (no address was counted).
-    await services.limiter.succeeded(SIGN_IN, LoginKey(EMAIL, user.login).counter, None)
+    # The password is set by now: without Redis they stay counted until their window ends, and the
+    # reset still signs in.
+    try:
+        await services.limiter.succeeded(SIGN_IN, LoginKey(EMAIL, user.login).counter, None)
+    except StoreUnavailable as outage:
+        log.warning("failed sign-ins of a reset login not forgotten: %s", outage)
     return await _enter(services, source, user, False, caller, "PASSWORD_RESET", user.login)
 
 

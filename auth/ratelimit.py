@@ -31,12 +31,13 @@ from limits.errors import StorageError
 from limits.storage import storage_from_string
 
 from ..settings import Settings
-from ..store.engine import StoreUnavailable, unavailable_after
+from ..store.engine import unavailable_after
 
 log = logging.getLogger("ventanilla.auth")
 
 SIGN_IN = "ventanilla-sign-in"  # signIn and signInWithCode: attempts at a secret
 EMAILS = "ventanilla-emails"  # requestPasswordReset and requestSignInCode: emails sent to a login
+READY_KEY = "ventanilla-ready"  # read (never written) by the readiness check
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +89,13 @@ class AttemptLimiter:
         )
 
     def _bounded(self) -> AbstractAsyncContextManager[None]:
-        return unavailable_after(self.timeout, "the sign-in counters (Redis)", _is_outage)
+        return unavailable_after(self.timeout, "Redis (the sign-in counters)", _is_outage)
 
     async def ping(self) -> None:
-        """One round trip to the counters' storage (readiness)."""
+        """One round trip to the counters' storage (readiness). Not `storage.check()`: it swallows
+        every exception, a cancellation included."""
         async with self._bounded():
-            if not await self.storage.check():
-                raise StoreUnavailable("the sign-in counters (Redis) do not answer")
+            await self.storage.get(READY_KEY)
 
     def _keys(self, action: str, login: str, ip: str | None) -> list[tuple[RateLimitItem, str, str]]:
         limits = self.limits[action]

@@ -60,7 +60,7 @@ async def unavailable_after(
     except Exception as exc:
         if not outage(exc):
             raise
-        raise StoreUnavailable(f"{what} is unreachable ({type(exc).__name__})") from exc
+        raise StoreUnavailable(f"{what} cannot be reached ({type(exc).__name__})") from exc
 
 
 class Store:
