@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.services = services  # what the app serves with (tests and tools reach it here)
     app.state.engine = engine
+    app.state.checks = checks  # readiness checks by name (web/health.py), for tools and other probes
     app.state.reads = reads
     app.state.source = source
     app.state.close = close
