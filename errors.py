@@ -22,6 +22,7 @@ class ErrorCode(str, Enum):
     PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
+    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     BAD_REQUEST = "BAD_REQUEST"
@@ -80,6 +81,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "El sistema de facturación no responde; probá de nuevo en unos minutos.",
         "The billing system is not answering; try again in a few minutes.",
     ),
+    ErrorCode.STORE_UNAVAILABLE: (
+        "El portal no puede verificar sesiones ni ingresos en este momento; probá de nuevo en unos segundos.",
+        "The portal cannot check sessions or sign-ins right now; try again in a few seconds.",
+    ),
     ErrorCode.INTERNAL_ERROR: (
         "Error interno. Si persiste, informá el código {request_id}.",
         "Internal error. If it persists, report the code {request_id}.",
@@ -125,6 +130,20 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "The new password must have at least {minimum} characters and differ from the current one.",
     ),
 }
+
+# The temporary failures, with the seconds a client should wait before trying again (`retryAfter`
+# in the error's extensions, `Retry-After` on an HTTP 503): a legacy source is given longer to
+# come back than the store, whose outages clients meet on every request (docs/outages.md).
+RETRY_AFTER: dict[ErrorCode, int] = {
+    ErrorCode.SOURCE_UNAVAILABLE: 30,
+    ErrorCode.STORE_UNAVAILABLE: 5,
+}
+
+
+def is_retryable(code: ErrorCode) -> bool:
+    """A failure of a system behind the gateway, not of the request: the same request may succeed later."""
+    return code in RETRY_AFTER
+
 
 # What NOT_FOUND names, per kind of object.
 THINGS: dict[str, tuple[str, str]] = {

@@ -2,7 +2,7 @@
 
 The TOML file groups settings in sections; each key maps to one flat setting:
 
-    [store]    url             -> database_url, pool_size
+    [store]    url, pool_size, timeout_seconds -> database_url, pool_size, store_timeout_seconds
     [api]      public_url      -> public_url
     [auth]     secret_key, access_token_minutes
     [portal]   name, logo_url, primary_color, login_field, login_hint, password_hint,
@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     # the store have one each): Strawberry resolves sibling fields at once, so one request
     # may read on several connections at the same time.
     pool_size: int = 10
+    # Every wait on Ventanilla's own state gives up after this many seconds ([store] timeout_seconds):
+    # a connection from the store's pool, connecting to it, each unit of store work as a whole
+    # (store/engine.py), and the sign-in counters in Redis (auth/ratelimit.py). Spent, the caller
+    # gets STORE_UNAVAILABLE (retryable) instead of a request hanging for the whole outage.
+    store_timeout_seconds: float = 3.0
 
     # --- access (FEATURES.md A) --- ([access] in ventanilla.toml; see README "Access")
     session_hours: int = 12  # A2: a session without rememberMe (the access token still lasts minutes)
@@ -174,7 +179,7 @@ _ACCESS_KEYS = (
     "mail_templates_dir", "portal_url", "send_password_by_email", "former_customers_keep_access", "min_password_length",
 )  # fmt: skip
 _SECTION_KEYS = {
-    "store": {"url": "database_url", "pool_size": "pool_size"},
+    "store": {"url": "database_url", "pool_size": "pool_size", "timeout_seconds": "store_timeout_seconds"},
     "api": {"public_url": "public_url"},
     "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
     "portal": _PORTAL_KEYS | {"timezone": "timezone"},

@@ -15,6 +15,7 @@ CLI_ACTOR = "cli"
 def _run(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
     from ..auth.services import AccessServices
     from ..settings import load_settings
+    from ..store.engine import Store
     from ..store.tables import metadata
 
     settings = load_settings(args.config, **({"database_url": args.db} if args.db else {}))
@@ -25,7 +26,8 @@ def _run(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
             async with engine.begin() as conn:  # a new deployment's store gets its tables here
                 await conn.run_sync(metadata.create_all)
             # The CLI signs no tokens; a throw-away key only keys hashes it never compares.
-            services = AccessServices.build(engine, settings.secret_key or secrets.token_urlsafe(32), settings)
+            store = Store(engine, settings.store_timeout_seconds)
+            services = AccessServices.build(store, settings.secret_key or secrets.token_urlsafe(32), settings)
             return await work(args, services, engine)
         finally:
             await engine.dispose()

@@ -16,9 +16,10 @@ Ventanilla's own store (the native tables), which also takes what a read-only le
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from copy import copy
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,7 +35,7 @@ from .base import (
     SupportSource,
     Wanted,
 )
-from .executor import pooled_engine
+from .executor import connect_timeout_args, ping, pooled_engine
 from .native.source import NativeSource
 from .records import (
     AccountTotals,
@@ -334,12 +335,8 @@ class RoutedSource:
 def _engine(url: str, timeout: float, pool_size: int) -> AsyncEngine:
     """A legacy database's pool (policy in connectors/executor.py): connecting gives up within
     the source's timeout, and connections are renewed every half hour."""
-    connect_args: dict[str, Any] = {}
-    if url.startswith("postgresql+asyncpg"):
-        connect_args["timeout"] = timeout
-    elif url.startswith(("mysql+asyncmy", "mariadb+asyncmy", "mysql+aiomysql")):
-        connect_args["connect_timeout"] = max(1, int(timeout))
     # Only reads: no transaction, so no BEGIN/ROLLBACK round trip around each statement.
+    connect_args = connect_timeout_args(url, timeout)
     return pooled_engine(
         url, pool_size, pool_recycle=1800, connect_args=connect_args, isolation_level="AUTOCOMMIT"
     )
@@ -360,6 +357,14 @@ def source_from(
     return MappedSource(
         engine, load_connector(connector), params=spec.get("params"), timeout=timeout, label=name
     )
+
+
+def source_checks(source: Source) -> dict[str, Callable[[], Awaitable[object]]]:
+    """Readiness: a ping per configured legacy source, as `sources.<name>` (the native tables are
+    the store's, which has its own check)."""
+    if not isinstance(source, RoutedSource):
+        return {}
+    return {f"sources.{name}": partial(ping, each.engine) for name, each in source.sources.items()}
 
 
 def read_routing(path: Path | None) -> tuple[dict[str, Any], dict[str, str]]:

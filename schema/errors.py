@@ -28,6 +28,10 @@ class ErrorCode(Enum):
     SOURCE_UNAVAILABLE = strawberry.enum_value(
         "SOURCE_UNAVAILABLE", description="The billing system behind the gateway is not answering."
     )
+    STORE_UNAVAILABLE = strawberry.enum_value(
+        "STORE_UNAVAILABLE",
+        description="The gateway's own store (sessions, sign-in counters) is not answering: try again in a few seconds.",
+    )
     INTERNAL_ERROR = strawberry.enum_value("INTERNAL_ERROR", description="An unexpected error; it was logged.")
     PLACEHOLDER_TAX_ID = strawberry.enum_value(
         "PLACEHOLDER_TAX_ID",

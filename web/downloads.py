@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..auth.links import LINK_PARAMS
@@ -32,7 +32,7 @@ from ..resolvers import billing, commerce, customers, nodes
 from ..resolvers.context import Context, Services, request_context
 from ..rules.features import require_feature
 from ..settings import Feature
-from .errors import api_error, error_body
+from .errors import api_error, refusal
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,6 +41,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.BAD_INPUT: 400,
     ErrorCode.SOURCE_UNAVAILABLE: 503,
+    ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }  # every other refusal (bad link, disabled user or feature) is a 403
 
@@ -85,8 +86,7 @@ def download_routes(services: Services) -> list[Route]:
         except Exception as failure:  # every failure is answered; unknown ones masked and logged
             error = api_error(failure)
             language = language_of(request.headers.get("accept-language"))
-            status = STATUS.get(error.code, 403)
-            return JSONResponse(error_body(error, language), status_code=status)
+            return refusal(error, language, STATUS.get(error.code, 403))
         # no-store, nosniff and the rest: web/headers.py, on every answer
         return Response(
             file.content,

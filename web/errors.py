@@ -6,8 +6,11 @@ import logging
 import uuid
 from typing import Any
 
+from starlette.responses import JSONResponse
+
 from ..connectors.base import InvalidCursor, SourceError
-from ..errors import ApiError, ErrorCode
+from ..errors import RETRY_AFTER, ApiError, ErrorCode
+from ..store.engine import StoreUnavailable
 
 log = logging.getLogger("ventanilla")
 
@@ -21,11 +24,38 @@ def api_error(failure: BaseException) -> ApiError:
     if isinstance(failure, SourceError):
         log.warning("billing source failed: %s", failure)
         return ApiError(ErrorCode.SOURCE_UNAVAILABLE)
+    if isinstance(failure, StoreUnavailable):
+        log.warning("store unavailable: %s", failure)
+        return ApiError(ErrorCode.STORE_UNAVAILABLE)
     request_id = uuid.uuid4().hex[:12]
     log.error("request %s failed", request_id, exc_info=failure)
     return ApiError(ErrorCode.INTERNAL_ERROR, request_id=request_id)
 
 
+def error_extensions(error: ApiError) -> dict[str, Any]:
+    """`{"code"}`, and for a temporary failure `retryAfter`: the seconds to wait before trying again."""
+    extensions: dict[str, Any] = {"code": error.code.value}
+    if error.code in RETRY_AFTER:
+        extensions["retryAfter"] = RETRY_AFTER[error.code]
+    return extensions
+
+
 def error_body(error: ApiError, language: str) -> dict[str, Any]:
     """`{"errors": [{"message", "extensions": {"code"}}]}`, the shape of a GraphQL error, for refusals outside it."""
-    return {"errors": [{"message": error.message(language), "extensions": {"code": error.code.value}}]}
+    return {"errors": [{"message": error.message(language), "extensions": error_extensions(error)}]}
+
+
+def refusal(
+    error: ApiError,
+    language: str,
+    status: int,
+    media_type: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The JSON answer of a refusal outside GraphQL; a temporary failure says when to retry (Retry-After)."""
+    headers = dict(headers or {})
+    if error.code in RETRY_AFTER:
+        headers["Retry-After"] = str(RETRY_AFTER[error.code])
+    return JSONResponse(
+        error_body(error, language), status_code=status, headers=headers, media_type=media_type
+    )

@@ -30,7 +30,7 @@ from ..schema.cost import CostLimit
 from ..schema.root import build_schema
 from ..schema.strings import TextOnly
 from ..settings import Settings
-from .errors import api_error, error_body
+from .errors import api_error, error_body, error_extensions
 from .extensions import CachedDocuments, IntrospectionGate, OneOperation, depth_rules
 from .graphiql import render_graphiql_page
 
@@ -165,7 +165,7 @@ class VentanillaGraphQL(GraphQL):
             return formatted
         known = api_error(original)
         formatted["message"] = known.message(language)
-        formatted["extensions"] = {"code": known.code.value}
+        formatted["extensions"] = error_extensions(known)  # with retryAfter when it is temporary
         return formatted
 
 
