@@ -24,6 +24,7 @@ from .graphiql import graphiql_static_app, page_policy
 from .graphql import VentanillaGraphQL
 from .headers import SecurityHeaders
 from .middleware import Authenticate, LimitBody
+from .requestlog import RequestLogging
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(SecurityHeaders, page_policy=page_policy(graphql.page)),
+            Middleware(RequestLogging, access_log=settings.access_log),  # X-Request-Id, the access line
             Middleware(PartnerCors, services=access),  # partners' registered browser origins
         ],
         lifespan=lifespan,

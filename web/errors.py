@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from ..connectors.base import InvalidCursor, SourceError
 from ..errors import ApiError, ErrorCode
+from .logs import is_outage, log_outage, new_request_id, request_id
 
 log = logging.getLogger("ventanilla")
 
 
 def api_error(failure: BaseException) -> ApiError:
-    """Known failures keep (or get) their code; anything else is masked and logged with a request id."""
+    """Known failures keep (or get) their code; anything else is masked under the request's id
+    (web/requestlog.py), and logged: an outage as one line, the unexpected with its traceback."""
     if isinstance(failure, ApiError):
         return failure
     if isinstance(failure, InvalidCursor):
         return ApiError(ErrorCode.BAD_INPUT, field=["after"], detail="after")
     if isinstance(failure, SourceError):
-        log.warning("billing source failed: %s", failure)
+        log_outage(log, "source failed", failure)
         return ApiError(ErrorCode.SOURCE_UNAVAILABLE)
-    request_id = uuid.uuid4().hex[:12]
-    log.error("request %s failed", request_id, exc_info=failure)
-    return ApiError(ErrorCode.INTERNAL_ERROR, request_id=request_id)
+    masked = request_id() or new_request_id()
+    if is_outage(failure):
+        log_outage(log, f"request {masked} failed", failure)
+    else:
+        log.error("request %s failed", masked, exc_info=failure)
+    return ApiError(ErrorCode.INTERNAL_ERROR, request_id=masked)
 
 
 def error_body(error: ApiError, language: str) -> dict[str, Any]:
