@@ -426,3 +426,45 @@ async def test_an_unexpected_failure_is_masked_under_the_request_id_with_one_tra
         assert len(block) == 2 and block[1].startswith("Traceback"), written.getvalue()[-3000:]
         assert "RuntimeError: a bug" in block[1]
     assert escaped.status_code == 500 and escaped.headers["content-type"] == "application/json"
+
+
+async def _smtp_refused(port: int) -> None:
+    import aiosmtplib
+
+    await aiosmtplib.send(
+        "Subject: x\n\nx", sender="a@example.com", recipients=["b@example.com"], port=port, timeout=5
+    )
+
+
+async def _redis_refused(port: int) -> None:
+    import redis.asyncio
+
+    client = redis.asyncio.Redis(port=port, socket_connect_timeout=5)
+    try:
+        await client.incr("ventanilla:attempts")
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.parametrize("fail", [_smtp_refused, _redis_refused], ids=["smtp", "redis"])
+async def test_whoever_logs_an_outage_with_its_traceback_writes_one_line(fail) -> None:
+    # given a mail server or Redis that refuses connections, and a logger that logs the failure
+    # with its traceback (as the mailer does)
+    written = StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(TextFormatter())
+    handler.addFilter(OutageLines())
+    logger = logging.getLogger("ventanilla.test_logs")
+    logger.addHandler(handler)
+    try:
+        # when it fails
+        try:
+            await fail(_free_port())
+        except Exception:
+            logger.exception("could not reach it")
+    finally:
+        logger.removeHandler(handler)
+    # then that is one warning line saying why, without a traceback
+    (line,) = written.getvalue().splitlines()
+    assert " WARNING ventanilla.test_logs [-] could not reach it: " in line
+    assert "Connect" in line or "connect" in line, line

@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import re
 import socket
 import uuid
 from asyncio import CancelledError, IncompleteReadError
@@ -104,18 +105,26 @@ def _chain(failure: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
 
 
+_ERRNO = re.compile(r"^\[Errno \d+\] ")
+
+
 def reason(failure: BaseException) -> str:
-    """The failure in one line: its message, then the deepest cause that says more.
+    """The failure in one line: its message (a source's names the source), then the deepest cause
+    that says more, each with its type.
 
     One line each, and for a driver error only the driver's message: SQLAlchemy's own adds the
     statement and its parameters, which are not for a log.
     """
-    said = _one_line(failure)
+    said = _one_line(failure) if isinstance(failure, SourceError) else _named(failure)
     causes = [c for c in _chain(failure) if not isinstance(c, CancelledError) and str(c).strip()]
     root = causes[-1] if causes else failure
-    if root is failure:
+    if root is failure or _ERRNO.sub("", _one_line(root)) in said:  # the outer message says it already
         return said
-    return f"{said}: {type(root).__name__}: {_one_line(root)}"
+    return f"{said}: {_named(root)}"
+
+
+def _named(failure: BaseException) -> str:
+    return f"{type(failure).__name__}: {_one_line(failure)}"
 
 
 def _one_line(failure: BaseException) -> str:
