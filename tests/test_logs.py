@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -145,22 +145,33 @@ async def _sign_in(client: httpx.AsyncClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer['data']['signIn']['accessToken']}"}
 
 
+async def _write(url: str, business: Callable[..., Awaitable[object]]) -> None:
+    """A small demo business (the native one, or its reshaping into a legacy ERP) into `url`."""
+    engine = create_async_engine(url)
+    try:
+        await business(engine, customers=4, seed=3, today=TODAY)
+    finally:
+        await engine.dispose()
+
+
+async def _proxy_to(url: str) -> Proxy:
+    """A started proxy in front of `url`'s server (reach it with `through(url, proxy)`)."""
+    target = make_url(url)
+    proxy = Proxy(target.host or "127.0.0.1", target.port or 0)
+    await proxy.start()
+    return proxy
+
+
 @pytest.fixture(scope="module")
 async def business(tmp_path_factory) -> AsyncIterator[tuple[str, str, Proxy]]:
     """The demo business in a SQLite store, with its tickets in an ISPCube database on MariaDB
     reached through a proxy: (store URL, ventanilla.toml routing tickets there, the proxy)."""
     workdir = tmp_path_factory.mktemp("logs")
     async with fresh_legacy_database("mariadb", workdir) as legacy:
-        engine = create_async_engine(legacy)
-        await write_ispcube_demo(engine, customers=4, seed=3, today=TODAY)
-        await engine.dispose()
+        await _write(legacy, write_ispcube_demo)
         store_url = f"sqlite+aiosqlite:///{workdir / 'store.db'}"
-        engine = create_async_engine(store_url)
-        await generate_demo(engine, customers=4, seed=3, today=TODAY)
-        await engine.dispose()
-        target = make_url(legacy)
-        proxy = Proxy(target.host or "127.0.0.1", target.port or 3306)
-        await proxy.start()
+        await _write(store_url, generate_demo)
+        proxy = await _proxy_to(legacy)
         config = (
             f'[sources.isp]\nconnector = "ispcube"\nurl = "{through(legacy, proxy)}"\ntimeout_seconds = {TIMEOUT}\n\n'
             '[routes]\ntickets = "isp"\n'
@@ -321,12 +332,8 @@ async def test_no_token_password_or_link_signature_reaches_the_log(json_server) 
 async def test_a_store_outage_is_one_line_per_request(tmp_path) -> None:
     # given the API on a PostgreSQL store reached through a proxy, and a signed-in customer
     async with fresh_database("postgresql", tmp_path) as url:
-        engine = create_async_engine(url)
-        await generate_demo(engine, customers=3, seed=3, today=TODAY)
-        await engine.dispose()
-        target = make_url(url)
-        proxy = Proxy(target.host or "127.0.0.1", target.port or 5432)
-        await proxy.start()
+        await _write(url, generate_demo)
+        proxy = await _proxy_to(url)
         try:
             async with serving(tmp_path / "serve", through(url, proxy), "") as served:
                 async with httpx.AsyncClient(base_url=served.url, timeout=10) as client:
@@ -355,18 +362,22 @@ async def test_a_store_outage_is_one_line_per_request(tmp_path) -> None:
 # --- in process: what the access line counts, and the unexpected ----------------------------------
 
 
+def _as_served(stream: StringIO) -> logging.Handler:
+    """A handler writing to `stream` what `ventanilla serve`'s writes (web/logs.py logging_config)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(TextFormatter())
+    handler.addFilter(OutageLines())
+    return handler
+
+
 @asynccontextmanager
 async def logged(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, StringIO, Starlette]]:
     """The app in process on a demo store, its log lines formatted as `serve` writes them."""
     async with fresh_database("sqlite", tmp_path) as url:
-        engine = create_async_engine(url)
-        await generate_demo(engine, customers=3, seed=3, today=TODAY)
-        await engine.dispose()
+        await _write(url, generate_demo)
         app = create_app(Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC"))
         written = StringIO()
-        handler = logging.StreamHandler(written)
-        handler.setFormatter(TextFormatter())
-        handler.addFilter(OutageLines())
+        handler = _as_served(written)
         root = logging.getLogger()
         root.addHandler(handler)
         level, root.level = root.level, logging.INFO
@@ -451,9 +462,7 @@ async def test_whoever_logs_an_outage_with_its_traceback_writes_one_line(fail) -
     # given a mail server or Redis that refuses connections, and a logger that logs the failure
     # with its traceback (as the mailer does)
     written = StringIO()
-    handler = logging.StreamHandler(written)
-    handler.setFormatter(TextFormatter())
-    handler.addFilter(OutageLines())
+    handler = _as_served(written)
     logger = logging.getLogger("ventanilla.test_logs")
     logger.addHandler(handler)
     try:
