@@ -28,7 +28,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -67,12 +67,20 @@ class LogFormat(str, Enum):
     TEXT = "text"  # one readable line per record, for a terminal
     JSON = "json"  # one JSON object per line, for a log collector
 
+    @classmethod
+    def _missing_(cls, value: object) -> LogFormat | None:
+        return cls.__members__.get(str(value).upper())  # `JSON` as well as `json`
+
 
 class LogLevel(str, Enum):
     DEBUG = "DEBUG"
     INFO = "INFO"
     WARNING = "WARNING"
     ERROR = "ERROR"
+
+    @classmethod
+    def _missing_(cls, value: object) -> LogLevel | None:
+        return cls.__members__.get(str(value).upper())  # `info` as well as `INFO`
 
 
 class Settings(BaseSettings):
@@ -142,14 +150,6 @@ class Settings(BaseSettings):
     log_level: LogLevel = LogLevel.INFO  # VENTANILLA_LOG_LEVEL: the least severe line written
     log_format: LogFormat = LogFormat.TEXT  # VENTANILLA_LOG_FORMAT: text or json
     access_log: bool = True  # VENTANILLA_ACCESS_LOG: one line per request (`serve --no-access-log`: off)
-
-    @field_validator("log_level", "log_format", mode="before")
-    @classmethod
-    def _any_case(cls, value: Any) -> Any:
-        """`info` or `INFO`, `json` or `JSON`: whatever case an operator writes."""
-        if not isinstance(value, str):
-            return value
-        return value.upper() if value.upper() in LogLevel.__members__ else value.lower()
 
     @classmethod
     def settings_customise_sources(
