@@ -14,6 +14,7 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                login_attempts, ip_attempts, login_emails, ip_emails, password_hash_threads,
                redis_url, smtp_url, mail_from, mail_templates_dir,
                portal_url, send_password_by_email, former_customers_keep_access, min_password_length
+    [logging]  level -> log_level, format -> log_format, access -> access_log
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
@@ -60,6 +61,26 @@ class Feature(str, Enum):
     DOCUMENTS = "DOCUMENTS"  # D8
     COMMENTS = "COMMENTS"  # D9
     SIGN_IN_CODES = "SIGN_IN_CODES"  # A5
+
+
+class LogFormat(str, Enum):
+    TEXT = "text"  # one readable line per record, for a terminal
+    JSON = "json"  # one JSON object per line, for a log collector
+
+    @classmethod
+    def _missing_(cls, value: object) -> LogFormat | None:
+        return cls.__members__.get(str(value).upper())  # `JSON` as well as `json`
+
+
+class LogLevel(str, Enum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+    @classmethod
+    def _missing_(cls, value: object) -> LogLevel | None:
+        return cls.__members__.get(str(value).upper())  # `info` as well as `INFO`
 
 
 class Settings(BaseSettings):
@@ -130,6 +151,11 @@ class Settings(BaseSettings):
     former_customers_keep_access: bool = False  # A7 (001 c): DELETED customers may still sign in
     min_password_length: int = 8
 
+    # --- logging ([logging] in ventanilla.toml; web/logs.py) ---
+    log_level: LogLevel = LogLevel.INFO  # VENTANILLA_LOG_LEVEL: the least severe line written
+    log_format: LogFormat = LogFormat.TEXT  # VENTANILLA_LOG_FORMAT: text or json
+    access_log: bool = True  # VENTANILLA_ACCESS_LOG: one line per request (`serve --no-access-log`: off)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -185,6 +211,7 @@ _SECTION_KEYS = {
     "portal": _PORTAL_KEYS | {"timezone": "timezone"},
     "limits": _LIMIT_KEYS,
     "access": {key: key for key in _ACCESS_KEYS},  # --- access (FEATURES.md A) ---
+    "logging": {"level": "log_level", "format": "log_format", "access": "access_log"},
 }
 
 

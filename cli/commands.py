@@ -20,6 +20,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ..demo.business import generate_demo, is_demo_database
     from ..settings import load_settings
     from ..web.app import create_app
+    from ..web.logs import logging_config
 
     db = Path(args.db).resolve()
     url = f"sqlite+aiosqlite:///{db}"
@@ -61,7 +62,8 @@ def _demo(args: argparse.Namespace) -> int:
     # Reset links in the demo's e-mails point at this server, unless a portal is configured.
     portal = None if os.environ.get("VENTANILLA_PORTAL_URL") else f"http://{args.host}:{args.port}"
     settings = load_settings(database_url=url, demo=True, portal_url=portal)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=logging_config(settings), access_log=False)
     return 0
 
 
@@ -69,16 +71,19 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..settings import load_settings
+    from ..web.logs import logging_config
 
-    load_settings(args.config)  # validates the file now, and sets VENTANILLA_CONFIG for workers
+    if args.no_access_log:
+        os.environ["VENTANILLA_ACCESS_LOG"] = "false"  # through the environment, for every worker
+    settings = load_settings(args.config)  # validates the file now, and sets VENTANILLA_CONFIG for workers
     uvicorn.run(
         "ventanilla.web.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="info",
-        access_log=not args.no_access_log,
+        log_config=logging_config(settings),  # every worker's loggers, uvicorn's included (web/logs.py)
+        access_log=False,  # web/requestlog.py writes the access line, with the request id
     )
     return 0
 

@@ -24,6 +24,7 @@ from .graphql import VentanillaGraphQL
 from .headers import SecurityHeaders
 from .health import Check, health_routes
 from .middleware import AnswerOutages, Authenticate, LimitBody
+from .requestlog import RequestLogging
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(SecurityHeaders, page_policy=page_policy(graphql.page)),
+            Middleware(RequestLogging, access_log=settings.access_log),  # X-Request-Id, the access line
             Middleware(AnswerOutages),  # a store outage before GraphQL runs: JSON 503, Retry-After
             Middleware(PartnerCors, services=access),  # partners' registered browser origins
         ],

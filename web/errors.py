@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -11,25 +10,30 @@ from starlette.responses import JSONResponse
 from ..connectors.base import InvalidCursor, SourceError
 from ..errors import RETRY_AFTER, ApiError, ErrorCode
 from ..store.engine import StoreUnavailable
+from .logs import is_outage, log_outage, new_request_id, request_id
 
 log = logging.getLogger("ventanilla")
 
 
 def api_error(failure: BaseException) -> ApiError:
-    """Known failures keep (or get) their code; anything else is masked and logged with a request id."""
+    """Known failures keep (or get) their code; anything else is masked under the request's id
+    (web/requestlog.py), and logged: an outage as one line, the unexpected with its traceback."""
     if isinstance(failure, ApiError):
         return failure
     if isinstance(failure, InvalidCursor):
         return ApiError(ErrorCode.BAD_INPUT, field=["after"], detail="after")
     if isinstance(failure, SourceError):
-        log.warning("billing source failed: %s", failure)
+        log_outage(log, "source failed", failure)
         return ApiError(ErrorCode.SOURCE_UNAVAILABLE)
     if isinstance(failure, StoreUnavailable):
-        log.warning("store unavailable: %s", failure)
+        log_outage(log, "store unavailable", failure)
         return ApiError(ErrorCode.STORE_UNAVAILABLE)
-    request_id = uuid.uuid4().hex[:12]
-    log.error("request %s failed", request_id, exc_info=failure)
-    return ApiError(ErrorCode.INTERNAL_ERROR, request_id=request_id)
+    masked = request_id() or new_request_id()
+    if is_outage(failure):
+        log_outage(log, f"request {masked} failed", failure)
+    else:
+        log.error("request %s failed", masked, exc_info=failure)
+    return ApiError(ErrorCode.INTERNAL_ERROR, request_id=masked)
 
 
 def error_extensions(error: ApiError) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from ..settings import Settings
 from .errors import api_error, error_body, error_extensions
 from .extensions import CachedDocuments, IntrospectionGate, OneOperation, depth_rules
 from .graphiql import render_graphiql_page
+from .requestlog import NameTheOperation
 
 # graphql-core's hints at field names ("Did you mean 'login'?"), anywhere in a message.
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -75,6 +76,7 @@ class VentanillaGraphQL(GraphQL):
                 OneOperation,
                 TextOnly,
                 lambda: CostLimit(cost_limits(settings)),
+                NameTheOperation,
             ]
         )
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
