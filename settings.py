@@ -14,6 +14,9 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                login_attempts, ip_attempts, login_emails, ip_emails, password_hash_threads,
                redis_url, smtp_url, mail_from, mail_templates_dir,
                portal_url, send_password_by_email, former_customers_keep_access, min_password_length
+    [files]    store, directory, max_per_request, max_bytes, types, max_pixels
+               -> files_store, files_directory, max_files_per_request, max_file_bytes, file_types,
+               max_image_pixels
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
@@ -60,6 +63,17 @@ class Feature(str, Enum):
     DOCUMENTS = "DOCUMENTS"  # D8
     COMMENTS = "COMMENTS"  # D9
     SIGN_IN_CODES = "SIGN_IN_CODES"  # A5
+
+
+class FileStore(str, Enum):
+    """Where Ventanilla keeps the files it stores (store/blobs.py)."""
+
+    DIRECTORY = "directory"  # a directory on disk (the default, the demo's)
+    DATABASE = "database"  # a table of the store: several instances without a shared disk
+
+
+# What a customer may upload by default ([files] types): photos and PDFs (rules/uploads.py).
+DEFAULT_FILE_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf"]
 
 
 class Settings(BaseSettings):
@@ -125,6 +139,16 @@ class Settings(BaseSettings):
     former_customers_keep_access: bool = False  # A7 (001 c): DELETED customers may still sign in
     min_password_length: int = 8
 
+    # --- files ([files] in ventanilla.toml; docs/files.md) ---
+    files_store: FileStore = FileStore.DIRECTORY
+    # The directory of the `directory` store, relative to the working directory like the demo's
+    # database; `ventanilla demo` keeps it next to its database file.
+    files_directory: str = "ventanilla-files"
+    max_files_per_request: int = 5  # files one request may upload
+    max_file_bytes: int = 10 * 1024 * 1024  # 10 MiB per file
+    file_types: list[str] = DEFAULT_FILE_TYPES  # media types accepted, read from the content
+    max_image_pixels: int = 50_000_000  # width x height an uploaded image may have (decompression bombs)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -180,6 +204,8 @@ _SECTION_KEYS = {
     "portal": _PORTAL_KEYS | {"timezone": "timezone"},
     "limits": _LIMIT_KEYS,
     "access": {key: key for key in _ACCESS_KEYS},  # --- access (FEATURES.md A) ---
+    "files": {"store": "files_store", "directory": "files_directory", "max_per_request": "max_files_per_request",
+              "max_bytes": "max_file_bytes", "types": "file_types", "max_pixels": "max_image_pixels"},
 }
 
 

@@ -19,10 +19,12 @@ def _demo(args: argparse.Namespace) -> int:
 
     from ..demo.business import generate_demo, is_demo_database
     from ..settings import load_settings
+    from ..store.blobs import DirectoryBlobs
     from ..web.app import create_app
 
     db = Path(args.db).resolve()
     url = f"sqlite+aiosqlite:///{db}"
+    files = db.with_name(f"{db.stem}-files")  # the attachments' blob store, next to the database
 
     async def prepare() -> tuple[tuple[str, str, str], ...] | None:
         engine = create_async_engine(url)
@@ -32,7 +34,9 @@ def _demo(args: argparse.Namespace) -> int:
             if db.exists() and db.stat().st_size > 0:
                 raise SystemExit(f"{db} existe pero no es una base de demo / exists but is not a demo database")
             print(f"Generando datos de demo / generating demo data: {args.customers} clientes en {db}")
-            summary = await generate_demo(engine, customers=args.customers, seed=args.seed, progress=True)
+            summary = await generate_demo(
+                engine, customers=args.customers, seed=args.seed, progress=True, blobs=DirectoryBlobs(files)
+            )
             print(
                 f"  {summary.customers} clientes, {summary.invoices} facturas, {summary.payments} pagos, "
                 f"{summary.tickets} tickets, {summary.contracts} contratos"
@@ -60,7 +64,9 @@ def _demo(args: argparse.Namespace) -> int:
     print()
     # Reset links in the demo's e-mails point at this server, unless a portal is configured.
     portal = None if os.environ.get("VENTANILLA_PORTAL_URL") else f"http://{args.host}:{args.port}"
-    settings = load_settings(database_url=url, demo=True, portal_url=portal)
+    settings = load_settings(
+        database_url=url, demo=True, portal_url=portal, files_store="directory", files_directory=str(files)
+    )
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -19,6 +19,7 @@ from ..connectors.executor import pooled_engine
 from ..connectors.routing import build_source
 from ..resolvers.context import Services
 from ..settings import Settings, load_settings
+from ..store.blobs import blob_store
 from .downloads import download_routes
 from .graphiql import graphiql_static_app, page_policy
 from .graphql import VentanillaGraphQL
@@ -42,9 +43,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Billing reads need no transaction: their own pool, in autocommit, saves a BEGIN and a
     # ROLLBACK round trip around every statement (each statement has its own snapshot anyway).
     reads = pooled_engine(settings.database_url, settings.pool_size, isolation_level="AUTOCOMMIT")
-    source = build_source(settings, reads)  # the store, or the sources ventanilla.toml routes to
+    blobs = blob_store(settings, engine)  # the files Ventanilla keeps ([files] store)
+    source = build_source(settings, reads, blobs=blobs)  # the store, or the sources ventanilla.toml routes to
     access = AccessServices.build(engine, secret, settings)
-    services = Services(settings=settings, store=engine, source=source, access=access, secret=secret)
+    services = Services(settings=settings, store=engine, source=source, access=access, secret=secret, blobs=blobs)
     graphql = VentanillaGraphQL(services)
     graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes)
 
