@@ -134,6 +134,6 @@ class DatabaseBlobs:
 
 def blob_store(settings: Settings, store: AsyncEngine) -> BlobStore:
     """The blob store `[files] store` names: a directory (`[files] directory`) or the store's table."""
-    if settings.files_store is FileStore.DATABASE:
+    if FileStore(settings.files_store) is FileStore.DATABASE:
         return DatabaseBlobs(store)
     return DirectoryBlobs(settings.files_directory)

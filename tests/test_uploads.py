@@ -136,7 +136,9 @@ def test_a_file_over_the_byte_limit_is_too_large() -> None:
     content = photo(gps=False)
     refused = refusal(Upload("router.jpg", content), UploadLimits(max_bytes=len(content) - 1))
     assert refused.code is ErrorCode.FILE_TOO_LARGE
-    assert check_upload(Upload("router.jpg", content), UploadLimits(max_bytes=len(content))).size == len(content)
+    assert check_upload(Upload("router.jpg", content), UploadLimits(max_bytes=len(content))).size == len(
+        content
+    )
 
 
 def test_more_files_than_the_limit_reach_it_and_each_refusal_names_its_field() -> None:
@@ -155,7 +157,9 @@ def test_a_name_keeps_no_folder_or_control_character() -> None:
 
 
 def test_the_limits_are_the_deployments_settings() -> None:
-    settings = Settings(max_files_per_request=2, max_file_bytes=1000, file_types=["image/JPG"], max_image_pixels=9)
+    settings = Settings(
+        max_files_per_request=2, max_file_bytes=1000, file_types=["image/JPG"], max_image_pixels=9
+    )
     assert UploadLimits.of(settings) == UploadLimits(2, 1000, frozenset({"image/jpeg"}), 9)
 
 
