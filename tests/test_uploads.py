@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 
+import httpx
 import pytest
 from fpdf import FPDF
 from PIL import ExifTags, Image
@@ -209,3 +210,53 @@ async def test_one_refused_file_keeps_nothing_of_the_request(tmp_path) -> None:
     (kept,) = await keep_uploads(store, LIMITS, files[:1])
     assert exif_of(await store.get(kept.sha256)).get_ifd(ExifTags.IFD.GPSInfo) == {}
     assert (kept.filename, kept.content_type) == ("router.jpg", "image/jpeg")
+
+
+# --- multipart requests (the GraphQL multipart request spec) over HTTP -------------------------------
+
+OPERATIONS = '{"query": "{ portal { name } }", "variables": {}}'
+
+
+async def multipart(demo_api, headers: dict[str, str], file: bytes = b"%PDF-1.7") -> httpx.Response:
+    form = {"operations": OPERATIONS, "map": "{}"}
+    return await demo_api.client.post(
+        "/graphql", data=form, files={"0": ("comprobante.pdf", file, "application/pdf")}, headers=headers
+    )
+
+
+async def test_a_multipart_request_without_a_csrf_header_is_refused(demo_api) -> None:
+    # when a page on another site posts a form to the API (a browser sends no custom header cross-site)
+    response = await multipart(demo_api, {"Accept-Language": "en"})
+    # then nothing runs
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST" and "X-Ventanilla-CSRF" in error["message"]
+    assert "data" not in response.json()
+
+
+@pytest.mark.parametrize("header", ["X-Ventanilla-CSRF", "Apollo-Require-Preflight"])
+async def test_a_multipart_request_with_a_csrf_header_runs(demo_api, header: str) -> None:
+    response = await multipart(demo_api, {header: "1"})
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["portal"]["name"]
+
+
+async def test_a_multipart_body_may_carry_files_a_json_body_may_not(demo_api) -> None:
+    # given 2 MB: over the body limit (1 MB), within the files' (5 x 10 MiB)
+    payload = b"%PDF-1.7\n" + b"0" * 2_000_000
+    # then a multipart request reaches the API and a JSON one of that size does not
+    assert (await multipart(demo_api, {"X-Ventanilla-CSRF": "1"}, payload)).status_code == 200
+    big_json = await demo_api.client.post("/graphql", content=b'{"query": "' + b" " * 2_000_000 + b'"}',
+                                          headers={"Content-Type": "application/json"})  # fmt: skip
+    assert big_json.status_code == 413
+
+
+def test_the_files_section_of_ventanilla_toml(tmp_path) -> None:
+    from ventanilla.settings import FileStore, read_toml
+
+    path = tmp_path / "ventanilla.toml"
+    path.write_text('[files]\nstore = "database"\ndirectory = "/srv/adjuntos"\nmax_per_request = 3\n'
+                    'max_bytes = 2000000\ntypes = ["application/pdf"]\nmax_pixels = 20000000\n')  # fmt: skip
+    settings = Settings(**read_toml(path))
+    assert settings.files_store is FileStore.DATABASE and settings.files_directory == "/srv/adjuntos"
+    assert UploadLimits.of(settings) == UploadLimits(3, 2_000_000, frozenset({"application/pdf"}), 20_000_000)

@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     access = AccessServices.build(engine, secret, settings)
     services = Services(settings=settings, store=engine, source=source, access=access, secret=secret, blobs=blobs)
     graphql = VentanillaGraphQL(services)
-    graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes)
+    uploads = settings.max_body_bytes + settings.max_files_per_request * settings.max_file_bytes  # [files]
+    graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes, uploads)
 
     async def close() -> None:
         """Close every pool the app opened: legacy sources, billing reads, the store."""

@@ -38,10 +38,11 @@ class Authenticate:
 
 
 class LimitBody:
-    """Refuse request bodies over `limit` bytes with 413, whether announced or streamed."""
+    """Refuse request bodies over `limit` bytes with 413, whether announced or streamed; a
+    multipart body (uploads) may have `uploads` bytes (its files' limits)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, uploads: int | None = None) -> None:
+        self.app, self.limit, self.uploads = app, limit, uploads or limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,12 +50,14 @@ class LimitBody:
             return
         request = Request(scope)
         language = language_of(request.headers.get("accept-language"))
+        multipart = request.headers.get("content-type", "").lower().startswith("multipart/")
+        limit = self.uploads if multipart else self.limit
         too_large = JSONResponse(
-            error_body(ApiError(ErrorCode.LIMIT_REACHED, detail=f"body > {self.limit} bytes"), language),
+            error_body(ApiError(ErrorCode.LIMIT_REACHED, detail=f"body > {limit} bytes"), language),
             status_code=413,
         )
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.limit:
+        if declared and declared.isdigit() and int(declared) > limit:
             await too_large(scope, receive, send)
             return
         received = 0
@@ -63,7 +66,7 @@ class LimitBody:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.limit:
+            if received > limit:
                 raise _BodyTooLarge
             return message
 
