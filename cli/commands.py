@@ -15,6 +15,7 @@ DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
 def _demo(args: argparse.Namespace) -> int:
     import uvicorn
+    from sqlalchemy import inspect
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from ..demo.business import generate_demo, is_demo_database
@@ -30,6 +31,13 @@ def _demo(args: argparse.Namespace) -> int:
         engine = create_async_engine(url)
         try:
             if await is_demo_database(engine):
+                async with engine.connect() as conn:
+                    columns = await conn.run_sync(lambda sync: inspect(sync).get_columns("attachments"))
+                if "sha256" not in {c["name"] for c in columns}:
+                    raise SystemExit(
+                        f"{db} es de una versión anterior: borrala para generar otra / "
+                        "was made by an older version (attachments have no files): delete it to generate a new one"
+                    )
                 return None
             if db.exists() and db.stat().st_size > 0:
                 raise SystemExit(f"{db} existe pero no es una base de demo / exists but is not a demo database")
