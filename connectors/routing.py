@@ -243,7 +243,9 @@ class RoutedSource:
     async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]:
         return await self.tickets.tickets_by_id(ids)
 
-    async def tickets_of(self, customer_ids: Sequence[str], filter: TicketFilter, page: Page) -> list[PageOf]:
+    async def tickets_of(
+        self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
+    ) -> list[PageOf]:
         return await self.tickets.tickets_of(customer_ids, filter, page)
 
     async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:

@@ -37,9 +37,8 @@ from .errors import api_error, error_body
 
 PDF = "application/pdf"
 OCTETS = "application/octet-stream"
-_MEDIA_TYPE = re.compile(
-    r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*"
-)  # a type/subtype, nothing a header could carry besides
+# A media type as `type/subtype` and nothing else: an ERP's record cannot smuggle header text in.
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 STATUS: dict[ErrorCode, int] = {
@@ -117,9 +116,7 @@ async def _serve(services: Services, request: Request) -> File:
     principal = await principal_from_link(services.store, services.secret, path, request.url.query)
     require_feature(services.settings, kind.feature)
     params = {k: v for k, v in request.query_params.items() if k not in LINK_PARAMS}
-    return await kind.build(
-        DownloadRequest(request_context(services, principal, request), raw_id, fmt, params)
-    )
+    return await kind.build(DownloadRequest(request_context(services, principal, request), raw_id, fmt, params))
 
 
 async def _render(function: Callable[..., bytes], *args: Any) -> bytes:
@@ -161,9 +158,7 @@ async def _delivery_note_file(asked: DownloadRequest) -> File:
 
 async def _statement_file(asked: DownloadRequest) -> File:
     ctx = asked.ctx
-    authorize_account(
-        ctx.principal, asked.raw_id
-    )  # another's account answers NOT_FOUND, whatever the cut-off
+    authorize_account(ctx.principal, asked.raw_id)  # another's account answers NOT_FOUND, whatever the cut-off
     cut_off = _cut_off(asked)
     customer = await customers.customer(ctx, asked.raw_id)
     company_id = asked.params.get("company") or None
