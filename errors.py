@@ -34,6 +34,9 @@ class ErrorCode(str, Enum):
     INVALID_CODE = "INVALID_CODE"
     SESSION_ENDED = "SESSION_ENDED"
     WEAK_PASSWORD = "WEAK_PASSWORD"
+    # uploads (rules/uploads.py)
+    INVALID_FILE = "INVALID_FILE"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -63,7 +66,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ),
     ErrorCode.LIMIT_REACHED: (
         "Se alcanzó un límite: {detail}.",
-        "A limit was reached: {detail}.",
+        "A limit was reached: {detail_en}.",
     ),
     ErrorCode.BAD_INPUT: (
         "Dato inválido: {detail}.",
@@ -129,6 +132,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "La contraseña nueva debe tener al menos {minimum} caracteres y no puede ser la actual.",
         "The new password must have at least {minimum} characters and differ from the current one.",
     ),
+    ErrorCode.INVALID_FILE: (
+        "El archivo «{filename}» no se aceptó: {detail}. Se aceptan {accepted}.",
+        "The file “{filename}” was not accepted: {detail_en}. Accepted: {accepted}.",
+    ),
+    ErrorCode.FILE_TOO_LARGE: (
+        "El archivo «{filename}» es demasiado grande: {detail}.",
+        "The file “{filename}” is too large: {detail_en}.",
+    ),
 }
 
 # The temporary failures, with the seconds a client should wait before trying again (`retryAfter`
@@ -160,6 +171,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "DeliveryNote": ("el remito", "Delivery note"),
     "Document": ("el documento", "Document"),
     "PaymentMethod": ("el medio de pago", "Payment method"),
+    "Attachment": ("el archivo adjunto", "Attachment"),
     "object": ("el objeto", "Object"),
 }
 
@@ -179,6 +191,8 @@ class ApiError(Exception):
         if self.code is ErrorCode.NOT_FOUND:
             what = THINGS.get(params.get("what", "object"), THINGS["object"])
             params["what"], params["what_en"] = what
+        for name in [p for p in params if not p.endswith("_en")]:
+            params.setdefault(f"{name}_en", params[name])  # an English variant, when one is given
         template = en if language == "en" else es
         try:
             return template.format(**params)

@@ -15,6 +15,9 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                redis_url, smtp_url, mail_from, mail_templates_dir,
                portal_url, send_password_by_email, former_customers_keep_access, min_password_length
     [logging]  level -> log_level, format -> log_format, access -> access_log
+    [files]    store, directory, max_per_request, max_bytes, types, max_pixels
+               -> files_store, files_directory, max_files_per_request, max_file_bytes, file_types,
+               max_image_pixels
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
@@ -81,6 +84,17 @@ class LogLevel(str, Enum):
     @classmethod
     def _missing_(cls, value: object) -> LogLevel | None:
         return cls.__members__.get(str(value).upper())  # `info` as well as `INFO`
+
+
+class FileStore(str, Enum):
+    """Where Ventanilla keeps the files it stores (store/blobs.py)."""
+
+    DIRECTORY = "directory"  # a directory on disk (the default, the demo's)
+    DATABASE = "database"  # a table of the store: several instances without a shared disk
+
+
+# What a customer may upload by default ([files] types): photos and PDFs (rules/uploads.py).
+DEFAULT_FILE_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf"]
 
 
 class Settings(BaseSettings):
@@ -155,6 +169,15 @@ class Settings(BaseSettings):
     log_level: LogLevel = LogLevel.INFO  # VENTANILLA_LOG_LEVEL: the least severe line written
     log_format: LogFormat = LogFormat.TEXT  # VENTANILLA_LOG_FORMAT: text or json
     access_log: bool = True  # VENTANILLA_ACCESS_LOG: one line per request (`serve --no-access-log`: off)
+    # --- files ([files] in ventanilla.toml; docs/files.md) ---
+    files_store: FileStore = FileStore.DIRECTORY
+    # The directory of the `directory` store, relative to the working directory like the demo's
+    # database; `ventanilla demo` keeps it next to its database file.
+    files_directory: str = "ventanilla-files"
+    max_files_per_request: int = 5  # files one request may upload
+    max_file_bytes: int = 10 * 1024 * 1024  # 10 MiB per file
+    file_types: list[str] = DEFAULT_FILE_TYPES  # media types accepted, read from the content
+    max_image_pixels: int = 50_000_000  # width x height an uploaded image may have (decompression bombs)
 
     @classmethod
     def settings_customise_sources(
@@ -212,6 +235,8 @@ _SECTION_KEYS = {
     "limits": _LIMIT_KEYS,
     "access": {key: key for key in _ACCESS_KEYS},  # --- access (FEATURES.md A) ---
     "logging": {"level": "log_level", "format": "log_format", "access": "access_log"},
+    "files": {"store": "files_store", "directory": "files_directory", "max_per_request": "max_files_per_request",
+              "max_bytes": "max_file_bytes", "types": "file_types", "max_pixels": "max_image_pixels"},
 }
 
 

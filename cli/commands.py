@@ -15,25 +15,37 @@ DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
 def _demo(args: argparse.Namespace) -> int:
     import uvicorn
+    from sqlalchemy import inspect
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from ..demo.business import generate_demo, is_demo_database
     from ..settings import load_settings
+    from ..store.blobs import DirectoryBlobs
     from ..web.app import create_app
     from ..web.logs import logging_config
 
     db = Path(args.db).resolve()
     url = f"sqlite+aiosqlite:///{db}"
+    files = db.with_name(f"{db.stem}-files")  # the attachments' blob store, next to the database
 
     async def prepare() -> tuple[tuple[str, str, str], ...] | None:
         engine = create_async_engine(url)
         try:
             if await is_demo_database(engine):
+                async with engine.connect() as conn:
+                    columns = await conn.run_sync(lambda sync: inspect(sync).get_columns("attachments"))
+                if "sha256" not in {c["name"] for c in columns}:
+                    raise SystemExit(
+                        f"{db} es de una versión anterior: borrala para generar otra / "
+                        "was made by an older version (attachments have no files): delete it to generate a new one"
+                    )
                 return None
             if db.exists() and db.stat().st_size > 0:
                 raise SystemExit(f"{db} existe pero no es una base de demo / exists but is not a demo database")
             print(f"Generando datos de demo / generating demo data: {args.customers} clientes en {db}")
-            summary = await generate_demo(engine, customers=args.customers, seed=args.seed, progress=True)
+            summary = await generate_demo(
+                engine, customers=args.customers, seed=args.seed, progress=True, blobs=DirectoryBlobs(files)
+            )
             print(
                 f"  {summary.customers} clientes, {summary.invoices} facturas, {summary.payments} pagos, "
                 f"{summary.tickets} tickets, {summary.contracts} contratos"
@@ -61,7 +73,9 @@ def _demo(args: argparse.Namespace) -> int:
     print()
     # Reset links in the demo's e-mails point at this server, unless a portal is configured.
     portal = None if os.environ.get("VENTANILLA_PORTAL_URL") else f"http://{args.host}:{args.port}"
-    settings = load_settings(database_url=url, demo=True, portal_url=portal)
+    settings = load_settings(
+        database_url=url, demo=True, portal_url=portal, files_store="directory", files_directory=str(files)
+    )
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_config=logging_config(settings), access_log=False)
     return 0

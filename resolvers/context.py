@@ -14,6 +14,7 @@ from ..auth.services import AccessServices
 from ..connectors.base import Source
 from ..errors import language_of
 from ..settings import Settings
+from ..store.blobs import BlobStore
 from ..store.engine import Store
 from .loaders import Loaders
 
@@ -27,6 +28,7 @@ class Services:
     source: Source  # the billing data: the store, or the legacy sources configuration routes to
     access: AccessServices  # sign-in flows: sessions, limits, mail
     secret: str  # signs access tokens and download links
+    blobs: BlobStore  # the files Ventanilla keeps: uploads, the demo's attachments (store/blobs.py)
     zone: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:

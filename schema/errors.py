@@ -55,6 +55,13 @@ class ErrorCode(Enum):
     WEAK_PASSWORD = strawberry.enum_value(
         "WEAK_PASSWORD", description="The new password is too short or equal to the current one."
     )
+    INVALID_FILE = strawberry.enum_value(
+        "INVALID_FILE",
+        description="An uploaded file is empty, damaged, of a type not accepted, or not what its name or type says.",
+    )
+    FILE_TOO_LARGE = strawberry.enum_value(
+        "FILE_TOO_LARGE", description="An uploaded file has more bytes, or an image more pixels, than allowed."
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")

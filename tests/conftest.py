@@ -88,15 +88,18 @@ mutation($login: String!, $password: String!) {
 
 @pytest.fixture(scope="session", params=BACKENDS)
 async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
-    """The demo business (30 customers, fixed date) served by the app, on SQLite and PostgreSQL."""
+    """The demo business (30 customers, fixed date) served by the app, on SQLite and PostgreSQL; its
+    attachments in a blob store directory of its own."""
     from ventanilla.demo.business import generate_demo
     from ventanilla.settings import Settings
+    from ventanilla.store.blobs import DirectoryBlobs
     from ventanilla.web.app import create_app
 
+    files = tmp_path_factory.mktemp("files")
     async with fresh_database(request.param, tmp_path_factory.mktemp("demo")) as url:
         engine = create_async_engine(url)
-        await generate_demo(engine, customers=DEMO_CUSTOMERS, seed=7, today=DEMO_TODAY)
-        settings = Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC")
+        await generate_demo(engine, customers=DEMO_CUSTOMERS, seed=7, today=DEMO_TODAY, blobs=DirectoryBlobs(files))
+        settings = Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC", files_directory=str(files))
         app = create_app(settings)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

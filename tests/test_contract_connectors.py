@@ -89,6 +89,12 @@ def _renamed(connector: str) -> dict[str, dict[str, str]]:
     return {"invoices": {str(native): f"R{entry}" for native, entry in memos.items()}}
 
 
+
+def _unlocated(value: Any) -> Any:
+    """An attachment without where its bytes are: the blob store's key (native) or the ERP's share path."""
+    return dataclasses.replace(value, sha256=None, path=None) if isinstance(value, Attachment) else value
+
+
 class Ids:
     """Native ids to a connector's canonical ids, for the calls' keys and the records expected."""
 
@@ -120,6 +126,7 @@ class Ids:
             return (self.actual(value.items), value.has_next)
         if isinstance(value, list | tuple):
             return [self.actual(v) for v in value]
+        value = _unlocated(value)
         if isinstance(value, self.composite):
             return self._without_ids(value)
         if isinstance(value, TicketMessage):
@@ -138,14 +145,12 @@ class Ids:
 
     def _without_ids(self, value: Any) -> Any:
         changes: dict[str, Any] = {"id": ""}
-        if isinstance(value, Attachment):
-            changes["url"] = ""
         if isinstance(value, TicketMessage):
-            changes["attachments"] = tuple(self._without_ids(a) for a in value.attachments)
+            changes["attachments"] = tuple(self._without_ids(_unlocated(a)) for a in value.attachments)
         return dataclasses.replace(value, **changes)
 
     def _record(self, value: Any) -> Any:
-        value = self._to_the_minute(value)
+        value = _unlocated(self._to_the_minute(value))
         if isinstance(value, self.composite):
             value = self._without_ids(value)
         if isinstance(value, TicketMessage):

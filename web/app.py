@@ -17,6 +17,7 @@ from ..connectors.executor import connect_timeout_args, pooled_engine
 from ..connectors.routing import build_source, source_checks
 from ..resolvers.context import Services
 from ..settings import Settings, load_settings
+from ..store.blobs import blob_store
 from ..store.engine import Store, store_engine
 from .downloads import download_routes
 from .graphiql import graphiql_static_app, page_policy
@@ -48,15 +49,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     timeout = settings.source_timeout_seconds
     reads = pooled_engine(settings.database_url, settings.pool_size, isolation_level="AUTOCOMMIT",
                           connect_args=connect_timeout_args(settings.database_url, timeout))  # fmt: skip
-    source = build_source(settings, reads)  # the store, or the sources ventanilla.toml routes to
+    blobs = blob_store(settings, store)  # the files Ventanilla keeps ([files] store)
+    source = build_source(settings, reads, blobs=blobs)  # the store, or the sources ventanilla.toml routes to
     access = AccessServices.build(store, secret, settings)
-    services = Services(settings=settings, store=store, source=source, access=access, secret=secret)
+    services = Services(settings=settings, store=store, source=source, access=access, secret=secret, blobs=blobs)
     # Readiness (/readyz): the store, each legacy source, and Redis when the counters live there.
     checks: dict[str, Check] = {"store": store.ping, **source_checks(source)}
     if settings.redis_url:
         checks["redis"] = access.limiter.ping
     graphql = VentanillaGraphQL(services)
-    graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes)
+    uploads = settings.max_body_bytes + settings.max_files_per_request * settings.max_file_bytes  # [files]
+    graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes, uploads)
 
     async def close() -> None:
         """Close every pool the app opened: legacy sources, billing reads, the store."""

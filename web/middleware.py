@@ -67,10 +67,11 @@ class Authenticate:
 
 
 class LimitBody:
-    """Refuse request bodies over `limit` bytes with 413, whether announced or streamed."""
+    """Refuse request bodies over `limit` bytes with 413, whether announced or streamed; a
+    multipart body (uploads) may have `uploads` bytes (its files' limits)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, uploads: int | None = None) -> None:
+        self.app, self.limit, self.uploads = app, limit, uploads or limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,10 +79,11 @@ class LimitBody:
             return
         request = Request(scope)
         language = language_of(request.headers.get("accept-language"))
-        over = ApiError(ErrorCode.LIMIT_REACHED, detail=f"body > {self.limit} bytes")
-        too_large = refusal(over, language, 413)
+        multipart = request.headers.get("content-type", "").lower().startswith("multipart/")
+        limit = self.uploads if multipart else self.limit
+        too_large = refusal(ApiError(ErrorCode.LIMIT_REACHED, detail=f"body > {limit} bytes"), language, 413)
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.limit:
+        if declared and declared.isdigit() and int(declared) > limit:
             await too_large(scope, receive, send)
             return
         received = 0
@@ -90,7 +92,7 @@ class LimitBody:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.limit:
+            if received > limit:
                 raise _BodyTooLarge
             return message
 

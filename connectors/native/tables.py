@@ -250,6 +250,7 @@ attachments = Table(
     Column("filename", String(200), nullable=False),
     Column("content_type", String(80), nullable=False),
     Column("size", Integer, nullable=False),
+    Column("sha256", String(64)),  # the key of its bytes in the blob store (store/blobs.py)
     Index("ix_attachments_owner", "owner_kind", "owner_id"),
 )
 
