@@ -14,6 +14,7 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                login_attempts, ip_attempts, login_emails, ip_emails, password_hash_threads,
                redis_url, smtp_url, mail_from, mail_templates_dir,
                portal_url, send_password_by_email, former_customers_keep_access, min_password_length
+    [mail]     max_attempts, retry_seconds, poll_seconds, timeout_seconds -> mail_*
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
@@ -125,6 +126,12 @@ class Settings(BaseSettings):
     former_customers_keep_access: bool = False  # A7 (001 c): DELETED customers may still sign in
     min_password_length: int = 8
 
+    # --- outgoing mail ([mail] in ventanilla.toml; auth/outbox.py): queued in the store, sent by a worker ---
+    mail_max_attempts: int = 8  # tries before a mail is marked failed (and audited EMAIL_FAILED)
+    mail_retry_seconds: float = 30.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
+    mail_poll_seconds: float = 10.0  # how often a worker looks for mail queued elsewhere or due for a retry
+    mail_timeout_seconds: float = 15.0  # one SMTP delivery, connection to last reply
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -173,6 +180,7 @@ _ACCESS_KEYS = (
     "ip_attempts", "login_emails", "ip_emails", "password_hash_threads", "redis_url", "smtp_url", "mail_from",
     "mail_templates_dir", "portal_url", "send_password_by_email", "former_customers_keep_access", "min_password_length",
 )  # fmt: skip
+_MAIL_KEYS = ("max_attempts", "retry_seconds", "poll_seconds", "timeout_seconds")  # [mail] key -> mail_<key>
 _SECTION_KEYS = {
     "store": {"url": "database_url", "pool_size": "pool_size"},
     "api": {"public_url": "public_url"},
@@ -180,6 +188,7 @@ _SECTION_KEYS = {
     "portal": _PORTAL_KEYS | {"timezone": "timezone"},
     "limits": _LIMIT_KEYS,
     "access": {key: key for key in _ACCESS_KEYS},  # --- access (FEATURES.md A) ---
+    "mail": {key: f"mail_{key}" for key in _MAIL_KEYS},
 }
 
 

@@ -41,7 +41,7 @@ async def test_an_admin_grants_access_and_the_customer_gets_an_email_without_the
     # when
     body = await access_api.gql(GRANT, {"id": gid("11"), "login": "Nuevo.Cliente@example.com"}, admin)
     granted = body["data"]["grantPortalAccess"]
-    mail = access_api.inbox.last_to("nuevo.cliente@example.com")
+    mail = await access_api.mail_to("nuevo.cliente@example.com")
     # then a new user with a generated two-word temporary password, told the portal and user by email
     assert granted["errors"] == [] and granted["created"] is True and granted["emailed"] is True
     first, second = granted["temporaryPassword"].split(".")
@@ -62,7 +62,7 @@ async def test_the_password_goes_by_email_when_the_business_chooses_it_in_englis
         response = await client.post("/graphql", json={"query": GRANT, "variables": {"id": gid("12"), "login": "con.clave@example.com"}},
                                      headers={"Authorization": f"Bearer {admin}", "Accept-Language": "en"})
     granted = response.json()["data"]["grantPortalAccess"]
-    mail = access_api.inbox.last_to("con.clave@example.com")
+    mail = await access_api.mail_to("con.clave@example.com")
     assert mail["Subject"].startswith("Your access to") and granted["temporaryPassword"] in mail.get_content()
 
 
