@@ -127,7 +127,7 @@ class Settings(BaseSettings):
     min_password_length: int = 8
 
     # --- outgoing mail ([mail] in ventanilla.toml; auth/outbox.py): queued in the store, sent by a worker ---
-    mail_max_attempts: int = 8  # tries before a mail is marked failed (and audited EMAIL_FAILED)
+    mail_max_attempts: int = 10  # tries before it is failed, audited EMAIL_FAILED (≈3 h by default)
     mail_retry_seconds: float = 30.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
     mail_poll_seconds: float = 10.0  # how often a worker looks for mail queued elsewhere or due for a retry
     mail_timeout_seconds: float = 15.0  # one SMTP delivery, connection to last reply

@@ -179,8 +179,8 @@ class Outbox:
 def backoff(first_seconds: float, attempts: int) -> timedelta:
     """The wait after the `attempts`-th failure: doubling from `first_seconds`, at most an hour,
     spread ±50% so mails that failed together do not all come back together."""
-    doubled = min(first_seconds * 2 ** (attempts - 1), LONGEST_WAIT.total_seconds())
-    return timedelta(seconds=doubled * random.uniform(0.5, 1.5))
+    doubled = first_seconds * 2 ** min(attempts - 1, 30)
+    return min(timedelta(seconds=doubled * random.uniform(0.5, 1.5)), LONGEST_WAIT)
 
 
 def refused(error: Exception) -> bool:
