@@ -18,6 +18,7 @@ The TOML file groups settings in sections; each key maps to one flat setting:
     [files]    store, directory, max_per_request, max_bytes, types, max_pixels
                -> files_store, files_directory, max_files_per_request, max_file_bytes, file_types,
                max_image_pixels
+    [mail]     max_attempts, retry_seconds, poll_seconds, timeout_seconds -> mail_*
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
@@ -178,6 +179,11 @@ class Settings(BaseSettings):
     max_file_bytes: int = 10 * 1024 * 1024  # 10 MiB per file
     file_types: list[str] = DEFAULT_FILE_TYPES  # media types accepted, read from the content
     max_image_pixels: int = 50_000_000  # width x height an uploaded image may have (decompression bombs)
+    # --- outgoing mail ([mail] in ventanilla.toml; auth/outbox.py): queued in the store, sent by a worker ---
+    mail_max_attempts: int = 10  # tries before it is failed, audited EMAIL_FAILED (≈3 h by default)
+    mail_retry_seconds: float = 30.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
+    mail_poll_seconds: float = 10.0  # how often a worker looks for mail queued elsewhere or due for a retry
+    mail_timeout_seconds: float = 15.0  # one SMTP delivery, connection to last reply
 
     @classmethod
     def settings_customise_sources(
@@ -227,6 +233,7 @@ _ACCESS_KEYS = (
     "ip_attempts", "login_emails", "ip_emails", "password_hash_threads", "redis_url", "smtp_url", "mail_from",
     "mail_templates_dir", "portal_url", "send_password_by_email", "former_customers_keep_access", "min_password_length",
 )  # fmt: skip
+_MAIL_KEYS = ("max_attempts", "retry_seconds", "poll_seconds", "timeout_seconds")  # [mail] key -> mail_<key>
 _SECTION_KEYS = {
     "store": {"url": "database_url", "pool_size": "pool_size", "timeout_seconds": "store_timeout_seconds"},
     "api": {"public_url": "public_url"},
@@ -237,6 +244,7 @@ _SECTION_KEYS = {
     "logging": {"level": "log_level", "format": "log_format", "access": "access_log"},
     "files": {"store": "files_store", "directory": "files_directory", "max_per_request": "max_files_per_request",
               "max_bytes": "max_file_bytes", "types": "file_types", "max_pixels": "max_image_pixels"},
+    "mail": {key: f"mail_{key}" for key in _MAIL_KEYS},
 }
 
 

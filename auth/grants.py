@@ -19,7 +19,6 @@ from ..store.users import (
     user_by_login,
 )
 from .logins import identifiers_of, normalise_email
-from .mail import deliver
 from .onetime import generate_password
 from .services import AccessServices, Caller
 
@@ -30,7 +29,11 @@ class Granted:
     login: str
     created: bool
     temporary_password: str | None  # for the business to hand over; None when the user kept theirs
-    emailed: bool
+    message_id: str | None  # of the access email queued (auth/outbox.py), None when none was asked for
+
+    @property
+    def emailed(self) -> bool:
+        return self.message_id is not None
 
 
 async def _primary_email(source: Source, customer_id: str) -> str | None:
@@ -53,6 +56,7 @@ async def grant_access(
         raise ApiError(ErrorCode.BAD_INPUT, field=["login"], detail="login (email)")
     identifiers = identifiers_of(customer.tax_id.number if customer.tax_id else None, customer.code)
     password: str | None = None
+    message_id: str | None = None
     async with services.store.begin() as conn:
         user = await user_by_login(conn, address)
         if user is not None and user.kind != "CUSTOMER":
@@ -69,17 +73,17 @@ async def grant_access(
                 await set_password(conn, user_id, password, must_change=True)
                 await set_disabled(conn, user_id, False)
         await add_identifiers(conn, user_id, identifiers)
+        if send_email:  # queued with the user it tells of: both or neither
+            settings = services.settings
+            mail = services.templates.render(
+                "access", caller.language, address, portal_name=settings.portal_name, portal_url=settings.portal_url,
+                name=customer.name, login=address, password=password if settings.send_password_by_email else None,
+            )  # fmt: skip
+            message_id = await services.outbox.queue(conn, mail, user_id)
         await store.audit(conn, "ACCESS_GRANTED", "OK", login=address, user_id=user_id, actor=actor,
-                          ip=caller.ip, detail=f"customer {customer_id}")  # fmt: skip
-    emailed = False
-    if send_email:
-        settings = services.settings
-        mail = services.templates.render(
-            "access", caller.language, address, portal_name=settings.portal_name, portal_url=settings.portal_url,
-            name=customer.name, login=address, password=password if settings.send_password_by_email else None,
-        )  # fmt: skip
-        emailed = await deliver(services.mailer, mail)
-    return Granted(user_id, address, user is None, password, emailed)
+                          ip=caller.ip, detail=f"customer {customer_id}" + (", email queued" if send_email else ""))  # fmt: skip
+    services.outbox.wake()
+    return Granted(user_id, address, user is None, password, message_id)
 
 
 async def revoke_access(

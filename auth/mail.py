@@ -1,20 +1,19 @@
-"""Access emails (FEATURES.md A9): Jinja2 templates in Spanish and English, sent over SMTP or to the console."""
+"""Access emails (FEATURES.md A9): Jinja2 templates in Spanish and English, sent over SMTP or to the console.
+
+Flows never send: they queue (auth/outbox.py), and the outbox's worker calls a Mailer here.
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
-
-log = logging.getLogger("ventanilla.mail")
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -24,10 +23,13 @@ class Mail:
     to: str
     subject: str
     body: str
+    template: str = ""  # access, reset, code: what it is (admins see this, never the subject)
+    language: str = "es"
 
 
 class Mailer(Protocol):
-    async def send(self, mail: Mail) -> None: ...
+    async def send(self, mail: Mail, message_id: str) -> None:
+        """Hand the mail to its next hop, or raise; `message_id` is the same on every retry."""
 
 
 class Templates:
@@ -47,20 +49,20 @@ class Templates:
         text = self.env.get_template(f"{lang}/{template}.txt").render(**values)
         head, _, body = text.partition("\n\n")
         subject = head.removeprefix("Subject:").strip() if head.startswith("Subject:") else template
-        return Mail(to=to, subject=subject, body=body if head.startswith("Subject:") else text)
+        return Mail(to, subject, body if head.startswith("Subject:") else text, template, lang)
 
 
 class ConsoleMailer:
     """No SMTP configured (the demo): print the email so a newcomer can follow a reset link."""
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail, message_id: str) -> None:
         print(f"\n--- correo / email to {mail.to}: {mail.subject}\n{mail.body}---", file=sys.stdout, flush=True)
 
 
 class SmtpMailer:
     """`smtp://[user:pass@]host[:port]` (STARTTLS when offered) or `smtps://` (TLS from the start)."""
 
-    def __init__(self, url: str, sender: str) -> None:
+    def __init__(self, url: str, sender: str, timeout: float) -> None:
         parts = urlsplit(url)
         self.tls = parts.scheme == "smtps"
         self.host = parts.hostname or "127.0.0.1"
@@ -68,13 +70,14 @@ class SmtpMailer:
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.sender = sender
+        self.timeout = timeout
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail, message_id: str) -> None:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = mail.to
         message["Subject"] = mail.subject
-        message["Message-ID"] = make_msgid(domain="ventanilla")
+        message["Message-ID"] = message_id  # receivers can drop a copy sent again after a crash
         message.set_content(mail.body)
         await aiosmtplib.send(
             message,
@@ -84,19 +87,9 @@ class SmtpMailer:
             password=self.password,
             use_tls=self.tls,
             start_tls=None if not self.tls else False,
-            timeout=15,
+            timeout=self.timeout,
         )
 
 
-def mailer_for(smtp_url: str | None, sender: str) -> Mailer:
-    return SmtpMailer(smtp_url, sender) if smtp_url else ConsoleMailer()
-
-
-async def deliver(mailer: Mailer, mail: Mail) -> bool:
-    """Send; a failure is logged, never shown to the caller (answers must not depend on it)."""
-    try:
-        await mailer.send(mail)
-        return True
-    except Exception:  # noqa: BLE001 - any SMTP/network failure
-        log.exception("could not send the email %r", mail.subject)
-        return False
+def mailer_for(smtp_url: str | None, sender: str, timeout: float) -> Mailer:
+    return SmtpMailer(smtp_url, sender, timeout) if smtp_url else ConsoleMailer()

@@ -1,4 +1,4 @@
-"""What the access flows share: the store, the key, limits, the mailer; opening sessions; the audit trail."""
+"""What the access flows share: the store, the key, limits, the outbox; opening sessions; the audit trail."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from ..settings import Settings
 from ..store import access as store
 from ..store.access import AuditEntry
 from ..store.engine import Store
+from ..store.mail import MailEntry, mail_entries
 from ..store.users import User
-from .mail import Mailer, Templates, mailer_for
+from .mail import Templates, mailer_for
 from .onetime import keyed_hash, new_refresh_token
+from .outbox import Outbox
 from .passwords import use_hashing_threads
 from .principals import Principal, PrincipalKind, StaffRole
 from .ratelimit import AttemptLimiter
@@ -36,7 +38,7 @@ class AccessServices:
     secret: str
     settings: Settings
     limiter: AttemptLimiter
-    mailer: Mailer
+    outbox: Outbox  # access mail is queued here, never sent inside a request
     templates: Templates
 
     @classmethod
@@ -47,7 +49,8 @@ class AccessServices:
             secret=secret,
             settings=settings,
             limiter=AttemptLimiter.for_settings(settings),
-            mailer=mailer_for(settings.smtp_url, settings.mail_from),
+            outbox=Outbox(store, secret, settings,
+                          mailer_for(settings.smtp_url, settings.mail_from, settings.mail_timeout_seconds)),  # fmt: skip
             templates=Templates(settings.mail_templates_dir),
         )
 
@@ -63,6 +66,11 @@ class AccessServices:
         """The newest `first` audited events, optionally about one login or of one kind."""
         async with self.store.connect() as conn:
             return await store.audit_entries(conn, first, login, event)
+
+    async def outgoing_emails(self, first: int, status: str | None = None) -> list[MailEntry]:
+        """The newest `first` access emails, optionally only QUEUED, SENT or FAILED ones."""
+        async with self.store.connect() as conn:
+            return await mail_entries(conn, first, status)
 
 
 def principal_of(user: User, session_id: str | None = None) -> Principal:

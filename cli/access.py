@@ -44,13 +44,23 @@ def _source(engine: AsyncEngine):  # noqa: ANN202 - the deployment's billing sou
 async def _grant(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
     from ..auth.grants import grant_access
     from ..auth.services import Caller
+    from ..store.mail import SENT, mail_entries
 
     granted = await grant_access(services, _source(engine), args.customer_id, args.login, not args.no_email,
                                  CLI_ACTOR, Caller(language=args.language))  # fmt: skip
     print(f"{granted.login}: {'nuevo usuario / new user' if granted.created else 'usuario existente / existing user'}")
     if granted.temporary_password:
         print(f"  contraseña temporal / temporary password: {granted.temporary_password}")
-    print(f"  correo enviado / email sent: {'sí / yes' if granted.emailed else 'no'}")
+    if granted.message_id is not None:
+        # Sent from here at once; a failure leaves it queued for the servers' workers, which can
+        # read it only when this command ran with the deployment's secret key.
+        await services.outbox.deliver_due([granted.message_id])
+        async with engine.connect() as conn:
+            (entry,) = await mail_entries(conn, 1, message_id=granted.message_id)
+        state = "enviado / sent" if entry.status == SENT else f"en cola / queued ({entry.last_error})"
+        print(f"  correo / email: {state}")
+    else:
+        print("  correo / email: no")
     return 0
 
 
@@ -93,6 +103,17 @@ async def _audit(args: argparse.Namespace, services, engine: AsyncEngine) -> int
         for e in await audit_entries(conn, args.limit, args.login, args.event):
             print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.event:<16} {e.outcome:<20} {e.login or '-':<28} "
                   f"ip={e.ip or '-'} actor={e.actor or '-'} {e.detail or ''}")  # fmt: skip
+    return 0
+
+
+async def _emails(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from ..store.mail import mail_entries
+
+    async with engine.connect() as conn:
+        for m in await mail_entries(conn, args.limit, args.status):
+            when = m.sent_at or m.failed_at or m.next_attempt_at or m.created_at
+            print(f"{m.created_at:%Y-%m-%d %H:%M:%S} {m.template:<8} {m.recipient:<32} {m.status:<7} "
+                  f"attempts={m.attempts} {when:%Y-%m-%d %H:%M:%S} {m.last_error or ''}")  # fmt: skip
     return 0
 
 
@@ -160,7 +181,7 @@ def _command(parent: argparse._SubParsersAction, name: str, help: str, work: Cal
 
 def add_access_commands(commands: argparse._SubParsersAction) -> None:
     """Register `access`, `partners` and `staff` on the `ventanilla` command."""
-    access = commands.add_parser("access", help="grant, revoke, reset and list customers' portal access; audit log")
+    access = commands.add_parser("access", help="grant, revoke, reset and list customers' portal access; audit log, emails")
     sub = access.add_subparsers(dest="action", required=True)
     grant = _command(sub, "grant", "give a customer account a portal user", _grant)
     grant.add_argument("customer_id", help="the customer's id in the billing source")
@@ -176,6 +197,9 @@ def add_access_commands(commands: argparse._SubParsersAction) -> None:
     audit.add_argument("--limit", type=int, default=50)
     audit.add_argument("--login")
     audit.add_argument("--event")
+    emails = _command(sub, "emails", "show the access emails queued, sent and failed, newest first", _emails)
+    emails.add_argument("--status", choices=["QUEUED", "SENT", "FAILED"])
+    emails.add_argument("--limit", type=int, default=50)
 
     partners = commands.add_parser("partners", help="partners' client applications (OAuth2 client credentials)")
     psub = partners.add_subparsers(dest="action", required=True)

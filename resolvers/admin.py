@@ -7,6 +7,7 @@ from ..auth.onetime import generate_password
 from ..auth.principals import Principal
 from ..errors import ApiError, ErrorCode
 from ..store.access import AuditEntry
+from ..store.mail import MailEntry
 from .access import caller
 from .context import Context
 
@@ -27,10 +28,19 @@ async def revoke_portal_access(ctx: Context, customer_id: str) -> int:
     return await grants.revoke_access(access, ctx.loaders.source, customer_id, actor, caller(ctx))
 
 
-async def audit_log(ctx: Context, first: int, login: str | None, event: str | None) -> list[AuditEntry]:
+def _check_first(ctx: Context, first: int) -> None:
     if not 0 <= first <= ctx.settings.max_page_size:
         raise ApiError(ErrorCode.BAD_INPUT, field=["first"], detail=f"first (0..{ctx.settings.max_page_size})")
+
+
+async def audit_log(ctx: Context, first: int, login: str | None, event: str | None) -> list[AuditEntry]:
+    _check_first(ctx, first)
     return await ctx.services.access.audit_log(first, login, event)
+
+
+async def outgoing_emails(ctx: Context, first: int, status: str | None) -> list[MailEntry]:
+    _check_first(ctx, first)
+    return await ctx.services.access.outgoing_emails(first, status)
 
 
 def suggested_password() -> str:

@@ -1,8 +1,9 @@
-"""The business's access administration: grant and revoke portal access, read the audit log (admins)."""
+"""The business's access administration: grant and revoke portal access, read the audit log and the access emails (admins)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -38,7 +39,9 @@ class GrantPortalAccessPayload:
     temporary_password: str | None = strawberry.field(
         description="A generated temporary password to hand over (shown once); null when the user kept theirs."
     )
-    emailed: bool | None = strawberry.field(description="True when the access email was sent.")
+    emailed: bool | None = strawberry.field(
+        description="True when the access email was queued; it goes out at once, or is retried (see outgoingEmails)."
+    )
     errors: list[UserError] = strawberry.field(description="Why granting failed; empty on success.")
 
 
@@ -53,9 +56,13 @@ class AuditEntry:
     at: datetime = strawberry.field(description="When it happened.")
     event: str = strawberry.field(
         description="SIGN_IN, REFRESH, SIGN_OUT, RESET_REQUESTED, PASSWORD_RESET, PASSWORD_CHANGED, CODE_REQUESTED, "
-        "CODE_SIGN_IN, ACCESS_GRANTED, ACCESS_REVOKED, PARTNER_TOKEN, STAFF_ADDED, USER_DISABLED, PARTNER_ADDED."
+        "CODE_SIGN_IN, ACCESS_GRANTED, ACCESS_REVOKED, PARTNER_TOKEN, STAFF_ADDED, USER_DISABLED, PARTNER_ADDED, "
+        "EMAIL_FAILED (an access email given up: see outgoingEmails)."
     )
-    outcome: str = strawberry.field(description="OK, or the error code / reason of the failure.")
+    outcome: str = strawberry.field(
+        description="OK; QUEUED for a reset link or code whose email is queued; or the error code / reason of the "
+        "failure (for EMAIL_FAILED: GAVE_UP, REFUSED or EXPIRED)."
+    )
     login: str | None = strawberry.field(description="The login it concerned, as typed.")
     user_id: int | None = strawberry.field(description="The user it concerned, when known.")
     actor: str | None = strawberry.field(description="Who acted when not the user: an admin, the CLI, a partner.")
@@ -101,3 +108,44 @@ async def audit_log(
     return [AuditEntry(at=e.at, event=e.event, outcome=e.outcome, login=e.login, user_id=e.user_id, actor=e.actor,
                        ip=e.ip, detail=e.detail) for e in entries]  # fmt: skip
 
+
+
+@strawberry.enum(description="What an access email is for.")
+class EmailKind(Enum):
+    ACCESS = strawberry.enum_value("access", description="Portal access granted: the portal and the user.")
+    PASSWORD_RESET = strawberry.enum_value("reset", description="A link to set a new password.")
+    SIGN_IN_CODE = strawberry.enum_value("code", description="A 6-digit sign-in code.")
+
+
+@strawberry.enum(description="Where an access email stands.")
+class EmailStatus(Enum):
+    QUEUED = strawberry.enum_value("QUEUED", description="Waiting to be sent, or to be tried again after a failure.")
+    SENT = strawberry.enum_value("SENT", description="Accepted by the mail server.")
+    FAILED = strawberry.enum_value(
+        "FAILED", description="Given up: every attempt failed, the server refused the address, or it expired first."
+    )
+
+
+@strawberry.type(description="An access email the portal queued; never its subject or text, which hold secrets.")
+class OutgoingEmail:
+    recipient: str = strawberry.field(description="The address it is for.")
+    kind: EmailKind = strawberry.field(description="What it is for.")
+    status: EmailStatus = strawberry.field(description="Queued, sent or failed.")
+    attempts: int = strawberry.field(description="Delivery attempts so far.")
+    queued_at: datetime = strawberry.field(description="When it was queued (with the link, code or user it tells of).")
+    next_attempt_at: datetime | None = strawberry.field(description="When it is tried next; null once sent or failed.")
+    sent_at: datetime | None = strawberry.field(description="When the mail server accepted it.")
+    failed_at: datetime | None = strawberry.field(description="When it was given up.")
+    last_error: str | None = strawberry.field(description="Why the last attempt failed, in the mail server's words.")
+
+
+async def outgoing_emails(
+    info: Info,
+    first: Annotated[int, strawberry.argument(description="How many, newest first (up to the page limit).")] = 50,
+    status: Annotated[EmailStatus | None, strawberry.argument(description="Only emails in this state.")] = None,
+) -> list[OutgoingEmail]:
+    entries = await resolve.outgoing_emails(info.context, first, status.name if status else None)
+    return [OutgoingEmail(recipient=e.recipient, kind=EmailKind(e.template), status=EmailStatus[e.status],
+                          attempts=e.attempts, queued_at=e.created_at, next_attempt_at=e.next_attempt_at,
+                          sent_at=e.sent_at, failed_at=e.failed_at, last_error=e.last_error)
+            for e in entries]  # fmt: skip

@@ -3,7 +3,7 @@
     fields                                            permission
     Query.node, Query.customer                        SignedIn
     Query.customers                                   ReadsEveryCustomer (staff; partners with customers:read)
-    Query.suggestedPassword, Query.auditLog           Admin
+    Query.suggestedPassword, auditLog, outgoingEmails Admin
     Mutation.grantPortalAccess, revokePortalAccess    Admin
     Mutation.signOut, Mutation.changePassword         SignedInUser (a temporary password is fine)
     Query.viewer, portal, plans; the sign-in flows    anyone

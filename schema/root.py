@@ -33,9 +33,11 @@ from .access import (
 from .admin import (
     AuditEntry,
     GrantPortalAccessPayload,
+    OutgoingEmail,
     RevokePortalAccessPayload,
     audit_log,
     grant_portal_access,
+    outgoing_emails,
     revoke_portal_access,
 )
 from .billing import invoice_type, payment_method_type, payment_type
@@ -138,6 +140,11 @@ class Query:
     audit_log: list[AuditEntry] | None = strawberry.field(
         resolver=audit_log,
         description="Access events, newest first: sign-ins, failures, resets, grants (admins).",
+        extensions=allow(Admin),
+    )
+    outgoing_emails: list[OutgoingEmail] = strawberry.field(
+        resolver=outgoing_emails,
+        description="Access emails (access, reset links, sign-in codes), newest first: queued, sent or failed (admins).",
         extensions=allow(Admin),
     )
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import DateTime, Integer, String, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .tables import audit_log, one_time_secrets, refresh_tokens, sessions
+from .tables import audit_log, one_time_secrets, refresh_tokens, sessions, users
 
 
 def now() -> datetime:
@@ -97,7 +97,8 @@ async def use_refresh_token(conn: AsyncConnection, token_hash: str) -> bool:
 async def create_secret(
     conn: AsyncConnection, user_id: int, purpose: str, secret_hash: str, expires_at: datetime
 ) -> None:
-    """A new reset link or code; the user's earlier unused ones of the same purpose stop working."""
+    """A new reset link or code; the user's earlier unused ones of the same purpose stop working.
+    For a user that does not exist (store.users.NOBODY) the same statements touch no row."""
     await conn.execute(
         update(one_time_secrets)
         .where(
@@ -107,12 +108,13 @@ async def create_secret(
         )
         .values(used_at=now())
     )
-    await conn.execute(
-        insert(one_time_secrets).values(
-            secret_hash=secret_hash, user_id=user_id, purpose=purpose, created_at=now(),
-            expires_at=expires_at, used_at=None, failures=0,
-        )
-    )  # fmt: skip
+    stamp = DateTime(timezone=True)
+    row = select(
+        literal(secret_hash, String), users.c.id, literal(purpose, String), literal(now(), stamp),
+        literal(expires_at, stamp), literal(0, Integer),
+    ).where(users.c.id == user_id)  # fmt: skip
+    columns = ["secret_hash", "user_id", "purpose", "created_at", "expires_at", "failures"]
+    await conn.execute(insert(one_time_secrets).from_select(columns, row))
 
 
 @dataclass(frozen=True, slots=True)

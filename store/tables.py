@@ -1,4 +1,4 @@
-"""Tables of Ventanilla's own store: users, their accounts, sessions, one-time secrets, audit, partners, files.
+"""Tables of Ventanilla's own store: users, their accounts, sessions, one-time secrets, audit, partners, files, outgoing mail.
 
 Customer ids here are canonical ids (strings): the customer itself may live in a legacy
 ERP, so there is no foreign key to a billing table.
@@ -6,7 +6,18 @@ ERP, so there is no foreign key to a billing table.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -121,4 +132,29 @@ blobs = Table(
     Column("size", Integer, nullable=False),
     Column("content", LargeBinary(2**32 - 1), nullable=False),  # LONGBLOB on MariaDB, bytea, BLOB
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Access emails waiting to go out or gone (auth/outbox.py): queued in the transaction that made
+# their reset link, code or user, sent by a worker. The subject and body hold that secret, so
+# they are kept only encrypted (`sealed`, Fernet under a key derived from the deployment's
+# secret key) and erased once the mail is sent or given up. `next_attempt_at` is NULL when
+# nothing is left to do; `claimed_until` is the lease of the worker sending it.
+outgoing_mail = Table(
+    "outgoing_mail",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(200), nullable=False, unique=True),  # the same on every retry
+    Column("recipient", String(254), nullable=False),
+    Column("template", String(32), nullable=False),  # access, reset, code: what it is, never what it says
+    Column("language", String(8), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("sealed", Text),  # subject and body, encrypted; NULL once sent or failed
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),  # the link's or code's end: not worth sending after it
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), index=True),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("failed_at", DateTime(timezone=True)),
+    Column("last_error", String(200)),  # the SMTP server's or the network's words, never the mail's
 )

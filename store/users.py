@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import Select, and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth.passwords import hash_password
 from .tables import sessions, user_customers, user_logins, users
+
+NOBODY = 0  # no user has id 0 (ids start at 1): a statement about it touches no row
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,37 +88,50 @@ def _user(row: Any, customer_ids: tuple[str, ...]) -> User:
     )
 
 
-async def _with_accounts(conn: AsyncConnection, row: Any) -> User | None:
-    if row is None:
-        return None
-    links = await conn.execute(
-        select(user_customers.c.customer_id)
-        .where(user_customers.c.user_id == row.id)
-        .order_by(user_customers.c.is_default.desc(), user_customers.c.customer_id)
+def _with_accounts(query: Select) -> Select:
+    """`query` (of users) with each user's linked accounts, the default one first: one statement."""
+    return (
+        query.add_columns(user_customers.c.customer_id)
+        .outerjoin(user_customers, user_customers.c.user_id == users.c.id)
+        .order_by(users.c.id, user_customers.c.is_default.desc(), user_customers.c.customer_id)
     )
-    return _user(row, tuple(r.customer_id for r in links))
+
+
+async def _users(conn: AsyncConnection, query: Select) -> list[User]:
+    rows = (await conn.execute(_with_accounts(query))).all()
+    accounts: dict[int, list[str]] = {}
+    firsts: dict[int, Any] = {}
+    for row in rows:
+        firsts.setdefault(row.id, row)
+        found = accounts.setdefault(row.id, [])
+        if row.customer_id is not None:
+            found.append(row.customer_id)
+    return [_user(row, tuple(accounts[user_id])) for user_id, row in firsts.items()]
+
+
+async def _one(conn: AsyncConnection, query: Select) -> User | None:
+    """The user `query` finds, in one statement whether or not there is one: a lookup of an
+    unknown login costs the store what a known one does (issue 10 item 9)."""
+    found = await _users(conn, query)
+    return found[0] if found else None
 
 
 async def user_by_login(conn: AsyncConnection, login: str) -> User | None:
-    row = (await conn.execute(select(users).where(users.c.login == login.strip().lower()))).first()
-    return await _with_accounts(conn, row)
+    return await _one(conn, select(users).where(users.c.login == login.strip().lower()))
 
 
 async def user_by_id(conn: AsyncConnection, user_id: int) -> User | None:
-    row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
-    return await _with_accounts(conn, row)
+    return await _one(conn, select(users).where(users.c.id == user_id))
 
 
 async def user_by_identifier(conn: AsyncConnection, kind: str, value: str) -> User | None:
     """The customer user a tax id (digits) or customer code signs in as (FEATURES.md A1)."""
-    row = (
-        await conn.execute(
-            select(users)
-            .join(user_logins, user_logins.c.user_id == users.c.id)
-            .where(user_logins.c.kind == kind, user_logins.c.value == value)
-        )
-    ).first()
-    return await _with_accounts(conn, row)
+    return await _one(
+        conn,
+        select(users)
+        .join(user_logins, user_logins.c.user_id == users.c.id)
+        .where(user_logins.c.kind == kind, user_logins.c.value == value),
+    )
 
 
 async def user_for_request(
@@ -208,11 +223,5 @@ async def remove_identifiers(conn: AsyncConnection, user_id: int, values: Sequen
 
 
 async def list_users(conn: AsyncConnection, kind: str) -> list[User]:
-    rows = (await conn.execute(select(users).where(users.c.kind == kind).order_by(users.c.login))).all()
-    found = []
-    for row in rows:
-        user = await _with_accounts(conn, row)
-        if user is not None:
-            found.append(user)
-    return found
-
+    found = await _users(conn, select(users).where(users.c.kind == kind))
+    return sorted(found, key=lambda user: user.login)

@@ -184,12 +184,38 @@ def smtp_inbox():
     controller.stop()
 
 
+async def mail_settled(engine: AsyncEngine, seconds: float = 10.0) -> None:
+    """Wait until no email is left queued in the store of `engine` (sent or given up)."""
+    import asyncio
+
+    from sqlalchemy import func, select
+    from ventanilla.store.tables import outgoing_mail
+
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        async with engine.connect() as conn:
+            queued = (await conn.execute(select(func.count()).where(outgoing_mail.c.next_attempt_at.is_not(None)))).scalar_one()
+        if not queued:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{queued} email(s) still queued after {seconds} s"
+        await asyncio.sleep(0.02)
+
+
 @dataclass
 class AccessApi(DemoApi):
     """DemoApi plus the inbox, the admin's login and a way to serve the same store with other settings."""
 
     inbox: SmtpInbox = None
     apps: list = None
+
+    async def settled(self, seconds: float = 10.0) -> None:
+        """Wait until the app's mail worker has sent (or given up) every queued email."""
+        await mail_settled(self.engine, seconds)
+
+    async def mail_to(self, address: str):
+        """The last email `address` received, once every queued one went out."""
+        await self.settled()
+        return self.inbox.last_to(address)
 
     def client_for(self, ip: str = "10.0.0.1", **overrides) -> httpx.AsyncClient:
         """Another app (another worker) on the same store, with `overrides` settings, calling from `ip`."""
@@ -214,12 +240,16 @@ async def access_api(request, tmp_path_factory, smtp_inbox) -> AsyncIterator[Acc
         async with engine.begin() as conn:
             await create_user(conn, login=ACCESS_ADMIN[0], name="Admin Test", password=ACCESS_ADMIN[1],
                               kind="STAFF", role="admin")
+        # The app runs its lifespan, so its mail worker delivers what any app of the module queues
+        # (those of client_for() included, which it finds by polling).
         settings = Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC", smtp_url=smtp_inbox.url,
-                            ip_attempts="1000/15 minutes", portal_url="https://portal.example.com")
+                            ip_attempts="1000/15 minutes", portal_url="https://portal.example.com",
+                            mail_poll_seconds=0.05)
         app = create_app(settings)
         transport = httpx.ASGITransport(app=app, client=(f"10.9.{uuid.uuid4().int % 250}.1", 1234))
         api = None
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with app.router.lifespan_context(app), \
+                httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             api = AccessApi(request.param, url, engine, client, settings, inbox=smtp_inbox, apps=[app])
             yield api
         for served in api.apps:

@@ -10,6 +10,8 @@ from ventanilla.cli import main as cli_main
 from ventanilla.connectors.native import tables as t
 from ventanilla.store.users import create_user
 
+from .conftest import TEST_SECRET
+
 ADMIN = ("admin.test@example.com", "clave.admin.larga")
 ANALYST = ("analista@example.com", "gato.tornillo")
 CUSTOMER = ("cliente@example.com", "perro.calamar")
@@ -41,7 +43,7 @@ async def test_an_admin_grants_access_and_the_customer_gets_an_email_without_the
     # when
     body = await access_api.gql(GRANT, {"id": gid("11"), "login": "Nuevo.Cliente@example.com"}, admin)
     granted = body["data"]["grantPortalAccess"]
-    mail = access_api.inbox.last_to("nuevo.cliente@example.com")
+    mail = await access_api.mail_to("nuevo.cliente@example.com")
     # then a new user with a generated two-word temporary password, told the portal and user by email
     assert granted["errors"] == [] and granted["created"] is True and granted["emailed"] is True
     first, second = granted["temporaryPassword"].split(".")
@@ -62,7 +64,7 @@ async def test_the_password_goes_by_email_when_the_business_chooses_it_in_englis
         response = await client.post("/graphql", json={"query": GRANT, "variables": {"id": gid("12"), "login": "con.clave@example.com"}},
                                      headers={"Authorization": f"Bearer {admin}", "Accept-Language": "en"})
     granted = response.json()["data"]["grantPortalAccess"]
-    mail = access_api.inbox.last_to("con.clave@example.com")
+    mail = await access_api.mail_to("con.clave@example.com")
     assert mail["Subject"].startswith("Your access to") and granted["temporaryPassword"] in mail.get_content()
 
 
@@ -199,6 +201,23 @@ async def test_the_cli_grants_lists_resets_revokes_and_manages_staff(access_api,
     assert await cli(["access", "audit", "--login", "cli@example.com", *db]) == 0
     log = capsys.readouterr().out
     assert "ACCESS_GRANTED" in log and "ACCESS_REVOKED" in log and temporary not in log and reset_to not in log
+
+
+async def test_the_cli_sends_the_access_email_it_grants_and_lists_the_emails(access_api, capsys, monkeypatch):
+    # given the deployment's SMTP server and secret key (the servers' workers can then read what the CLI queues)
+    monkeypatch.setenv("VENTANILLA_SMTP_URL", access_api.inbox.url)
+    monkeypatch.setenv("VENTANILLA_SECRET_KEY", TEST_SECRET)
+    db, login = ["--db", access_api.url], f"correo.{access_api.backend}@example.com"
+    # when access is granted from the command line
+    assert await cli(["access", "grant", "25", "--login", login, *db]) == 0
+    granted = capsys.readouterr().out
+    # then the access email arrives, once, and the emails listing shows it sent, without its text
+    mail = await access_api.mail_to(login)
+    assert "correo / email: " in granted and len(access_api.inbox.to(login)) == 1
+    assert await cli(["access", "emails", "--status", "SENT", *db]) == 0
+    listed = [line for line in capsys.readouterr().out.splitlines() if login in line]
+    assert len(listed) == 1 and " access " in listed[0] and " SENT " in listed[0]
+    assert mail["Subject"] not in listed[0]
 
 
 async def test_an_admin_asks_for_another_generated_pair_as_often_as_needed(access_api):

@@ -182,13 +182,15 @@ async def test_the_fourth_email_for_one_login_within_the_hour_is_not_sent_and_an
             worker(access_api, ip=unique_ip(), redis_url=REDIS) as other:
         # when four requests come, spelled differently, the last from another address
         answers = [await call(client, mutation, **{variable: spelling}) for spelling in (login, login.upper(), f" {login} ")]
+        await access_api.settled()
         sent = len(access_api.inbox.to(login))
         fourth = await call(other, mutation, **{variable: login})
+        await access_api.settled()
     # then three emails went out, the fourth request sent nothing and looked exactly like the first
     assert sent == 3 and len(access_api.inbox.to(login)) == 3
     assert fourth == answers[0] and fourth[next(iter(fourth))]["ok"] is True
     event = "RESET_REQUESTED" if mutation is REQUEST_RESET else "CODE_REQUESTED"
-    assert (await outcomes(access_api, event, login=login)) == {"OK": 3, "TOO_MANY_ATTEMPTS": 1}
+    assert (await outcomes(access_api, event, login=login)) == {"QUEUED": 3, "TOO_MANY_ATTEMPTS": 1}
 
 
 async def test_one_address_asking_emails_for_many_logins_is_limited(access_api):
@@ -197,6 +199,7 @@ async def test_one_address_asking_emails_for_many_logins_is_limited(access_api):
         await new_user(access_api, login)
     async with worker(access_api, ip=unique_ip(), ip_emails="2/hour") as client:
         answers = [await call(client, REQUEST_RESET, login=login) for login in logins]
+    await access_api.settled()
     sent = [len(access_api.inbox.to(login)) for login in logins]
     assert answers[0] == answers[1] == answers[2]
     assert sent == [1, 1, 0], (sent, [await outcomes(access_api, "RESET_REQUESTED", login=login) for login in logins])

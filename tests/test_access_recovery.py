@@ -39,7 +39,7 @@ async def test_a_reset_link_is_emailed_works_once_and_signs_in(access_api):
     old_session = await access_api.sign_in("olvido@example.com", "vieja.clave1")
     # when they ask for a reset and follow the emailed link
     asked = await access_api.gql(REQUEST_RESET, {"login": "olvido@example.com"})
-    mail = access_api.inbox.last_to("olvido@example.com")
+    mail = await access_api.mail_to("olvido@example.com")
     link = link_in(mail)
     token = parse_qs(urlsplit(link).query)["token"][0]
     reset = (await access_api.gql(RESET, {"token": token, "password": "nueva.clave.larga"}))["data"]["resetPassword"]
@@ -58,7 +58,7 @@ async def test_a_reset_link_is_emailed_works_once_and_signs_in(access_api):
 async def test_an_expired_reset_link_is_refused(access_api):
     await new_customer_user(access_api, "tarde@example.com", "vieja.clave1")
     await access_api.gql(REQUEST_RESET, {"login": "tarde@example.com"})
-    token = parse_qs(urlsplit(link_in(access_api.inbox.last_to("tarde@example.com"))).query)["token"][0]
+    token = parse_qs(urlsplit(link_in(await access_api.mail_to("tarde@example.com"))).query)["token"][0]
     # when an hour and a minute have passed
     async with access_api.engine.begin() as conn:
         await conn.execute(update(one_time_secrets).where(one_time_secrets.c.purpose == "RESET", one_time_secrets.c.used_at.is_(None))
@@ -72,9 +72,11 @@ async def test_an_expired_reset_link_is_refused(access_api):
 
 
 async def test_a_reset_answers_the_same_for_an_unknown_login_and_sends_nothing(access_api):
+    await access_api.settled()
     before = len(access_api.inbox.messages)
     unknown = await access_api.gql(REQUEST_RESET, {"login": "nadie.nunca@example.com"})
     known = await access_api.gql(REQUEST_RESET, {"login": "cliente@example.com"})
+    await access_api.settled()
     assert unknown == known  # the whole answer, its reported cost included
     assert known["data"] == {"requestPasswordReset": {"ok": True, "errors": []}} and "errors" not in known
     assert len(access_api.inbox.messages) == before + 1
@@ -84,7 +86,7 @@ async def test_a_reset_answers_the_same_for_an_unknown_login_and_sends_nothing(a
 async def test_a_new_password_must_be_long_enough(access_api):
     await new_customer_user(access_api, "corta@example.com", "vieja.clave1")
     await access_api.gql(REQUEST_RESET, {"login": "corta@example.com"})
-    token = parse_qs(urlsplit(link_in(access_api.inbox.last_to("corta@example.com"))).query)["token"][0]
+    token = parse_qs(urlsplit(link_in(await access_api.mail_to("corta@example.com"))).query)["token"][0]
     short = (await access_api.gql(RESET, {"token": token, "password": "abc"}))["data"]["resetPassword"]
     assert [e["code"] for e in short["errors"]] == ["WEAK_PASSWORD"]
     ok = (await access_api.gql(RESET, {"token": token, "password": "larga.suficiente"}))["data"]["resetPassword"]
@@ -98,7 +100,7 @@ def code_in(mail) -> str:
 async def test_a_sign_in_code_is_emailed_and_signs_in_once(access_api):
     await new_customer_user(access_api, "codigo@example.com", "vieja.clave1")
     asked = (await access_api.gql(REQUEST_CODE, {"email": "Codigo@Example.com "}))["data"]["requestSignInCode"]
-    mail = access_api.inbox.last_to("codigo@example.com")
+    mail = await access_api.mail_to("codigo@example.com")
     code = code_in(mail)
     signed = (await access_api.gql(WITH_CODE, {"email": "codigo@example.com", "code": code}))["data"]["signInWithCode"]
     assert asked == {"ok": True, "expiresIn": 600, "errors": []} and code in mail["Subject"]
@@ -111,7 +113,7 @@ async def test_a_sign_in_code_is_emailed_and_signs_in_once(access_api):
 async def test_five_wrong_codes_spend_the_code(access_api):
     await new_customer_user(access_api, "cinco@example.com", "vieja.clave1")
     await access_api.gql(REQUEST_CODE, {"email": "cinco@example.com"})
-    code = code_in(access_api.inbox.last_to("cinco@example.com"))
+    code = code_in(await access_api.mail_to("cinco@example.com"))
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(5):
         answer = (await access_api.gql(WITH_CODE, {"email": "cinco@example.com", "code": wrong}))["data"]["signInWithCode"]
@@ -130,7 +132,7 @@ async def test_five_wrong_codes_spend_the_code(access_api):
 async def test_an_expired_code_is_refused(access_api):
     await new_customer_user(access_api, "vencido@example.com", "vieja.clave1")
     await access_api.gql(REQUEST_CODE, {"email": "vencido@example.com"})
-    code = code_in(access_api.inbox.last_to("vencido@example.com"))
+    code = code_in(await access_api.mail_to("vencido@example.com"))
     async with access_api.engine.begin() as conn:
         await conn.execute(update(one_time_secrets).where(one_time_secrets.c.purpose == "CODE", one_time_secrets.c.used_at.is_(None))
                            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
@@ -140,6 +142,7 @@ async def test_an_expired_code_is_refused(access_api):
 
 async def test_codes_answer_the_same_for_an_unknown_email(access_api):
     answer = await access_api.gql(REQUEST_CODE, {"email": "fantasma@example.com"})
+    await access_api.settled()
     assert answer["data"]["requestSignInCode"]["ok"] is True and not access_api.inbox.to("fantasma@example.com")
 
 

@@ -62,7 +62,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes, uploads)
 
     async def close() -> None:
-        """Close every pool the app opened: legacy sources, billing reads, the store."""
+        """Stop the mail worker, then close every pool the app opened: legacy sources, billing reads, the store."""
+        await access.outbox.stop()
         if hasattr(source, "dispose"):  # a RoutedSource's legacy pools
             await source.dispose()
         await reads.dispose()
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, *gc.get_threshold()[1:])
+        access.outbox.start()  # delivers queued access mail (auth/outbox.py), also what waited for a restart
         yield
         await close()
 
