@@ -19,6 +19,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     from ..demo.business import generate_demo, is_demo_database
     from ..settings import load_settings
+    from ..store.schema import create_store
     from ..web.app import create_app
 
     db = Path(args.db).resolve()
@@ -28,6 +29,7 @@ def _demo(args: argparse.Namespace) -> int:
         engine = create_async_engine(url)
         try:
             if await is_demo_database(engine):
+                await create_store(engine)  # a demo of an older version gets the tables it lacks
                 return None
             if db.exists() and db.stat().st_size > 0:
                 raise SystemExit(f"{db} existe pero no es una base de demo / exists but is not a demo database")
@@ -70,7 +72,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from ..settings import load_settings
 
-    load_settings(args.config)  # validates the file now, and sets VENTANILLA_CONFIG for workers
+    settings = load_settings(args.config)  # validates the file now, and sets VENTANILLA_CONFIG for workers
+    asyncio.run(_prepare_store(settings.database_url))  # once, before the workers start
     uvicorn.run(
         "ventanilla.web.app:create_app",
         factory=True,
@@ -81,6 +84,19 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=not args.no_access_log,
     )
     return 0
+
+
+async def _prepare_store(url: str) -> None:
+    """Create whatever table the store lacks (store/schema.py), so every domain it serves can be read."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from ..store.schema import create_store
+
+    engine = create_async_engine(url)
+    try:
+        await create_store(engine)
+    finally:
+        await engine.dispose()
 
 
 def _export_schema(args: argparse.Namespace) -> int:

@@ -1,20 +1,35 @@
-"""What a connector answers matches the business it reads: attachment media types, amounts that are zero."""
+"""What a connector answers matches the business it reads: attachment media types, amounts that are
+zero, the store's domains beside a legacy source."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import tomllib
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import httpx
 import pytest
-from sqlalchemy import create_engine, literal, select, update
+from sqlalchemy import create_engine, inspect, literal, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
+from ventanilla.cli import main as cli_main
 from ventanilla.connectors.sql.functions import content_type
 from ventanilla.connectors.sql.mapping import load_connector
 from ventanilla.connectors.sql.source import MappedSource
 from ventanilla.connectors.values import money, signed_money
+from ventanilla.demo.legacy import WRITERS
 from ventanilla.demo.legacy.sapb1 import write_sapb1_demo
+from ventanilla.settings import Settings
+from ventanilla.store import tables as access_tables
+from ventanilla.store.schema import METADATA, create_store
+from ventanilla.store.users import create_user
+from ventanilla.web.app import create_app
 
-from .conftest import fresh_legacy_database
+from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
 
 # File extensions as B1 users leave them in ATC1.FileExt, and the media type each must read as.
 FILES = {"mp4": "video/mp4", "PDF": "application/pdf", "xyz": "application/octet-stream"}
@@ -34,9 +49,13 @@ async def test_a_b1_attachment_reads_as_the_media_type_of_its_file_name(backend:
                 assert len(rows) >= len(FILES)
                 for (entry, line), ext in zip(rows, FILES):
                     await conn.execute(
-                        update(files).where(files.c.AbsEntry == entry, files.c.Line == line).values(FileExt=ext)
+                        update(files)
+                        .where(files.c.AbsEntry == entry, files.c.Line == line)
+                        .values(FileExt=ext)
                     )
-                ticket_ids = [str(c) for c in (await conn.execute(select(calls.c.SrvcCallId).distinct())).scalars()]
+                ticket_ids = [
+                    str(c) for c in (await conn.execute(select(calls.c.SrvcCallId).distinct())).scalars()
+                ]
             # when the tickets' messages are read
             messages = await MappedSource(engine, mapping).messages_of(ticket_ids, True)
         finally:
@@ -79,3 +98,118 @@ def test_an_amount_that_rounds_to_zero_reads_0_00_never_minus_zero(stored: objec
     assert str(signed_money(stored, negative=True)) == "0.00"
     assert str(signed_money(Decimal("0.00"), negative=True)) == "0.00"
     assert signed_money(Decimal("12.50"), negative=True) == Decimal("-12.50")
+
+
+# Each example deployment, and the domains its [routes] leave to the store (GraphQL fields of Customer).
+STORE_DOMAINS = {
+    "sap": ("postgresql", ["documents", "paymentMethods", "paymentCommitments"]),
+    "sapb1": ("postgresql", ["documents", "paymentMethods", "paymentCommitments"]),
+    "ispcube": ("mariadb", ["quotes", "orders", "deliveryNotes", "documents", "paymentMethods"]),
+}
+CHANGE_PASSWORD = """
+mutation($old: String!, $new: String!) { changePassword(input: {currentPassword: $old, newPassword: $new}) {
+  errors { code } } }
+"""
+LISTS = {"paymentMethods": "{ id }", "paymentCommitments": "{ id }"}
+
+
+@pytest.mark.parametrize("preset", list(STORE_DOMAINS))
+async def test_a_store_made_by_staff_add_answers_every_domain_the_routes_leave_to_it(
+    preset: str, tmp_path, capsys
+) -> None:
+    # given the README's legacy set-up: a store made by `ventanilla staff add`, the ERP's database,
+    # and the shipped example configuration pointing at both
+    backend, fields = STORE_DOMAINS[preset]
+    async with (
+        fresh_legacy_database("sqlite", tmp_path) as store_url,
+        fresh_legacy_database(backend, tmp_path) as erp_url,
+    ):
+        argv = ["staff", "add", "jefa@empresa.com", "--name", "Jefa", "--role", "analyst", "--db", store_url]
+        assert await asyncio.to_thread(cli_main, argv) == 0
+        password = capsys.readouterr().out.strip().rsplit(" ", 1)[1]
+        erp = create_async_engine(erp_url)
+        await WRITERS[preset](erp, customers=4, seed=3, today=date(2026, 6, 15))
+        await erp.dispose()
+        config = tomllib.loads((EXAMPLES / f"{preset}.toml").read_text())
+        (name,) = config["sources"]
+        routes = "\n".join(f'{domain} = "{source}"' for domain, source in config["routes"].items())
+        path = tmp_path / "ventanilla.toml"
+        path.write_text(
+            f'[sources.{name}]\nconnector = "{preset}"\nurl = "{erp_url}"\n\n[routes]\n{routes}\n'
+        )
+        os.environ["VENTANILLA_CONFIG"] = str(path)
+        try:
+            app = create_app(Settings(database_url=store_url, secret_key=TEST_SECRET, timezone="UTC"))
+        finally:
+            os.environ.pop("VENTANILLA_CONFIG", None)
+        try:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            ) as client:
+                # when the analyst signs in, sets a password and asks for those domains of every customer
+                token = await _gql(client, SIGN_IN, {"login": "jefa@empresa.com", "password": password})
+                token = token["data"]["signIn"]["accessToken"]
+                changed = await _gql(
+                    client, CHANGE_PASSWORD, {"old": password, "new": "una.clave.nueva"}, token
+                )
+                assert changed["data"]["changePassword"]["errors"] == []
+                asked = " ".join(f"{f} {LISTS.get(f, '{ nodes { id } }')}" for f in fields)
+                body = await _gql(
+                    client, f"{{ customers(first: 10) {{ nodes {{ code {asked} }} }} }}", {}, token
+                )
+        finally:
+            await app.state.close()
+    # then each answers, empty, for every customer of the ERP
+    assert "errors" not in body, body["errors"]
+    customers = body["data"]["customers"]["nodes"]
+    assert len(customers) == 4
+    for customer in customers:
+        assert {f: customer[f] if f in LISTS else customer[f]["nodes"] for f in fields} == {
+            f: [] for f in fields
+        }
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_an_older_store_gets_the_tables_it_lacks_and_keeps_what_it_holds(
+    backend: str, tmp_path
+) -> None:
+    # given a store made by an earlier version: the access tables only, with a user
+    async with fresh_legacy_database(backend, tmp_path) as url:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(access_tables.metadata.create_all)
+                await create_user(
+                    conn,
+                    login="jefa@empresa.com",
+                    name="Jefa",
+                    password="una.clave",
+                    kind="STAFF",
+                    role="admin",
+                )
+            # when the store is prepared, twice (`ventanilla serve` does it at every start)
+            await create_store(engine)
+            await create_store(engine)
+            async with engine.connect() as conn:
+                names = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+                logins = (await conn.execute(select(access_tables.users.c.login))).scalars().all()
+        finally:
+            await engine.dispose()
+    # then it has every table a routed-away domain may read, and still its user
+    assert names >= {table.name for metadata in METADATA for table in metadata.sorted_tables}
+    assert {
+        "documents",
+        "payment_methods",
+        "payment_commitments",
+        "quotes",
+        "orders",
+        "delivery_notes",
+    } <= names
+    assert logins == ["jefa@empresa.com"]
+
+
+async def _gql(client: httpx.AsyncClient, query: str, variables: dict, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
