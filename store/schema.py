@@ -4,13 +4,13 @@ A store holds the access tables (`store/tables.py`: users, sessions, audit, part
 native domain table (`connectors/native/tables.py`): a domain `[routes]` leaves to the store (B1's
 documents, ISPCube's quotes ...) reads them, so they exist, empty, from the first run on, whatever
 command made the store. Creation is idempotent: tables a store already has are left as they are,
-and the ones a newer version adds are created. Until the store changes through migrations
+and the tables and indexes a newer version adds are created. Until the store changes through migrations
 (issue 11), this is today's table creation, and `METADATA` what the first migration is made from.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -22,9 +22,15 @@ METADATA: tuple[MetaData, ...] = (native_tables.metadata, access_tables.metadata
 
 
 def create_store_tables(conn: Connection) -> None:
-    """Create every store table missing on `conn` (a synchronous connection, for `run_sync`)."""
+    """Create every store table missing on `conn` (a synchronous connection, for `run_sync`), and
+    every index missing on the tables it had (one a newer version adds)."""
+    existing = set(inspect(conn).get_table_names())
     for metadata in METADATA:
         metadata.create_all(conn)
+        for table in metadata.sorted_tables:
+            if table.name in existing:
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
 
 
 async def create_store(target: AsyncEngine | AsyncConnection) -> None:
