@@ -230,6 +230,19 @@ async def access_api(request, tmp_path_factory, smtp_inbox) -> AsyncIterator[Acc
         await engine.dispose()
 
 
+# The contract suite's random business (tests/test_contract_connectors.py), beside its fixed seeds:
+# drawn per run and printed in the header, or forced to replay a failure.
+CONTRACT_SEED_VARIABLE = "VENTANILLA_CONTRACT_SEED"
+CONTRACT_RANDOM_SEED = int(os.environ.get(CONTRACT_SEED_VARIABLE) or __import__("random").SystemRandom().randrange(1, 100_000))
+
+
+def pytest_report_header(config) -> str:
+    return (
+        f"contract suite: random seed {CONTRACT_RANDOM_SEED} "
+        f"(replay with {CONTRACT_SEED_VARIABLE}={CONTRACT_RANDOM_SEED})"
+    )
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say loudly, last, which tests did not run because a program is missing (Chromium ...)."""
     lacking = [
