@@ -178,7 +178,9 @@ class Ids:
         return value
 
 
-async def _legacy(name: str, backend: str, tmp: Any, seed: int, customers: int) -> tuple[AsyncEngine, Any, str]:
+async def _legacy(
+    name: str, backend: str, tmp: Any, seed: int, customers: int
+) -> tuple[AsyncEngine, Any, str]:
     """A connector's demo database (written from the same business) and its source."""
     cm = fresh_legacy_database(backend, tmp)
     url = await cm.__aenter__()
