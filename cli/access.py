@@ -16,15 +16,14 @@ def _run(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
     from ..auth.services import AccessServices
     from ..settings import load_settings
     from ..store.engine import Store
-    from ..store.tables import metadata
+    from ..store.schema import create_store
 
     settings = load_settings(args.config, **({"database_url": args.db} if args.db else {}))
 
     async def main() -> int:
         engine = create_async_engine(settings.database_url)
         try:
-            async with engine.begin() as conn:  # a new deployment's store gets its tables here
-                await conn.run_sync(metadata.create_all)
+            await create_store(engine)  # a new deployment's store gets every table here
             # The CLI signs no tokens; a throw-away key only keys hashes it never compares.
             store = Store(engine, settings.store_timeout_seconds)
             services = AccessServices.build(store, settings.secret_key or secrets.token_urlsafe(32), settings)

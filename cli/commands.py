@@ -21,6 +21,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ..demo.business import generate_demo, is_demo_database
     from ..settings import load_settings
     from ..store.blobs import DirectoryBlobs
+    from ..store.schema import create_store
     from ..web.app import create_app
     from ..web.logs import logging_config
 
@@ -39,6 +40,7 @@ def _demo(args: argparse.Namespace) -> int:
                         f"{db} es de una versión anterior: borrala para generar otra / "
                         "was made by an older version (attachments have no files): delete it to generate a new one"
                     )
+                await create_store(engine)  # a demo of an older version gets the tables it lacks
                 return None
             if db.exists() and db.stat().st_size > 0:
                 raise SystemExit(f"{db} existe pero no es una base de demo / exists but is not a demo database")

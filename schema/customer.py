@@ -273,7 +273,9 @@ def customer_type(r: records.Customer) -> Customer:
 @strawberry.input(description="Narrows the analysts' list of customers.")
 class CustomerFilter:
     search: str | None = strawberry.field(
-        default=None, description="Part of the name, the exact customer code, or digits of the tax id."
+        default=None,
+        description='Part of the name, case and accents aside ("sofia" finds "Sofía"), the whole customer '
+        "code (case aside), or digits of the tax id.",
     )
     status: CustomerStatus | None = strawberry.field(default=None, description="Only this status.")
     overdue_only: bool = strawberry.field(

@@ -110,7 +110,7 @@ class Query:
         return customer_type(await resolve_customers.customer(info.context, raw_id))
 
     @strawberry.field(
-        description="Customers ordered by name, for staff (analysts) and partners.",
+        description="Customers ordered by name (case and accents aside), then code, for staff (analysts) and partners.",
         extensions=allow(ReadsEveryCustomer),
     )
     async def customers(

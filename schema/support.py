@@ -98,5 +98,5 @@ class TicketFilter:
     status: TicketStatus | None = strawberry.field(default=None, description="Only this status.")
     open_only: bool = strawberry.field(default=False, description="Only tickets not yet closed.")
     search: str | None = strawberry.field(
-        default=None, description="Words to find in the subject or the number."
+        default=None, description="Words to find in the subject or the number, case and accents aside."
     )

@@ -102,7 +102,7 @@ _QUOTES = _newest_first(quotes, "issue_date")
 _ORDERS = _newest_first(orders, "ordered_on")
 _DELIVERY_NOTES = _newest_first(delivery_notes, "issued_on")
 _DOCUMENTS = _newest_first(documents, "uploaded_at")
-_CUSTOMERS = Keyset(customers, ("name", "id"), descending=False, integer_bits=INTEGER_BITS)
+_CUSTOMERS = Keyset(customers, customer_search.customer_order(customers), descending=False, integer_bits=INTEGER_BITS)
 _PLANS = Keyset(plans, ("price", "id"), descending=False, integer_bits=INTEGER_BITS)
 
 

@@ -143,7 +143,7 @@ class MappedSource(DomainReads):
         if name not in self._listings:
             relation = self.relations[name]
             if name == "customers":
-                keyset = Keyset(relation, ("name", "id"), descending=False, narrow=selected)
+                keyset = Keyset(relation, customer_search.customer_order(relation), descending=False, narrow=selected)
             elif name == "plans":
                 keyset = Keyset(relation, ("price", "id"), descending=False, narrow=selected)
             else:
