@@ -95,11 +95,11 @@ async def ensure(scale: str, *, log=print) -> None:
 
 async def _store_tables(scale: str) -> None:
     """Store tables added since the database was generated (sessions ...): created, empty."""
-    from ventanilla.store.schema import create_store
+    from ventanilla.store.schema import migrate
 
     engine = create_async_engine(sqlalchemy_url(scale))
     try:
-        await create_store(engine)
+        await migrate(engine)
     finally:
         await engine.dispose()
 

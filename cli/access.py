@@ -16,14 +16,14 @@ def _run(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
     from ..auth.services import AccessServices
     from ..settings import load_settings
     from ..store.engine import Store
-    from ..store.schema import create_store
+    from ..store.schema import migrate
 
     settings = load_settings(args.config, **({"database_url": args.db} if args.db else {}))
 
     async def main() -> int:
         engine = create_async_engine(settings.database_url)
         try:
-            await create_store(engine)  # a new deployment's store gets every table here
+            await migrate(engine)  # a new deployment's store gets every table here (store/schema.py)
             # The CLI signs no tokens; a throw-away key only keys hashes it never compares.
             store = Store(engine, settings.store_timeout_seconds)
             services = AccessServices.build(store, settings.secret_key or secrets.token_urlsafe(32), settings)

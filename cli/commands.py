@@ -1,4 +1,4 @@
-"""The `ventanilla` command: demo, serve, export-schema."""
+"""The `ventanilla` command: demo, serve, migrate, export-schema."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ..demo.business import generate_demo, is_demo_database
     from ..settings import load_settings
     from ..store.blobs import DirectoryBlobs
-    from ..store.schema import create_store
+    from ..store.schema import migrate
     from ..web.app import create_app
     from ..web.logs import logging_config
 
@@ -40,7 +40,7 @@ def _demo(args: argparse.Namespace) -> int:
                         f"{db} es de una versión anterior: borrala para generar otra / "
                         "was made by an older version (attachments have no files): delete it to generate a new one"
                     )
-                await create_store(engine)  # a demo of an older version gets the tables it lacks
+                await migrate(engine)  # a demo database from an older version: bring it up to date
                 return None
             if db.exists() and db.stat().st_size > 0:
                 raise SystemExit(f"{db} existe pero no es una base de demo / exists but is not a demo database")
@@ -104,6 +104,29 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from ..settings import load_settings
+    from ..store.schema import migrate
+
+    settings = load_settings(args.config, **({"database_url": args.db} if args.db else {}))
+
+    async def run() -> None:
+        engine = create_async_engine(settings.database_url)
+        try:
+            done = await migrate(engine)
+        finally:
+            await engine.dispose()
+        if done.before == done.after:
+            print(f"El store ya está al día / the store is up to date (revision {done.after})")
+        else:
+            print(f"Store migrado / store migrated: {done.before or 'sin versión / unversioned'} -> {done.after}")
+
+    asyncio.run(run())
+    return 0
+
+
 def _export_schema(args: argparse.Namespace) -> int:
     from ..schema.root import build_schema
 
@@ -136,6 +159,11 @@ def parser() -> argparse.ArgumentParser:
         "--no-access-log", action="store_true", help="no line per request (when a proxy in front logs them)"
     )
     serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="bring the store to the newest schema (run before serve)")
+    migrate.add_argument("--config", help="ventanilla.toml (default: ./ventanilla.toml if present)")
+    migrate.add_argument("--db", help="the store's URL, instead of the configuration's [store] url")
+    migrate.set_defaults(run=_migrate)
 
     export = commands.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")
     export.add_argument("output", nargs="?", default="schema.graphql")

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from ..auth.logins import identifiers_of
 from ..connectors.native import tables as t
 from ..store.blobs import BlobStore
-from ..store.schema import create_store
+from ..store.schema import upgrade
 from ..store.users import add_identifiers, create_user
 from .billing import add_invoices, assign_numbers
 from .commerce import (
@@ -82,7 +82,7 @@ async def generate_demo(
     """
     sink, specs = build_demo_rows(customers=customers, seed=seed, today=today, progress=progress)
     async with engine.begin() as conn:
-        await create_store(conn)
+        await upgrade(conn)  # every store and native table, by the migrations (store/schema.py)
         await _insert_all(conn, sink, progress)
         if conn.dialect.name == "postgresql":
             await _reset_sequences(conn, sink)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, inspect, literal, select, update
+from sqlalchemy import create_engine, literal, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 from ventanilla.cli import main as cli_main
 from ventanilla.connectors.native import tables as native_tables
@@ -26,9 +26,6 @@ from ventanilla.demo.business import generate_demo
 from ventanilla.demo.legacy import WRITERS
 from ventanilla.demo.legacy.sapb1 import write_sapb1_demo
 from ventanilla.settings import Settings
-from ventanilla.store import tables as access_tables
-from ventanilla.store.schema import METADATA, create_store
-from ventanilla.store.users import create_user
 from ventanilla.web.app import create_app
 
 from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
@@ -171,45 +168,6 @@ async def test_a_store_made_by_staff_add_answers_every_domain_the_routes_leave_t
         assert {f: customer[f] if f in LISTS else customer[f]["nodes"] for f in fields} == {
             f: [] for f in fields
         }
-
-
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-async def test_an_older_store_gets_the_tables_it_lacks_and_keeps_what_it_holds(
-    backend: str, tmp_path
-) -> None:
-    # given a store made by an earlier version: the access tables only, with a user
-    async with fresh_legacy_database(backend, tmp_path) as url:
-        engine = create_async_engine(url)
-        try:
-            async with engine.begin() as conn:
-                await conn.run_sync(access_tables.metadata.create_all)
-                await create_user(
-                    conn,
-                    login="jefa@empresa.com",
-                    name="Jefa",
-                    password="una.clave",
-                    kind="STAFF",
-                    role="admin",
-                )
-            # when the store is prepared, twice (`ventanilla serve` does it at every start)
-            await create_store(engine)
-            await create_store(engine)
-            async with engine.connect() as conn:
-                names = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
-                logins = (await conn.execute(select(access_tables.users.c.login))).scalars().all()
-        finally:
-            await engine.dispose()
-    # then it has every table a routed-away domain may read, and still its user
-    assert names >= {table.name for metadata in METADATA for table in metadata.sorted_tables}
-    assert {
-        "documents",
-        "payment_methods",
-        "payment_commitments",
-        "quotes",
-        "orders",
-        "delivery_notes",
-    } <= names
-    assert logins == ["jefa@empresa.com"]
 
 
 async def _gql(client: httpx.AsyncClient, query: str, variables: dict, token: str | None = None) -> dict:

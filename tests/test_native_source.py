@@ -33,7 +33,7 @@ from ventanilla.connectors.records import (
     TicketFilter,
 )
 from ventanilla.schema.selection import always_read
-from ventanilla.store.schema import create_store
+from ventanilla.store.schema import migrate
 
 D = Decimal
 TODAY = date(2024, 4, 15)
@@ -271,7 +271,7 @@ BUSINESS: list[tuple] = [
 
 async def load(engine: AsyncEngine, rows_by_table: list[tuple]) -> None:
     async with engine.begin() as conn:
-        await create_store(conn)
+        await migrate(conn)
         for table, rows in rows_by_table:
             await conn.execute(insert(table), rows)
 

@@ -19,6 +19,7 @@ from ..resolvers.context import Services
 from ..settings import Settings, load_settings
 from ..store.blobs import blob_store
 from ..store.engine import Store, store_engine
+from ..store.schema import behind
 from .downloads import download_routes
 from .graphiql import graphiql_static_app, page_policy
 from .graphql import VentanillaGraphQL
@@ -74,6 +75,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # What is built by now (schema, mappings, statements) lives as long as the worker: keep
         # it out of the cyclic collector's scans, and collect the many short-lived objects of a
         # request less often (≈20% less CPU per request at concurrency 16, bench/README.md).
+        if not settings.demo and await behind(engine):
+            raise SystemExit(
+                "El store no tiene la última migración: corré `ventanilla migrate` / "
+                "the store misses migrations: run `ventanilla migrate` (same configuration) first."
+            )
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, *gc.get_threshold()[1:])
