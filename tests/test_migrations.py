@@ -89,21 +89,37 @@ async def test_a_store_made_before_migrations_keeps_its_rows_and_gets_every_tabl
             await engine.dispose()
 
 
+# Alembic cannot compare an index on expressions with its declaration (it reflects the text the
+# server normalised): these are checked by name instead.
+EXPRESSION_INDEXES = {"ix_customers_order"}  # PostgreSQL only (connectors/native/tables.py)
+
+
+def _comparable(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "index" and name in EXPRESSION_INDEXES)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
-async def test_the_migrated_store_is_exactly_what_the_code_declares(backend, tmp_path) -> None:
+@pytest.mark.parametrize("path", ["new", "upgraded"])
+async def test_the_migrated_store_is_exactly_what_the_code_declares(backend, path, tmp_path) -> None:
     """A table, column, type or index added to store/tables.py or connectors/native/tables.py
-    without its migration fails here."""
+    without its migration fails here, for a new store (made from the metadata and stamped) and
+    for one brought up migration by migration."""
     async with fresh_database(backend, tmp_path) as url:
         engine = create_async_engine(url)
         try:
+            if path == "upgraded":
+                async with engine.begin() as conn:
+                    await conn.run_sync(lambda sync: command.upgrade(_config(sync), "0001"))
             await migrate(engine)
             async with engine.connect() as conn:
+                options = {"compare_type": True, "include_object": _comparable}
                 differences = await conn.run_sync(
-                    lambda sync: compare_metadata(
-                        MigrationContext.configure(sync, opts={"compare_type": True}), TARGET
-                    )
+                    lambda sync: compare_metadata(MigrationContext.configure(sync, opts=options), TARGET)
                 )
+                indexes = await conn.run_sync(lambda sync: inspect(sync).get_indexes("customers"))
             assert differences == []
+            expected = EXPRESSION_INDEXES if backend == "postgresql" else set()
+            assert {i["name"] for i in indexes} & EXPRESSION_INDEXES == expected
         finally:
             await engine.dispose()
 
