@@ -380,7 +380,8 @@ async def logged(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Strin
         handler = _as_served(written)
         root = logging.getLogger()
         root.addHandler(handler)
-        level, root.level = root.level, logging.INFO
+        level = root.level
+        root.setLevel(logging.INFO)  # setLevel, not the attribute: loggers cache what they write
         try:
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://t"
