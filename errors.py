@@ -22,6 +22,7 @@ class ErrorCode(str, Enum):
     PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
+    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     BAD_REQUEST = "BAD_REQUEST"
@@ -33,6 +34,9 @@ class ErrorCode(str, Enum):
     INVALID_CODE = "INVALID_CODE"
     SESSION_ENDED = "SESSION_ENDED"
     WEAK_PASSWORD = "WEAK_PASSWORD"
+    # uploads (rules/uploads.py)
+    INVALID_FILE = "INVALID_FILE"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -62,7 +66,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ),
     ErrorCode.LIMIT_REACHED: (
         "Se alcanzó un límite: {detail}.",
-        "A limit was reached: {detail}.",
+        "A limit was reached: {detail_en}.",
     ),
     ErrorCode.BAD_INPUT: (
         "Dato inválido: {detail}.",
@@ -79,6 +83,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.SOURCE_UNAVAILABLE: (
         "El sistema de facturación no responde; probá de nuevo en unos minutos.",
         "The billing system is not answering; try again in a few minutes.",
+    ),
+    ErrorCode.STORE_UNAVAILABLE: (
+        "El portal no puede verificar sesiones ni ingresos en este momento; probá de nuevo en unos segundos.",
+        "The portal cannot check sessions or sign-ins right now; try again in a few seconds.",
     ),
     ErrorCode.INTERNAL_ERROR: (
         "Error interno. Si persiste, informá el código {request_id}.",
@@ -124,7 +132,29 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "La contraseña nueva debe tener al menos {minimum} caracteres y no puede ser la actual.",
         "The new password must have at least {minimum} characters and differ from the current one.",
     ),
+    ErrorCode.INVALID_FILE: (
+        "El archivo «{filename}» no se aceptó: {detail}. Se aceptan {accepted}.",
+        "The file “{filename}” was not accepted: {detail_en}. Accepted: {accepted}.",
+    ),
+    ErrorCode.FILE_TOO_LARGE: (
+        "El archivo «{filename}» es demasiado grande: {detail}.",
+        "The file “{filename}” is too large: {detail_en}.",
+    ),
 }
+
+# The temporary failures, with the seconds a client should wait before trying again (`retryAfter`
+# in the error's extensions, `Retry-After` on an HTTP 503): a legacy source is given longer to
+# come back than the store, whose outages clients meet on every request (docs/outages.md).
+RETRY_AFTER: dict[ErrorCode, int] = {
+    ErrorCode.SOURCE_UNAVAILABLE: 30,
+    ErrorCode.STORE_UNAVAILABLE: 5,
+}
+
+
+def is_retryable(code: ErrorCode) -> bool:
+    """A failure of a system behind the gateway, not of the request: the same request may succeed later."""
+    return code in RETRY_AFTER
+
 
 # What NOT_FOUND names, per kind of object.
 THINGS: dict[str, tuple[str, str]] = {
@@ -141,6 +171,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "DeliveryNote": ("el remito", "Delivery note"),
     "Document": ("el documento", "Document"),
     "PaymentMethod": ("el medio de pago", "Payment method"),
+    "Attachment": ("el archivo adjunto", "Attachment"),
     "object": ("el objeto", "Object"),
 }
 
@@ -160,6 +191,8 @@ class ApiError(Exception):
         if self.code is ErrorCode.NOT_FOUND:
             what = THINGS.get(params.get("what", "object"), THINGS["object"])
             params["what"], params["what_en"] = what
+        for name in [p for p in params if not p.endswith("_en")]:
+            params.setdefault(f"{name}_en", params[name])  # an English variant, when one is given
         template = en if language == "en" else es
         try:
             return template.format(**params)

@@ -2,7 +2,7 @@
 
 The TOML file groups settings in sections; each key maps to one flat setting:
 
-    [store]    url             -> database_url, pool_size
+    [store]    url, pool_size, timeout_seconds -> database_url, pool_size, store_timeout_seconds
     [api]      public_url      -> public_url
     [auth]     secret_key, access_token_minutes
     [portal]   name, logo_url, primary_color, login_field, login_hint, password_hint,
@@ -14,6 +14,10 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                login_attempts, ip_attempts, login_emails, ip_emails, password_hash_threads,
                redis_url, smtp_url, mail_from, mail_templates_dir,
                portal_url, send_password_by_email, former_customers_keep_access, min_password_length
+    [logging]  level -> log_level, format -> log_format, access -> access_log
+    [files]    store, directory, max_per_request, max_bytes, types, max_pixels
+               -> files_store, files_directory, max_files_per_request, max_file_bytes, file_types,
+               max_image_pixels
     [mail]     max_attempts, retry_seconds, poll_seconds, timeout_seconds -> mail_*
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
@@ -63,6 +67,37 @@ class Feature(str, Enum):
     SIGN_IN_CODES = "SIGN_IN_CODES"  # A5
 
 
+class LogFormat(str, Enum):
+    TEXT = "text"  # one readable line per record, for a terminal
+    JSON = "json"  # one JSON object per line, for a log collector
+
+    @classmethod
+    def _missing_(cls, value: object) -> LogFormat | None:
+        return cls.__members__.get(str(value).upper())  # `JSON` as well as `json`
+
+
+class LogLevel(str, Enum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+    @classmethod
+    def _missing_(cls, value: object) -> LogLevel | None:
+        return cls.__members__.get(str(value).upper())  # `info` as well as `INFO`
+
+
+class FileStore(str, Enum):
+    """Where Ventanilla keeps the files it stores (store/blobs.py)."""
+
+    DIRECTORY = "directory"  # a directory on disk (the default, the demo's)
+    DATABASE = "database"  # a table of the store: several instances without a shared disk
+
+
+# What a customer may upload by default ([files] types): photos and PDFs (rules/uploads.py).
+DEFAULT_FILE_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VENTANILLA_", extra="ignore")
 
@@ -104,6 +139,11 @@ class Settings(BaseSettings):
     # the store have one each): Strawberry resolves sibling fields at once, so one request
     # may read on several connections at the same time.
     pool_size: int = 10
+    # Every wait on Ventanilla's own state gives up after this many seconds ([store] timeout_seconds):
+    # a connection from the store's pool, connecting to it, each unit of store work as a whole
+    # (store/engine.py), and the sign-in counters in Redis (auth/ratelimit.py). Spent, the caller
+    # gets STORE_UNAVAILABLE (retryable) instead of a request hanging for the whole outage.
+    store_timeout_seconds: float = 3.0
 
     # --- access (FEATURES.md A) --- ([access] in ventanilla.toml; see README "Access")
     session_hours: int = 12  # A2: a session without rememberMe (the access token still lasts minutes)
@@ -126,6 +166,19 @@ class Settings(BaseSettings):
     former_customers_keep_access: bool = False  # A7 (001 c): DELETED customers may still sign in
     min_password_length: int = 8
 
+    # --- logging ([logging] in ventanilla.toml; web/logs.py) ---
+    log_level: LogLevel = LogLevel.INFO  # VENTANILLA_LOG_LEVEL: the least severe line written
+    log_format: LogFormat = LogFormat.TEXT  # VENTANILLA_LOG_FORMAT: text or json
+    access_log: bool = True  # VENTANILLA_ACCESS_LOG: one line per request (`serve --no-access-log`: off)
+    # --- files ([files] in ventanilla.toml; docs/files.md) ---
+    files_store: FileStore = FileStore.DIRECTORY
+    # The directory of the `directory` store, relative to the working directory like the demo's
+    # database; `ventanilla demo` keeps it next to its database file.
+    files_directory: str = "ventanilla-files"
+    max_files_per_request: int = 5  # files one request may upload
+    max_file_bytes: int = 10 * 1024 * 1024  # 10 MiB per file
+    file_types: list[str] = DEFAULT_FILE_TYPES  # media types accepted, read from the content
+    max_image_pixels: int = 50_000_000  # width x height an uploaded image may have (decompression bombs)
     # --- outgoing mail ([mail] in ventanilla.toml; auth/outbox.py): queued in the store, sent by a worker ---
     mail_max_attempts: int = 10  # tries before it is failed, audited EMAIL_FAILED (≈3 h by default)
     mail_retry_seconds: float = 30.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
@@ -182,12 +235,15 @@ _ACCESS_KEYS = (
 )  # fmt: skip
 _MAIL_KEYS = ("max_attempts", "retry_seconds", "poll_seconds", "timeout_seconds")  # [mail] key -> mail_<key>
 _SECTION_KEYS = {
-    "store": {"url": "database_url", "pool_size": "pool_size"},
+    "store": {"url": "database_url", "pool_size": "pool_size", "timeout_seconds": "store_timeout_seconds"},
     "api": {"public_url": "public_url"},
     "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
     "portal": _PORTAL_KEYS | {"timezone": "timezone"},
     "limits": _LIMIT_KEYS,
     "access": {key: key for key in _ACCESS_KEYS},  # --- access (FEATURES.md A) ---
+    "logging": {"level": "log_level", "format": "log_format", "access": "access_log"},
+    "files": {"store": "files_store", "directory": "files_directory", "max_per_request": "max_files_per_request",
+              "max_bytes": "max_file_bytes", "types": "file_types", "max_pixels": "max_image_pixels"},
     "mail": {key: f"mail_{key}" for key in _MAIL_KEYS},
 }
 

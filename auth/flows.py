@@ -7,6 +7,7 @@ outcome is audited (never with a password, token or code).
 from __future__ import annotations
 
 import hmac
+import logging
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..connectors.base import Source
 from ..errors import ApiError, ErrorCode
 from ..store import access as store
+from ..store.engine import StoreUnavailable
 from ..store.users import NOBODY, User, set_password, user_by_id, user_by_identifier, user_by_login
 from .former_customers import keeps_access
 from .logins import EMAIL, LoginKey, login_key, normalise_email
@@ -36,6 +38,8 @@ from .tokens import issue_access_token
 
 RESET = "RESET"
 CODE = "CODE"
+
+log = logging.getLogger("ventanilla.auth")
 
 
 async def find_user(conn: AsyncConnection, key: LoginKey) -> User | None:
@@ -73,7 +77,7 @@ async def sign_in(
         await services.audit("SIGN_IN", error.code.value, caller, login=typed)
         raise
     await _limited(services, key, typed, caller, "SIGN_IN")
-    async with services.engine.connect() as conn:
+    async with services.store.connect() as conn:
         user = await find_user(conn, key)
     if not await verify_password(user.password_hash if user else None, password) or user is None:
         await services.audit("SIGN_IN", ErrorCode.INVALID_CREDENTIALS.value, caller, login=typed,
@@ -93,7 +97,7 @@ async def _enter(
     except ApiError as error:
         await services.audit(event, error.code.value, caller, login=login, user_id=user.id)
         raise
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         signed = await open_session(conn, services, user, remember, caller)
     await services.audit(event, "OK", caller, login=login, user_id=user.id,
                          detail="remember" if remember else None)  # fmt: skip
@@ -108,7 +112,7 @@ async def refresh_session(
     token_hash = services.hash("refresh", refresh_token.strip())
     user: User | None = None
     new_refresh: str | None = None
-    async with services.engine.begin() as conn:  # commits the revocation before we answer
+    async with services.store.begin() as conn:  # commits the revocation before we answer
         row = await store.refresh_token(conn, token_hash)
         outcome = "OK"
         if row is None:
@@ -134,7 +138,7 @@ async def refresh_session(
 
 async def sign_out(services: AccessServices, principal: Principal, caller: Caller) -> None:
     if principal.session_id:
-        async with services.engine.begin() as conn:
+        async with services.store.begin() as conn:
             await store.revoke_session(conn, principal.session_id)
     await services.audit("SIGN_OUT", "OK", caller, user_id=principal.user_id)
 
@@ -181,7 +185,7 @@ async def request_password_reset(services: AccessServices, login: str, caller: C
     settings = services.settings
     token = new_reset_token()
     link = f"{settings.portal_url.rstrip('/')}/reset-password?{urlencode({'token': token})}"
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         user = _reachable(await find_user(conn, key))
         to, name = (user.login, user.name) if user else (typed, typed)
         mail = services.templates.render(
@@ -199,7 +203,7 @@ async def reset_password(
 ) -> SignedIn:
     """A3: the link's token sets a new password once, then signs in; every other session ends."""
     check_new_password(services, new_password)
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         row = await store.secret_by_hash(conn, RESET, services.hash(RESET, token.strip()))
         live = row is not None and not row.used and row.expires_at > store.now()
         if row is None or not live or not await store.use_secret(conn, row.id):
@@ -213,7 +217,12 @@ async def reset_password(
     if user is None:
         raise ApiError(ErrorCode.INVALID_RESET_LINK, field=["token"])
     # The link proved the mailbox: the login's failed sign-ins are forgotten (no address was counted).
-    await services.limiter.succeeded(SIGN_IN, LoginKey(EMAIL, user.login).counter, None)
+    # The password is set by now: without Redis they stay counted until their window ends, and the
+    # reset still signs in.
+    try:
+        await services.limiter.succeeded(SIGN_IN, LoginKey(EMAIL, user.login).counter, None)
+    except StoreUnavailable as outage:
+        log.warning("failed sign-ins of a reset login not forgotten: %s", outage)
     return await _enter(services, source, user, False, caller, "PASSWORD_RESET", user.login)
 
 
@@ -223,14 +232,14 @@ async def change_password(
     """A4, A6: with the current password; the caller's other sessions end."""
     if principal.user_id is None:
         raise ApiError(ErrorCode.FORBIDDEN)
-    async with services.engine.connect() as conn:
+    async with services.store.connect() as conn:
         user = await user_by_id(conn, principal.user_id)
     if user is None or not await verify_password(user.password_hash, current):
         await services.audit("PASSWORD_CHANGED", ErrorCode.INVALID_CREDENTIALS.value, caller,
                              user_id=principal.user_id)  # fmt: skip
         raise ApiError(ErrorCode.INVALID_CREDENTIALS, field=["currentPassword"])
     check_new_password(services, new_password, current)
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         await set_password(conn, user.id, new_password)
         await store.revoke_user_sessions(conn, user.id, keep=principal.session_id)
         await store.audit(conn, "PASSWORD_CHANGED", "OK", login=user.login, user_id=user.id, ip=caller.ip)
@@ -247,7 +256,7 @@ async def request_sign_in_code(services: AccessServices, email: str, caller: Cal
         return
     settings = services.settings
     code = new_code()
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         user = _reachable(await user_by_login(conn, address))
         to, name = (user.login, user.name) if user else (address, address)
         mail = services.templates.render(
@@ -268,7 +277,7 @@ async def sign_in_with_code(
     address = normalise_email(email)
     key = LoginKey(EMAIL, address)
     await _limited(services, key, address, caller, "CODE_SIGN_IN")
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         user = await user_by_login(conn, address)
         row = await store.latest_secret(conn, user.id, CODE) if user else None
         ok = False

@@ -57,7 +57,7 @@ async def grant_access(
     identifiers = identifiers_of(customer.tax_id.number if customer.tax_id else None, customer.code)
     password: str | None = None
     message_id: str | None = None
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         user = await user_by_login(conn, address)
         if user is not None and user.kind != "CUSTOMER":
             raise ApiError(ErrorCode.BAD_INPUT, field=["login"], detail="login (staff)")
@@ -94,7 +94,7 @@ async def revoke_access(
     customer = (await source.customers_by_id([customer_id]))[0]
     lent = identifiers_of(customer.tax_id.number if customer and customer.tax_id else None,
                           customer.code if customer else None)  # fmt: skip
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         holders = await unlink_account(conn, customer_id)
         for user_id in holders:
             await remove_identifiers(conn, user_id, list(lent.values()))
@@ -111,7 +111,7 @@ async def revoke_access(
 
 async def reset_to_temporary(services: AccessServices, login: str, actor: str) -> str:
     """A new generated temporary password (the business's "Restablecer contraseña"); sessions end."""
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         user = await user_by_login(conn, login)
         if user is None:
             raise not_found("object")
@@ -128,7 +128,7 @@ async def add_staff(services: AccessServices, login: str, name: str, role: str, 
     if role not in ("analyst", "admin"):
         raise ApiError(ErrorCode.BAD_INPUT, field=["role"], detail="role (analyst, admin)")
     password = generate_password()
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         if await user_by_login(conn, login) is not None:
             raise ApiError(ErrorCode.BAD_INPUT, field=["login"], detail="login (exists)")
         user_id = await create_user(conn, login=login, name=name, password=password, kind="STAFF", role=role,
@@ -139,7 +139,7 @@ async def add_staff(services: AccessServices, login: str, name: str, role: str, 
 
 
 async def disable_user(services: AccessServices, login: str, actor: str) -> None:
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         user = await user_by_login(conn, login)
         if user is None:
             raise not_found("object")

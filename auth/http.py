@@ -7,7 +7,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..connectors.executor import run_read
 from ..store.partners import allowed_origins
 from .partners import token_response
 from .services import AccessServices
@@ -48,7 +47,7 @@ class PartnerCors:
         if not origin:
             await self.app(scope, receive, send)
             return
-        allowed = origin.rstrip("/") in await run_read(self.services.engine, allowed_origins)
+        allowed = origin.rstrip("/") in await self.services.store.read(allowed_origins)
         preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in headers
         if preflight:
             if not allowed:

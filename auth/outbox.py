@@ -27,11 +27,12 @@ from email.utils import make_msgid
 
 from aiosmtplib import SMTPRecipientsRefused
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..settings import Settings
 from ..store import mail as store
 from ..store.access import audit, now
+from ..store.engine import Store
 from .mail import Mail, Mailer
 from .sealing import Sealer, Unreadable
 
@@ -45,8 +46,8 @@ UNREADABLE = "cannot be decrypted: sealed under another secret key"
 class Outbox:
     """One per application: queue access mail, and the worker that delivers it."""
 
-    def __init__(self, engine: AsyncEngine, secret: str, settings: Settings, mailer: Mailer) -> None:
-        self.engine = engine
+    def __init__(self, store: Store, secret: str, settings: Settings, mailer: Mailer) -> None:
+        self.engine = store  # connect() and begin(), each bounded by [store] timeout_seconds
         self.settings = settings
         self.mailer = mailer
         self._sealer = Sealer(secret, "outgoing mail")

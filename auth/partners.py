@@ -45,7 +45,7 @@ async def register_client(
         raise ValueError(f"unknown scopes {unknown}; known: {sorted(SCOPES)}")
     client_id = "vt_" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
-    async with services.engine.begin() as conn:
+    async with services.store.begin() as conn:
         await add_client(conn, client_id, name, await hash_password(secret), scopes, [o.rstrip("/") for o in origins])
         await store.audit(conn, "PARTNER_ADDED", "OK", login=client_id, actor=actor, detail=" ".join(scopes))
     return Registered(client_id, secret)
@@ -163,7 +163,7 @@ async def token_response(
     client_id = _client_id_of(form, headers.get("authorization"))
     record = None
     if client_id:
-        async with services.engine.connect() as conn:
+        async with services.store.connect() as conn:
             record = await client_by_id(conn, client_id)
     matching = await _matching_secrets(record, form, headers) if record and not record.disabled else frozenset()
     server = _Server(services.secret, record, matching)

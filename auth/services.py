@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..settings import Settings
 from ..store import access as store
+from ..store.access import AuditEntry
+from ..store.engine import Store
 from ..store.mail import MailEntry, mail_entries
 from ..store.users import User
 from .mail import Templates, mailer_for
@@ -32,7 +34,7 @@ class Caller:
 class AccessServices:
     """One per application: every worker builds its own, sharing state only through the store and Redis."""
 
-    engine: AsyncEngine
+    store: Store  # every use bounded by [store] timeout_seconds (store/engine.py)
     secret: str
     settings: Settings
     limiter: AttemptLimiter
@@ -40,14 +42,14 @@ class AccessServices:
     templates: Templates
 
     @classmethod
-    def build(cls, engine: AsyncEngine, secret: str, settings: Settings) -> AccessServices:
+    def build(cls, store: Store, secret: str, settings: Settings) -> AccessServices:
         use_hashing_threads(settings.password_hash_threads)
         return cls(
-            engine=engine,
+            store=store,
             secret=secret,
             settings=settings,
             limiter=AttemptLimiter.for_settings(settings),
-            outbox=Outbox(engine, secret, settings,
+            outbox=Outbox(store, secret, settings,
                           mailer_for(settings.smtp_url, settings.mail_from, settings.mail_timeout_seconds)),  # fmt: skip
             templates=Templates(settings.mail_templates_dir),
         )
@@ -57,17 +59,17 @@ class AccessServices:
 
     async def audit(self, event: str, outcome: str, caller: Caller | None = None, **fields: object) -> None:
         """In its own transaction: a failure is recorded even when the flow's own work is rolled back."""
-        async with self.engine.begin() as conn:
+        async with self.store.begin() as conn:
             await store.audit(conn, event, outcome, ip=caller.ip if caller else None, **fields)  # type: ignore[arg-type]
 
-    async def audit_log(self, first: int, login: str | None = None, event: str | None = None) -> list[store.AuditEntry]:
+    async def audit_log(self, first: int, login: str | None = None, event: str | None = None) -> list[AuditEntry]:
         """The newest `first` audited events, optionally about one login or of one kind."""
-        async with self.engine.connect() as conn:
+        async with self.store.connect() as conn:
             return await store.audit_entries(conn, first, login, event)
 
     async def outgoing_emails(self, first: int, status: str | None = None) -> list[MailEntry]:
         """The newest `first` access emails, optionally only QUEUED, SENT or FAILED ones."""
-        async with self.engine.connect() as conn:
+        async with self.store.connect() as conn:
             return await mail_entries(conn, first, status)
 
 

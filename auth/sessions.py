@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from ..connectors.executor import run_read
 from ..errors import ApiError, ErrorCode
+from ..store.engine import Store
 from ..store.partners import client_by_id
 from ..store.users import user_for_request
 from .links import read_link, verify_link
@@ -30,13 +28,14 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def principal_from_header(
-    store: AsyncEngine, secret: str, authorization: str | None
+    store: Store, secret: str, authorization: str | None
 ) -> Principal:
     """ANONYMOUS without a header; else the token's user (or partner) as the store holds it NOW.
 
     One statement per request reads the user, its accounts and the token's session, so a
     revoked session, a disabled user or an unlinked account takes effect on the next request,
-    on every worker (FEATURES.md A7); run_read retries it once when a pooled connection has died.
+    on every worker (FEATURES.md A7); Store.read retries it once when a pooled connection has died,
+    and gives up with StoreUnavailable past [store] timeout_seconds.
     A user's token must name its session: one without is refused, whoever holds the key.
     """
     token = bearer_token(authorization)
@@ -48,7 +47,7 @@ async def principal_from_header(
         raise AuthenticationError(str(exc)) from exc
     if claims.client_id is not None:
         client_id = claims.client_id
-        client = await run_read(store, lambda conn: client_by_id(conn, client_id))
+        client = await store.read(lambda conn: client_by_id(conn, client_id))
         if client is None or client.disabled:
             raise AuthenticationError("unknown or disabled client")
         return Principal(
@@ -61,7 +60,7 @@ async def principal_from_header(
     assert user_id is not None
     if session_id is None:
         raise AuthenticationError("token without a session")
-    user, session = await run_read(store, lambda conn: user_for_request(conn, user_id, session_id))
+    user, session = await store.read(lambda conn: user_for_request(conn, user_id, session_id))
     if user is None or user.disabled:
         raise AuthenticationError("unknown or disabled user")
     if not (session.exists and session_is_live(session.revoked, session.expires_at)):
@@ -69,7 +68,7 @@ async def principal_from_header(
     return principal_of(user, claims.session_id)
 
 
-async def principal_from_link(store: AsyncEngine, secret: str, path: str, query_string: str) -> Principal:
+async def principal_from_link(store: Store, secret: str, path: str, query_string: str) -> Principal:
     """The user a download link was signed for, read again with the link's session (one
     statement): a bad or expired link, a disabled user or an ended session (signOut, a new
     password) gets nothing, each with its own code."""
@@ -77,7 +76,7 @@ async def principal_from_link(store: AsyncEngine, secret: str, path: str, query_
     if claims is None or not verify_link(secret, claims):
         raise ApiError(ErrorCode.LINK_EXPIRED)
     user_id, session_id = claims.user_id, claims.session_id
-    user, session = await run_read(store, lambda conn: user_for_request(conn, user_id, session_id))
+    user, session = await store.read(lambda conn: user_for_request(conn, user_id, session_id))
     if user is None or user.disabled:
         raise ApiError(ErrorCode.FORBIDDEN)
     if not (session.exists and session_is_live(session.revoked, session.expires_at)):

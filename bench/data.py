@@ -95,12 +95,11 @@ async def ensure(scale: str, *, log=print) -> None:
 
 async def _store_tables(scale: str) -> None:
     """Store tables added since the database was generated (sessions ...): created, empty."""
-    from ventanilla.store.tables import metadata
+    from ventanilla.store.schema import migrate
 
     engine = create_async_engine(sqlalchemy_url(scale))
     try:
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+        await migrate(engine)
     finally:
         await engine.dispose()
 

@@ -15,17 +15,18 @@ CLI_ACTOR = "cli"
 def _run(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
     from ..auth.services import AccessServices
     from ..settings import load_settings
-    from ..store.tables import metadata
+    from ..store.engine import Store
+    from ..store.schema import migrate
 
     settings = load_settings(args.config, **({"database_url": args.db} if args.db else {}))
 
     async def main() -> int:
         engine = create_async_engine(settings.database_url)
         try:
-            async with engine.begin() as conn:  # a new deployment's store gets its tables here
-                await conn.run_sync(metadata.create_all)
+            await migrate(engine)  # a new deployment's store gets every table here (store/schema.py)
             # The CLI signs no tokens; a throw-away key only keys hashes it never compares.
-            services = AccessServices.build(engine, settings.secret_key or secrets.token_urlsafe(32), settings)
+            store = Store(engine, settings.store_timeout_seconds)
+            services = AccessServices.build(store, settings.secret_key or secrets.token_urlsafe(32), settings)
             return await work(args, services, engine)
         finally:
             await engine.dispose()

@@ -1,4 +1,4 @@
-"""The `ventanilla` command: demo, serve, export-schema."""
+"""The `ventanilla` command: demo, serve, migrate, export-schema."""
 
 from __future__ import annotations
 
@@ -15,24 +15,39 @@ DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
 def _demo(args: argparse.Namespace) -> int:
     import uvicorn
+    from sqlalchemy import inspect
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from ..demo.business import generate_demo, is_demo_database
     from ..settings import load_settings
+    from ..store.blobs import DirectoryBlobs
+    from ..store.schema import migrate
     from ..web.app import create_app
+    from ..web.logs import logging_config
 
     db = Path(args.db).resolve()
     url = f"sqlite+aiosqlite:///{db}"
+    files = db.with_name(f"{db.stem}-files")  # the attachments' blob store, next to the database
 
     async def prepare() -> tuple[tuple[str, str, str], ...] | None:
         engine = create_async_engine(url)
         try:
             if await is_demo_database(engine):
+                async with engine.connect() as conn:
+                    columns = await conn.run_sync(lambda sync: inspect(sync).get_columns("attachments"))
+                if "sha256" not in {c["name"] for c in columns}:
+                    raise SystemExit(
+                        f"{db} es de una versión anterior: borrala para generar otra / "
+                        "was made by an older version (attachments have no files): delete it to generate a new one"
+                    )
+                await migrate(engine)  # a demo database from an older version: bring it up to date
                 return None
             if db.exists() and db.stat().st_size > 0:
                 raise SystemExit(f"{db} existe pero no es una base de demo / exists but is not a demo database")
             print(f"Generando datos de demo / generating demo data: {args.customers} clientes en {db}")
-            summary = await generate_demo(engine, customers=args.customers, seed=args.seed, progress=True)
+            summary = await generate_demo(
+                engine, customers=args.customers, seed=args.seed, progress=True, blobs=DirectoryBlobs(files)
+            )
             print(
                 f"  {summary.customers} clientes, {summary.invoices} facturas, {summary.payments} pagos, "
                 f"{summary.tickets} tickets, {summary.contracts} contratos"
@@ -60,8 +75,11 @@ def _demo(args: argparse.Namespace) -> int:
     print()
     # Reset links in the demo's e-mails point at this server, unless a portal is configured.
     portal = None if os.environ.get("VENTANILLA_PORTAL_URL") else f"http://{args.host}:{args.port}"
-    settings = load_settings(database_url=url, demo=True, portal_url=portal)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    settings = load_settings(
+        database_url=url, demo=True, portal_url=portal, files_store="directory", files_directory=str(files)
+    )
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=logging_config(settings), access_log=False)
     return 0
 
 
@@ -69,17 +87,43 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..settings import load_settings
+    from ..web.logs import logging_config
 
-    load_settings(args.config)  # validates the file now, and sets VENTANILLA_CONFIG for workers
+    if args.no_access_log:
+        os.environ["VENTANILLA_ACCESS_LOG"] = "false"  # through the environment, for every worker
+    settings = load_settings(args.config)  # validates the file now, and sets VENTANILLA_CONFIG for workers
     uvicorn.run(
         "ventanilla.web.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="info",
-        access_log=not args.no_access_log,
+        log_config=logging_config(settings),  # every worker's loggers, uvicorn's included (web/logs.py)
+        access_log=False,  # web/requestlog.py writes the access line, with the request id
     )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from ..settings import load_settings
+    from ..store.schema import migrate
+
+    settings = load_settings(args.config, **({"database_url": args.db} if args.db else {}))
+
+    async def run() -> None:
+        engine = create_async_engine(settings.database_url)
+        try:
+            done = await migrate(engine)
+        finally:
+            await engine.dispose()
+        if done.before == done.after:
+            print(f"El store ya está al día / the store is up to date (revision {done.after})")
+        else:
+            print(f"Store migrado / store migrated: {done.before or 'sin versión / unversioned'} -> {done.after}")
+
+    asyncio.run(run())
     return 0
 
 
@@ -115,6 +159,11 @@ def parser() -> argparse.ArgumentParser:
         "--no-access-log", action="store_true", help="no line per request (when a proxy in front logs them)"
     )
     serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="bring the store to the newest schema (run before serve)")
+    migrate.add_argument("--config", help="ventanilla.toml (default: ./ventanilla.toml if present)")
+    migrate.add_argument("--db", help="the store's URL, instead of the configuration's [store] url")
+    migrate.set_defaults(run=_migrate)
 
     export = commands.add_parser("export-schema", help="write the GraphQL SDL (default: schema.graphql)")
     export.add_argument("output", nargs="?", default="schema.graphql")

@@ -16,6 +16,8 @@ def _demo_data(args: argparse.Namespace) -> int:
 
     from ..demo.business import generate_demo
     from ..demo.legacy import WRITERS
+    from ..settings import load_settings
+    from ..store.blobs import DirectoryBlobs, blob_store
 
     today = date.fromisoformat(args.today) if args.today else None
     if args.store and args.preset == "native":
@@ -30,8 +32,10 @@ def _demo_data(args: argparse.Namespace) -> int:
         engine = create_async_engine(args.url)
         try:
             if args.preset == "native":
+                # The attachments go to --files, else to the blob store the configuration names ([files]).
+                blobs = DirectoryBlobs(args.files) if args.files else blob_store(load_settings(), engine)
                 summary = await generate_demo(
-                    engine, customers=args.customers, seed=args.seed, today=today, progress=True
+                    engine, customers=args.customers, seed=args.seed, today=today, progress=True, blobs=blobs
                 )
                 print(
                     f"native: {summary.customers} clientes, {summary.invoices} facturas, {summary.payments} pagos"
@@ -40,8 +44,11 @@ def _demo_data(args: argparse.Namespace) -> int:
                     print(f"  {login:<24} {password:<18} {what}")
             else:
                 writer = WRITERS[args.preset]
-                counts = await writer(engine, customers=args.customers, seed=args.seed, today=today)
+                files = Path(args.files) if args.files else None  # the ERP's attachment share
+                counts = await writer(engine, customers=args.customers, seed=args.seed, today=today, files=files)
                 print(f"{args.preset}: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+                if files:
+                    print(f"  adjuntos / attachments: {files} (the source's attachments_dir)")
         finally:
             await engine.dispose()
         if args.store and args.preset != "native":
@@ -94,6 +101,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--today", help="YYYY-MM-DD the history ends on (default: today)")
     demo.add_argument("--store", help="with a legacy preset: also write the same business, with demo sign-ins, to this store URL")
+    demo.add_argument(
+        "--files",
+        help="directory for the attachments: native, the blob store (default: [files] of the configuration); "
+        "a legacy preset, the ERP's attachment share (default: none written)",
+    )
     demo.set_defaults(run=_demo_data)
 
     check = commands.add_parser("check-mapping", help="validate a mapping against a live database")

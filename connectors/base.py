@@ -1,7 +1,8 @@
 """The batch-first protocols a source implements, one per domain, and the errors it may raise.
 
 Every method takes a sequence of keys and returns one result per key, in key order
-(`None` or an empty list for a miss), so that one call serves a whole DataLoader batch.
+(`None` or an empty list for a miss), so that one call serves a whole DataLoader batch; only
+`attachment_content`, a download's one file, takes one record.
 Pages are keyset pages: `Page.after` is a cursor string the same source produced. Each listing
 has its count (`invoice_counts_of` beside `invoices_of`, a connection's totalCount): how many items
 its pages hold under the same filter, ignoring the page, in one statement, one count per key (0
@@ -28,6 +29,7 @@ from typing import Protocol
 
 from .records import (
     AccountTotals,
+    Attachment,
     Comment,
     CommercialLine,
     Company,
@@ -138,6 +140,9 @@ class SupportSource(Protocol):
     ) -> list[list[TicketMessage]]:
         """Oldest first, with attachments."""
     async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]: ...
+    async def attachment_content(self, attachment: Attachment) -> bytes | None:
+        """The bytes of an attachment this source listed (from the blob store or the ERP's file
+        share, connectors/files.py); None when they are missing or outside the share."""
 
 
 class ContractSource(Protocol):

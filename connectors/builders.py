@@ -256,12 +256,15 @@ def ticket(row: RowLike) -> Ticket:
 
 
 def attachment(row: RowLike) -> Attachment:
+    """From the native table (its `sha256`) or a mapping's relation (`sha256` and/or `path`)."""
+    where = row._mapping
     return Attachment(
         id=str(row.id),
         filename=row.filename,
         content_type=row.content_type,
         size=row.size,
-        url=f"/files/attachments/{row.id}",
+        sha256=where.get("sha256"),
+        path=where.get("path"),
     )
 
 

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Executable, event
+from sqlalchemy import Executable, event, text
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -36,6 +36,16 @@ def pooled_engine(url: str, pool_size: int, *, ping: bool = False, **options: An
     checkout) and a write after a restart or a killed session still lands."""
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=ping, **options)
     return discard_closed_connections(engine)
+
+
+def connect_timeout_args(url: str, timeout: float) -> dict[str, Any]:
+    """The driver's `connect_args` that make connecting give up within `timeout` seconds (asyncpg,
+    asyncmy, aiomysql; SQLite connects to a file)."""
+    if url.startswith("postgresql+asyncpg"):
+        return {"timeout": timeout}
+    if url.startswith(("mysql+asyncmy", "mariadb+asyncmy", "mysql+aiomysql")):
+        return {"connect_timeout": max(1, int(timeout))}
+    return {}
 
 
 def discard_closed_connections(engine: AsyncEngine) -> AsyncEngine:
@@ -78,6 +88,11 @@ async def run_read(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaita
         log.info("a pooled connection to %s was dead; reading again on a new one", engine.url.host)
     async with engine.connect() as conn:
         return await work(conn)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to a source's database (readiness, web/health.py)."""
+    await run_read(engine, lambda conn: conn.execute(text("SELECT 1")))
 
 
 class Executor:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, DateTime, FromClause, Select, and_, func, or_, select
 from sqlalchemy.engine import Row
+from sqlalchemy.sql.elements import Label
 
 from .base import InvalidCursor
 from .narrowing import projection
@@ -29,7 +30,8 @@ def page_size(page: Page) -> int:
 class Keyset:
     """The order of one listing and how to page it.
 
-    `key` names columns of `source` that sort the listing, the last one unique (the id);
+    `key` names columns of `source` that sort the listing, the last one unique (the id), or
+    gives labelled expressions over them (the customers' folded name), selected under their label;
     `partition` names the column the listing is paged per (customer_id), or None for a
     single listing (customers, plans); `columns` narrows what is read (default: all).
     A cursor is the key of a row, e.g. "2024-05-01|123". `integer_bits` is the width of the
@@ -41,7 +43,7 @@ class Keyset:
     def __init__(
         self,
         source: FromClause,
-        key: Sequence[str],
+        key: Sequence[str | ColumnElement[Any]],
         *,
         descending: bool,
         partition: str | None = None,
@@ -50,10 +52,11 @@ class Keyset:
         narrow: Callable[..., list[ColumnElement[Any]]] = projection,
     ) -> None:
         self.source = source
-        self.key = tuple(source.c[name] for name in key)
+        self.key = tuple(source.c[name] if isinstance(name, str) else name for name in key)
         self.descending = descending
         self.partition = source.c[partition] if partition is not None else None
-        self.columns = tuple(columns) if columns is not None else tuple(source.c)
+        computed = tuple(k for k in self.key if isinstance(k, Label))  # read with the row, for its cursor
+        self.columns = (*(tuple(columns) if columns is not None else tuple(source.c)), *computed)
         # What a narrowed statement reads whatever is wanted: the order and the partition.
         self.narrow = narrow  # how a statement leaves out unwanted columns (narrowing.py)
         partitioned = () if self.partition is None else (self.partition,)

@@ -231,11 +231,15 @@ class OpenItem:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """A file attached to a ticket message; where its bytes are is the source's to read
+    (`SupportSource.attachment_content`), never a path a caller sees."""
+
     id: str
     filename: str
     content_type: str
     size: int
-    url: str
+    sha256: str | None = None  # the key of its bytes in Ventanilla's blob store (store/blobs.py)
+    path: str | None = None  # the file on a legacy ERP's share, as the ERP names it
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ Ventanilla's own store (the native tables), which also takes what a read-only le
     url = "postgresql+asyncpg://reader@erp-replica/prd"
     timeout_seconds = 5               # default: [limits] source_timeout_seconds
     params = { client = "100" }       # the mapping's $placeholders (SAP client ...)
+    attachments_dir = "/mnt/erp-adjuntos"     # where the gateway reads the ERP's attachment share,
+    attachments_root = "/sapmnt/PRD/adjuntos" # which the ERP's own paths start with (docs/connectors.md)
     [routes]
     customers = "erp"
     invoices = "erp"
@@ -16,9 +18,10 @@ Ventanilla's own store (the native tables), which also takes what a read-only le
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from copy import copy
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,10 +37,12 @@ from .base import (
     SupportSource,
     Wanted,
 )
-from .executor import pooled_engine
+from .executor import connect_timeout_args, ping, pooled_engine
+from .files import BlobReader, share_of
 from .native.source import NativeSource
 from .records import (
     AccountTotals,
+    Attachment,
     Comment,
     CommercialLine,
     Company,
@@ -252,6 +257,9 @@ class RoutedSource:
     ) -> list[list[TicketMessage]]:
         return await self.tickets.messages_of(ticket_ids, include_internal)
 
+    async def attachment_content(self, attachment: Attachment) -> bytes | None:
+        return await self.tickets.attachment_content(attachment)
+
     # --- contracts, plans ----------------------------------------------------------------
 
     async def contracts_by_id(self, ids: Sequence[str]) -> list[Contract | None]:
@@ -334,21 +342,21 @@ class RoutedSource:
 def _engine(url: str, timeout: float, pool_size: int) -> AsyncEngine:
     """A legacy database's pool (policy in connectors/executor.py): connecting gives up within
     the source's timeout, and connections are renewed every half hour."""
-    connect_args: dict[str, Any] = {}
-    if url.startswith("postgresql+asyncpg"):
-        connect_args["timeout"] = timeout
-    elif url.startswith(("mysql+asyncmy", "mariadb+asyncmy", "mysql+aiomysql")):
-        connect_args["connect_timeout"] = max(1, int(timeout))
     # Only reads: no transaction, so no BEGIN/ROLLBACK round trip around each statement.
+    connect_args = connect_timeout_args(url, timeout)
     return pooled_engine(
         url, pool_size, pool_recycle=1800, connect_args=connect_args, isolation_level="AUTOCOMMIT"
     )
 
 
 def source_from(
-    name: str, spec: Mapping[str, Any], default_timeout: float, default_pool_size: int = 10
+    name: str,
+    spec: Mapping[str, Any],
+    default_timeout: float,
+    default_pool_size: int = 10,
+    blobs: BlobReader | None = None,
 ) -> ConfiguredSource:
-    """The source a `[sources.<name>]` table describes."""
+    """The source a `[sources.<name>]` table describes; `blobs` holds the files Ventanilla keeps."""
     try:
         connector, url = spec["connector"], spec["url"]
     except KeyError as exc:
@@ -356,10 +364,20 @@ def source_from(
     timeout = float(spec.get("timeout_seconds", default_timeout))
     engine = _engine(url, timeout, int(spec.get("pool_size", default_pool_size)))
     if connector == "native":
-        return NativeSource(engine, timeout=timeout)
+        return NativeSource(engine, timeout=timeout, blobs=blobs)
+    share = share_of(spec.get("attachments_dir"), spec.get("attachments_root"))
     return MappedSource(
-        engine, load_connector(connector), params=spec.get("params"), timeout=timeout, label=name
-    )
+        engine, load_connector(connector), params=spec.get("params"), timeout=timeout, label=name,
+        blobs=blobs, share=share,
+    )  # fmt: skip
+
+
+def source_checks(source: Source) -> dict[str, Callable[[], Awaitable[object]]]:
+    """Readiness: a ping per configured legacy source, as `sources.<name>` (the native tables are
+    the store's, which has its own check)."""
+    if not isinstance(source, RoutedSource):
+        return {}
+    return {f"sources.{name}": partial(ping, each.engine) for name, each in source.sources.items()}
 
 
 def read_routing(path: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
@@ -370,17 +388,20 @@ def read_routing(path: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
     return dict(data.get("sources", {})), dict(data.get("routes", {}))
 
 
-def build_source(settings: Any, store: AsyncEngine, config: Path | None = None) -> Any:
-    """The Source the app serves: the store alone, or the store and the configured sources."""
+def build_source(
+    settings: Any, store: AsyncEngine, config: Path | None = None, blobs: BlobReader | None = None
+) -> Any:
+    """The Source the app serves: the store alone, or the store and the configured sources;
+    `blobs` is where the attachments Ventanilla keeps are (store/blobs.py)."""
     from ..settings import config_path
 
     timeout = settings.source_timeout_seconds
-    native = NativeSource(store, timeout=timeout)
+    native = NativeSource(store, timeout=timeout, blobs=blobs)
     specs, routes = read_routing(config if config is not None else config_path())
     if not routes:
         return native
     sources = {
-        name: source_from(name, spec, timeout, settings.pool_size)
+        name: source_from(name, spec, timeout, settings.pool_size, blobs)
         for name, spec in specs.items()
         if name in routes.values()
     }

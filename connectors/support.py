@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, func, not_, or_, select
+from sqlalchemy import ColumnElement, FromClause, Select, not_, or_, select
 
 from . import billing
 from .records import TicketFilter
+from .text import fold, folded
 
 
 def ticket_conditions(tickets: FromClause, filter: TicketFilter) -> list[ColumnElement[bool]]:
@@ -21,12 +22,13 @@ def ticket_conditions(tickets: FromClause, filter: TicketFilter) -> list[ColumnE
         where.append(tickets.c.status == filter.status.value)
     if filter.open_only:
         where.append(tickets.c.status != "CLOSED")
-    search = (filter.search or "").strip().lower()
+    search = fold((filter.search or "").strip())
     if search:
+        # Folded (connectors/text.py): "facturacion" finds "Facturación" on every database.
         where.append(
             or_(
-                func.lower(tickets.c.subject).contains(search, autoescape=True),
-                func.lower(tickets.c.number).contains(search, autoescape=True),
+                folded(tickets.c.subject).contains(search, autoescape=True),
+                folded(tickets.c.number).contains(search, autoescape=True),
             )
         )
     return where

@@ -153,7 +153,8 @@ def add_invoices(ctx: DemoContext, spec: CustomerSpec) -> list[DebitDoc]:
             _add_document(ctx, spec, "INVOICE", day, [dict(ln) for ln in lines], void=True)
         row = _add_document(ctx, spec, "INVOICE", day, lines)
         doc = DebitDoc(row["id"], day, row["due_date"], row["total"], row)
-        if rng.random() < 0.02 and day + timedelta(days=6) <= today:
+        # Outages are credited often enough that credit notes fall among any page of bills.
+        if rng.random() < 0.06 and day + timedelta(days=6) <= today:
             _credit_note(ctx, spec, doc, lines[0])
         plan_settlement(ctx, spec, doc, unpaid_from)
         docs.append(doc)

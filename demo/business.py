@@ -15,7 +15,8 @@ from tqdm import tqdm
 
 from ..auth.logins import identifiers_of
 from ..connectors.native import tables as t
-from ..store import tables as store_tables
+from ..store.blobs import BlobStore
+from ..store.schema import upgrade
 from ..store.users import add_identifiers, create_user
 from .billing import add_invoices, assign_numbers
 from .commerce import (
@@ -72,19 +73,23 @@ async def generate_demo(
     seed: int = 7,
     today: date | None = None,
     progress: bool = False,
+    blobs: BlobStore | None = None,
 ) -> DemoSummary:
-    """Create every native and store table on an empty database and fill them, in one transaction.
+    """Create every native and store table on an empty database and fill them, in one transaction;
+    the files the tickets attach go to `blobs` (without it, the rows name them but nothing holds them).
 
     The same `seed`, `customers` and `today` always give the same rows; every date is relative to `today`.
     """
     sink, specs = build_demo_rows(customers=customers, seed=seed, today=today, progress=progress)
     async with engine.begin() as conn:
-        await conn.run_sync(t.metadata.create_all)
-        await conn.run_sync(store_tables.metadata.create_all)
+        await upgrade(conn)  # every store and native table, by the migrations (store/schema.py)
         await _insert_all(conn, sink, progress)
         if conn.dialect.name == "postgresql":
             await _reset_sequences(conn, sink)
         sign_ins = await _add_sign_ins(conn, specs, seed)
+    if blobs is not None:
+        for content, content_type in sink.files.values():
+            await blobs.put(content, content_type)
     return _summary(sink, sign_ins)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,7 +19,14 @@ class RowSink:
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict]] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}  # sha256 -> (bytes, media type): the blobs rows name
         self._last_id: dict[str, int] = {}
+
+    def keep(self, content: bytes, content_type: str) -> str:
+        """Hold a file for the blob store; its key (SHA-256), which rows name it by."""
+        key = hashlib.sha256(content).hexdigest()
+        self.files[key] = (content, content_type)
+        return key
 
     def add(self, table: Table, **values: object) -> int:
         """Append a row; tables with an `id` column get the next id, which is returned (0 otherwise)."""

@@ -213,11 +213,32 @@ def _customer(
         payer, unpaid = ("debtor", 2) if not business else ("late", 1)
         method = "Rapipago" if not business else "Transferencia"
     return CustomerSpec(
-        id=cid, code=code, company=company, name=name, business=business, tax_condition=condition,
+        id=cid, code=code, company=company, name=_as_typed(cid, name), business=business, tax_condition=condition,
         tax_id_kind=kind, tax_id=number, letter=letter, created_on=created_on, status=status, left_on=left_on,
         street=street, city=city, province=province, postal_code=postal_code, area_code=area_code,
         payer=payer, method=method, unpaid_months=unpaid, demo=demo,
     )  # fmt: skip
+
+
+# Names as Spanish spells them, where the name generator leaves the accents out (as many ERPs do).
+_ACCENTED = {
+    word.translate(str.maketrans("áéíóúÁÉÍÓÚñ", "aeiouAEIOUn")): word
+    for word in (
+        "González Rodríguez Fernández López Martínez Sánchez Pérez Gómez Díaz Álvarez Suárez Giménez "
+        "Jiménez Domínguez Hernández Ramírez Benítez Ibáñez Núñez Muñoz Peña Acuña Ordóñez Gutiérrez "
+        "Vázquez Méndez Sofía Lucía María Martín Joaquín Agustín Ramón Inés Belén Máximo Julián Tomás "
+        "Nicolás Matías Andrés Sebastián Valentín Germán Simón Lautaro Mía Zoé Ángel Ferretería Óptica"
+    ).split()
+}
+
+
+def _as_typed(cid: int, name: str) -> str:
+    """The name as the business typed it: every third customer with the accents of Spanish
+    ("Sofía Núñez"), every eleventh in capitals, the others as generated ("Sofia Nuñez"). Decided
+    by the id, not drawn, so that the rest of the business stays what its seed made it."""
+    if cid % 3 == 0:
+        name = " ".join(_ACCENTED.get(word, word) for word in name.split(" "))
+    return name.upper() if cid % 11 == 0 else name
 
 
 def _payer(ctx: DemoContext, business: bool) -> tuple[str, int]:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,6 +14,8 @@ from ..auth.services import AccessServices
 from ..connectors.base import Source
 from ..errors import language_of
 from ..settings import Settings
+from ..store.blobs import BlobStore
+from ..store.engine import Store
 from .loaders import Loaders
 
 
@@ -23,10 +24,11 @@ class Services:
     """What `create_app` builds once per worker and every request (GraphQL or download) uses."""
 
     settings: Settings
-    store: AsyncEngine  # Ventanilla's own tables: users, sessions, the audit log
+    store: Store  # Ventanilla's own tables: users, sessions, the audit log (bounded: store/engine.py)
     source: Source  # the billing data: the store, or the legacy sources configuration routes to
     access: AccessServices  # sign-in flows: sessions, limits, mail
     secret: str  # signs access tokens and download links
+    blobs: BlobStore  # the files Ventanilla keeps: uploads, the demo's attachments (store/blobs.py)
     zone: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,4 +1,5 @@
-"""Download links for the files the API describes (invoice, contract, delivery note and statement PDFs ...).
+"""Download links for the files the API describes (invoice, contract, delivery note and statement PDFs,
+ticket attachments ...).
 
 A link is absolute, so a portal on another origin opens it as it comes: it starts with the
 configured public URL of the API (`[api] public_url`), else with the origin the request came
@@ -8,12 +9,13 @@ to (scheme://host[:port] and the app's root path). The signature covers the path
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 
 from ..auth.links import signed_link
 from ..auth.ownership import authorize
 from ..auth.principals import Principal
-from ..connectors.records import Contract, Customer, DeliveryNote, Invoice
+from ..connectors.records import Attachment, Contract, Customer, DeliveryNote, Invoice, Ticket
 from .context import Context
 
 
@@ -22,6 +24,29 @@ def file_url(ctx: Context, kind: str, document: Invoice | Contract | DeliveryNot
     authorize(ctx.principal, document)
     path = f"/files/{kind}/{document.id}.{fmt}"
     return _base(ctx) + signed_link(ctx.services.secret, path, *_signer(ctx.principal))
+
+
+def attachment_url(ctx: Context, ticket: Ticket, attachment: Attachment) -> str:
+    """A link to an attachment of one of `ticket`'s messages, signed like the others."""
+    authorize(ctx.principal, ticket)
+    path = f"/files/attachment/{attachment_name(ticket.id, attachment.id)}"
+    return _base(ctx) + signed_link(ctx.services.secret, path, *_signer(ctx.principal))
+
+
+def attachment_name(ticket_id: str, attachment_id: str) -> str:
+    """The last segment of an attachment's path: both ids, which may hold "/" (legacy keys), in
+    URL-safe base64."""
+    return base64.urlsafe_b64encode(f"{ticket_id}\n{attachment_id}".encode()).decode().rstrip("=")
+
+
+def attachment_ids(name: str) -> tuple[str, str] | None:
+    """(ticket id, attachment id) of an `attachment_name`, None for anything else."""
+    try:
+        text = base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    ticket_id, separator, attachment_id = text.partition("\n")
+    return (ticket_id, attachment_id) if separator and ticket_id and attachment_id else None
 
 
 def statement_url(ctx: Context, customer: Customer, cut_off: date, company_id: str | None, fmt: str) -> str:

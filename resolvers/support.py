@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..auth.ownership import authorize
-from ..connectors.records import Customer, PageOf, Ticket, TicketFilter, TicketMessage
+from ..connectors.records import Attachment, Customer, PageOf, Ticket, TicketFilter, TicketMessage
+from ..errors import not_found
 from ..rules.features import require_feature
 from ..settings import Feature
 from .common import page
@@ -38,3 +39,20 @@ async def messages(ctx: Context, ticket: Ticket) -> list[TicketMessage]:
     """Internal notes reach the business's staff only."""
     authorize(ctx.principal, ticket)
     return await ctx.loaders.messages_by_ticket.load((ticket.id, ctx.principal.sees_internal_notes))
+
+
+async def attachment(ctx: Context, ticket: Ticket, attachment_id: str) -> Attachment:
+    """An attachment of a message of `ticket` the caller is shown (an internal note's is not)."""
+    for message in await messages(ctx, ticket):
+        for found in message.attachments:
+            if found.id == attachment_id:
+                return found
+    raise not_found("Attachment")
+
+
+async def attachment_content(ctx: Context, attachment: Attachment) -> bytes:
+    """Its bytes, from where the ticket's source keeps them; NOT_FOUND when they are not there."""
+    content = await ctx.services.source.attachment_content(attachment)
+    if content is None:
+        raise not_found("Attachment")
+    return content

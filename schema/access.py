@@ -30,7 +30,7 @@ class Viewer:
     principal: strawberry.Private[Principal]
 
     @strawberry.field(description="The customer accounts this caller may act for (A10); closed ones are hidden.")
-    async def accounts(self, info: Info) -> list[Customer]:
+    async def accounts(self, info: Info) -> list[Customer] | None:
         return [customer_type(c) for c in await resolve_customers.viewer_accounts(info.context)]
 
     @strawberry.field(description="The default account of a customer user; null for other callers.")

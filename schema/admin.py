@@ -103,7 +103,7 @@ async def audit_log(
     first: Annotated[int, strawberry.argument(description="How many, newest first (up to the page limit).")] = 50,
     login: Annotated[str | None, strawberry.argument(description="Only events about this login.")] = None,
     event: Annotated[str | None, strawberry.argument(description="Only this kind of event.")] = None,
-) -> list[AuditEntry]:
+) -> list[AuditEntry] | None:
     entries = await resolve.audit_log(info.context, first, login, event)
     return [AuditEntry(at=e.at, event=e.event, outcome=e.outcome, login=e.login, user_id=e.user_id, actor=e.actor,
                        ip=e.ip, detail=e.detail) for e in entries]  # fmt: skip

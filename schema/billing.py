@@ -84,12 +84,12 @@ class Invoice(Node):
     today: strawberry.Private[datetime.date]
 
     @strawberry.field(description="Lines of the document.")
-    async def lines(self, info: Info) -> list[InvoiceLine]:
+    async def lines(self, info: Info) -> list[InvoiceLine] | None:
         found = await resolve.invoice_lines(info.context, self.record)
         return [invoice_line(line, self.record.currency) for line in found]
 
     @strawberry.field(description="The customer account the document was issued to.")
-    async def customer(self, info: Info) -> CustomerRef:
+    async def customer(self, info: Info) -> CustomerRef | None:
         from .customer import customer_type
 
         return customer_type(await resolve_customers.customer_of(info.context, self.record))
@@ -106,7 +106,7 @@ class Invoice(Node):
         return links.file_url(info.context, "invoice", self.record, "pdf")
 
     @strawberry.field(description="Comments the customer and the business wrote about it (D9).")
-    async def comments(self, info: Info) -> list[CommentRef]:
+    async def comments(self, info: Info) -> list[CommentRef] | None:
         from .commerce import comment_type
 
         found = await resolve_commerce.comments(info.context, "Invoice", self.record)
@@ -158,7 +158,7 @@ class Payment(Node):
     record: strawberry.Private[records.Payment]
 
     @strawberry.field(description="The invoices this payment settled, fully or in part.")
-    async def invoices(self, info: Info) -> list[Invoice]:
+    async def invoices(self, info: Info) -> list[Invoice] | None:
         found = await resolve.settled_invoices(info.context, self.record)
         return [invoice_type(i, info.context.today) for i in found]
 

@@ -110,11 +110,11 @@ class PlanSubscription(Node):
     record: strawberry.Private[records.PlanSubscription]
 
     @strawberry.field(description="The plan contracted.")
-    async def plan(self, info: Info) -> Plan:
+    async def plan(self, info: Info) -> Plan | None:
         return plan_type(await resolve.plan(info.context, self.record))
 
     @strawberry.field(description="Promotions applied to it, current and past.")
-    async def promotions(self, info: Info) -> list[Promotion]:
+    async def promotions(self, info: Info) -> list[Promotion] | None:
         found = await resolve.promotions(info.context, self.record)
         return [promotion_type(p, info.context.today) for p in found]
 

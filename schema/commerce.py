@@ -77,11 +77,11 @@ class Quote(Node):
     record: strawberry.Private[records.Quote]
 
     @strawberry.field(description="Lines of the quote.")
-    async def lines(self, info: Info) -> list[DocumentLine]:
+    async def lines(self, info: Info) -> list[DocumentLine] | None:
         return await _lines(info, "QUOTE", self.record, self.record.currency)
 
     @strawberry.field(description="Comments on the quote.")
-    async def comments(self, info: Info) -> list[Comment]:
+    async def comments(self, info: Info) -> list[Comment] | None:
         return await _comments(info, "Quote", self.record)
 
 
@@ -110,11 +110,11 @@ class Order(Node):
     record: strawberry.Private[records.Order]
 
     @strawberry.field(description="Lines of the order.")
-    async def lines(self, info: Info) -> list[DocumentLine]:
+    async def lines(self, info: Info) -> list[DocumentLine] | None:
         return await _lines(info, "ORDER", self.record, self.record.currency)
 
     @strawberry.field(description="Comments on the order.")
-    async def comments(self, info: Info) -> list[Comment]:
+    async def comments(self, info: Info) -> list[Comment] | None:
         return await _comments(info, "Order", self.record)
 
 
@@ -139,7 +139,7 @@ class DeliveryNote(Node):
     record: strawberry.Private[records.DeliveryNote]
 
     @strawberry.field(description="Lines: what was delivered and how much.")
-    async def lines(self, info: Info) -> list[DocumentLine]:
+    async def lines(self, info: Info) -> list[DocumentLine] | None:
         return await _lines(info, "DELIVERY_NOTE", self.record, "ARS")
 
     @strawberry.field(description="Link to download the delivery note as PDF; valid for a few minutes.")
@@ -147,7 +147,7 @@ class DeliveryNote(Node):
         return links.file_url(info.context, "delivery-note", self.record, "pdf")
 
     @strawberry.field(description="Comments on the delivery note.")
-    async def comments(self, info: Info) -> list[Comment]:
+    async def comments(self, info: Info) -> list[Comment] | None:
         return await _comments(info, "DeliveryNote", self.record)
 
 
@@ -172,7 +172,7 @@ class Document(Node):
     record: strawberry.Private[records.Document]
 
     @strawberry.field(description="Comments on the document.")
-    async def comments(self, info: Info) -> list[Comment]:
+    async def comments(self, info: Info) -> list[Comment] | None:
         return await _comments(info, "Document", self.record)
 
 

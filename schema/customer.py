@@ -111,12 +111,12 @@ class Customer(Node):
     record: strawberry.Private[records.Customer]
 
     @strawberry.field(description="Email addresses, the primary one first.")
-    async def emails(self, info: Info) -> list[ContactEmail]:
+    async def emails(self, info: Info) -> list[ContactEmail] | None:
         found = await resolve.emails(info.context, self.record)
         return [ContactEmail(address=e.address, primary=e.primary) for e in found]
 
     @strawberry.field(description="Phone numbers, the primary one first.")
-    async def phones(self, info: Info) -> list[ContactPhone]:
+    async def phones(self, info: Info) -> list[ContactPhone] | None:
         found = await resolve.phones(info.context, self.record)
         return [ContactPhone(number=p.number, kind=p.kind, primary=p.primary) for p in found]
 
@@ -126,7 +126,7 @@ class Customer(Node):
         return company_type(found) if found else None
 
     @strawberry.field(description="Dashboard figures: unpaid total, balance, credit (B1).")
-    async def account(self, info: Info) -> AccountSummary:
+    async def account(self, info: Info) -> AccountSummary | None:
         s = await resolve.account(info.context, self.record)
         return AccountSummary(
             unpaid_total=money(s.unpaid_total, s.currency),
@@ -145,14 +145,16 @@ class Customer(Node):
         filter: Annotated[
             InvoiceFilter | None, strawberry.argument(description="Narrow the list.")
         ] = None,
-    ) -> Connection[Invoice]:
+    ) -> Connection[Invoice] | None:
         ctx = info.context
         found = await resolve_billing.invoices(ctx, self.record, first, after, _invoice_filter(filter))
         count = lambda: resolve_billing.invoice_count(ctx, self.record, _invoice_filter(filter))
         return connection(found, lambda r: invoice_type(r, ctx.today), after, count)
 
     @strawberry.field(description="Payments received, newest first (B8).")
-    async def payments(self, info: Info, first: First = None, after: After = None) -> Connection[Payment]:
+    async def payments(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[Payment] | None:
         found = await resolve_billing.payments(info.context, self.record, first, after)
         count = lambda: resolve_billing.payment_count(info.context, self.record)
         return connection(found, payment_type, after, count)
@@ -170,7 +172,7 @@ class Customer(Node):
         to: Annotated[
             datetime.date | None, strawberry.argument(description="Only entries posted on or before this date.")
         ] = None,
-    ) -> Connection[LedgerEntry]:
+    ) -> Connection[LedgerEntry] | None:
         found = await resolve_billing.ledger(info.context, self.record, first, after, from_, to)
         count = lambda: resolve_billing.ledger_count(info.context, self.record, from_, to)
         return connection(found, ledger_entry, after, count)
@@ -189,7 +191,7 @@ class Customer(Node):
             strawberry.ID | None,
             strawberry.argument(description="Only the documents of this company of the group."),
         ] = None,
-    ) -> Statement:
+    ) -> Statement | None:
         company = from_global_id(company_id, "Company")[1] if company_id else None
         figures = await resolve_billing.customer_statement(info.context, self.record, cut_off, company)
         return statement_type(figures, self.record, company)
@@ -201,29 +203,31 @@ class Customer(Node):
         first: First = None,
         after: After = None,
         filter: Annotated[TicketFilter | None, strawberry.argument(description="Narrow the list.")] = None,
-    ) -> Connection[Ticket]:
+    ) -> Connection[Ticket] | None:
         found = await resolve_support.tickets(info.context, self.record, first, after, _ticket_filter(filter))
         count = lambda: resolve_support.ticket_count(info.context, self.record, _ticket_filter(filter))
         return connection(found, ticket_type, after, count)
 
     @strawberry.field(description="Contracts, newest first; pending ones are flagged (D1).")
-    async def contracts(self, info: Info, first: First = None, after: After = None) -> Connection[Contract]:
+    async def contracts(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[Contract] | None:
         found = await resolve_catalog.contracts(info.context, self.record, first, after)
         count = lambda: resolve_catalog.contract_count(info.context, self.record)
         return connection(found, contract_type, after, count)
 
     @strawberry.field(description="Contracted plans with service address, price and promotions (D3).")
-    async def subscriptions(self, info: Info) -> list[PlanSubscription]:
+    async def subscriptions(self, info: Info) -> list[PlanSubscription] | None:
         return [subscription_type(s) for s in await resolve_catalog.subscriptions(info.context, self.record)]
 
     @strawberry.field(description="Quotes, newest first (D5).")
-    async def quotes(self, info: Info, first: First = None, after: After = None) -> Connection[Quote]:
+    async def quotes(self, info: Info, first: First = None, after: After = None) -> Connection[Quote] | None:
         found = await resolve_commerce.quotes(info.context, self.record, first, after)
         count = lambda: resolve_commerce.quote_count(info.context, self.record)
         return connection(found, quote_type, after, count)
 
     @strawberry.field(description="Orders, newest first (D6).")
-    async def orders(self, info: Info, first: First = None, after: After = None) -> Connection[Order]:
+    async def orders(self, info: Info, first: First = None, after: After = None) -> Connection[Order] | None:
         found = await resolve_commerce.orders(info.context, self.record, first, after)
         count = lambda: resolve_commerce.order_count(info.context, self.record)
         return connection(found, order_type, after, count)
@@ -231,23 +235,25 @@ class Customer(Node):
     @strawberry.field(description="Delivery notes, newest first (D7).")
     async def delivery_notes(
         self, info: Info, first: First = None, after: After = None
-    ) -> Connection[DeliveryNote]:
+    ) -> Connection[DeliveryNote] | None:
         found = await resolve_commerce.delivery_notes(info.context, self.record, first, after)
         count = lambda: resolve_commerce.delivery_note_count(info.context, self.record)
         return connection(found, delivery_note_type, after, count)
 
     @strawberry.field(description="Documents the business shared with this customer, newest first (D8).")
-    async def documents(self, info: Info, first: First = None, after: After = None) -> Connection[Document]:
+    async def documents(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[Document] | None:
         found = await resolve_commerce.documents(info.context, self.record, first, after)
         count = lambda: resolve_commerce.document_count(info.context, self.record)
         return connection(found, document_type, after, count)
 
     @strawberry.field(description="Saved payment methods for automatic debits, the default first (B12).")
-    async def payment_methods(self, info: Info) -> list[PaymentMethod]:
+    async def payment_methods(self, info: Info) -> list[PaymentMethod] | None:
         return [payment_method_type(m) for m in await resolve_billing.payment_methods(info.context, self.record)]
 
     @strawberry.field(description="Payment commitments, newest first (B11).")
-    async def payment_commitments(self, info: Info) -> list[PaymentCommitment]:
+    async def payment_commitments(self, info: Info) -> list[PaymentCommitment] | None:
         found = await resolve_billing.payment_commitments(info.context, self.record)
         return [payment_commitment_type(c) for c in found]
 
@@ -267,7 +273,9 @@ def customer_type(r: records.Customer) -> Customer:
 @strawberry.input(description="Narrows the analysts' list of customers.")
 class CustomerFilter:
     search: str | None = strawberry.field(
-        default=None, description="Part of the name, the exact customer code, or digits of the tax id."
+        default=None,
+        description='Part of the name, case and accents aside ("sofia" finds "Sofía"), the whole customer '
+        "code (case aside), or digits of the tax id.",
     )
     status: CustomerStatus | None = strawberry.field(default=None, description="Only this status.")
     overdue_only: bool = strawberry.field(

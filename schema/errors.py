@@ -28,6 +28,10 @@ class ErrorCode(Enum):
     SOURCE_UNAVAILABLE = strawberry.enum_value(
         "SOURCE_UNAVAILABLE", description="The billing system behind the gateway is not answering."
     )
+    STORE_UNAVAILABLE = strawberry.enum_value(
+        "STORE_UNAVAILABLE",
+        description="The gateway's own store (sessions, sign-in counters) is not answering: try again in a few seconds.",
+    )
     INTERNAL_ERROR = strawberry.enum_value("INTERNAL_ERROR", description="An unexpected error; it was logged.")
     PLACEHOLDER_TAX_ID = strawberry.enum_value(
         "PLACEHOLDER_TAX_ID",
@@ -50,6 +54,13 @@ class ErrorCode(Enum):
     )
     WEAK_PASSWORD = strawberry.enum_value(
         "WEAK_PASSWORD", description="The new password is too short or equal to the current one."
+    )
+    INVALID_FILE = strawberry.enum_value(
+        "INVALID_FILE",
+        description="An uploaded file is empty, damaged, of a type not accepted, or not what its name or type says.",
+    )
+    FILE_TOO_LARGE = strawberry.enum_value(
+        "FILE_TOO_LARGE", description="An uploaded file has more bytes, or an image more pixels, than allowed."
     )
 
 

@@ -67,7 +67,7 @@ class Connection(Generic[T]):
     @strawberry.field(
         description="How many items the whole list has under the same filter, ignoring `first` and `after`."
     )
-    async def total_count(self) -> int:
+    async def total_count(self) -> int | None:
         return await self.count()
 
 

@@ -74,7 +74,10 @@ _NODE_TYPES: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@strawberry.type(description="Read the portal's data. Start with `viewer` or `portal`.")
+@strawberry.type(
+    description="Read the portal's data. Start with `viewer` or `portal`. A field whose source is not "
+    "answering is null, with a SOURCE_UNAVAILABLE error at its path; the rest of the answer arrives."
+)
 class Query:
     @strawberry.field(
         description="Any object by its global id, if the caller may see it.", extensions=allow(SignedIn)
@@ -107,7 +110,7 @@ class Query:
         return customer_type(await resolve_customers.customer(info.context, raw_id))
 
     @strawberry.field(
-        description="Customers ordered by name, for staff (analysts) and partners.",
+        description="Customers ordered by name (case and accents aside), then code, for staff (analysts) and partners.",
         extensions=allow(ReadsEveryCustomer),
     )
     async def customers(
@@ -116,13 +119,13 @@ class Query:
         first: First = None,
         after: After = None,
         filter: Annotated[CustomerFilter | None, strawberry.argument(description="Narrow the list.")] = None,
-    ) -> Connection[Customer]:
+    ) -> Connection[Customer] | None:
         found = await resolve_customers.customers(info.context, first, after, customer_filter(filter))
         count = lambda: resolve_customers.customer_count(info.context, customer_filter(filter))
         return connection(found, customer_type, after, count)
 
     @strawberry.field(description="Plans available in the portal, cheapest first.")
-    async def plans(self, info: Info, first: First = None, after: After = None) -> Connection[Plan]:
+    async def plans(self, info: Info, first: First = None, after: After = None) -> Connection[Plan] | None:
         count = lambda: resolve_catalog.plan_count(info.context)
         return connection(await resolve_catalog.plans(info.context, first, after), plan_type, after, count)
 
@@ -134,7 +137,7 @@ class Query:
     def suggested_password(self) -> str:
         return resolve_admin.suggested_password()
 
-    audit_log: list[AuditEntry] = strawberry.field(
+    audit_log: list[AuditEntry] | None = strawberry.field(
         resolver=audit_log,
         description="Access events, newest first: sign-ins, failures, resets, grants (admins).",
         extensions=allow(Admin),

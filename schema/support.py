@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from ..connectors import records
+from ..resolvers import links
 from ..resolvers import support as resolve
 from .enums import TicketStatus
 from .relay import Node, to_global_id
@@ -18,7 +19,14 @@ class Attachment:
     filename: str = strawberry.field(description="Name of the file.")
     content_type: str = strawberry.field(description="MIME type, e.g. image/jpeg.")
     size: int = strawberry.field(description="Size in bytes.")
-    url: str = strawberry.field(description="Path to download it.")
+    record: strawberry.Private[records.Attachment]
+    ticket: strawberry.Private[records.Ticket]
+
+    @strawberry.field(
+        description="Link to download the file, signed for the caller; valid for a few minutes."
+    )
+    def url(self, info: Info) -> str:
+        return links.attachment_url(info.context, self.ticket, self.record)
 
 
 @strawberry.type(description="One message of a ticket's thread.")
@@ -34,7 +42,7 @@ class TicketMessage:
     attachments: list[Attachment] = strawberry.field(description="Files attached to it.")
 
 
-def message_type(r: records.TicketMessage) -> TicketMessage:
+def message_type(r: records.TicketMessage, ticket: records.Ticket) -> TicketMessage:
     return TicketMessage(
         id=strawberry.ID(r.id),
         author=r.author_name,
@@ -43,7 +51,7 @@ def message_type(r: records.TicketMessage) -> TicketMessage:
         internal=r.internal,
         created_at=r.created_at,
         attachments=[
-            Attachment(filename=a.filename, content_type=a.content_type, size=a.size, url=a.url)
+            Attachment(filename=a.filename, content_type=a.content_type, size=a.size, record=a, ticket=ticket)
             for a in r.attachments
         ],
     )
@@ -64,8 +72,8 @@ class Ticket(Node):
     record: strawberry.Private[records.Ticket]
 
     @strawberry.field(description="The thread, oldest first.")
-    async def messages(self, info: Info) -> list[TicketMessage]:
-        return [message_type(m) for m in await resolve.messages(info.context, self.record)]
+    async def messages(self, info: Info) -> list[TicketMessage] | None:
+        return [message_type(m, self.record) for m in await resolve.messages(info.context, self.record)]
 
 
 def ticket_type(r: records.Ticket) -> Ticket:
@@ -90,5 +98,5 @@ class TicketFilter:
     status: TicketStatus | None = strawberry.field(default=None, description="Only this status.")
     open_only: bool = strawberry.field(default=False, description="Only tickets not yet closed.")
     search: str | None = strawberry.field(
-        default=None, description="Words to find in the subject or the number."
+        default=None, description="Words to find in the subject or the number, case and accents aside."
     )

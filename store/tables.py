@@ -1,4 +1,4 @@
-"""Tables of Ventanilla's own store: users, their accounts, sessions, one-time secrets, audit, partners, outgoing mail.
+"""Tables of Ventanilla's own store: users, their accounts, sessions, one-time secrets, audit, partners, files, outgoing mail.
 
 Customer ids here are canonical ids (strings): the customer itself may live in a legacy
 ERP, so there is no foreign key to a billing table.
@@ -6,7 +6,18 @@ ERP, so there is no foreign key to a billing table.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -108,6 +119,18 @@ partner_clients = Table(
     Column("scopes", String(400), nullable=False),  # space-separated
     Column("origins", String(2000), nullable=False, default=""),  # space-separated browser origins
     Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Files Ventanilla keeps, by the SHA-256 of their bytes, when `[files] store = "database"`
+# (store/blobs.py): for several instances without a shared disk.
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),  # hex, lower case: the key
+    Column("content_type", String(80), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary(2**32 - 1), nullable=False),  # LONGBLOB on MariaDB, bytea, BLOB
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

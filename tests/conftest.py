@@ -19,16 +19,18 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 @asynccontextmanager
-async def fresh_database(backend: str, tmp_dir: Path) -> AsyncIterator[str]:
-    """Yield the URL of a new, empty database on `backend`; drop it afterwards."""
+async def fresh_database(backend: str, tmp_dir: Path, icu_locale: str | None = None) -> AsyncIterator[str]:
+    """Yield the URL of a new, empty database on `backend`; drop it afterwards. `icu_locale`: a
+    PostgreSQL database that collates text by that ICU locale ("es-AR"), as a customer's may."""
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_dir / f'{uuid.uuid4().hex}.db'}"
         return
     name = f"vt_{uuid.uuid4().hex[:12]}"
     admin = create_async_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+    locale = f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'" if icu_locale else ""
     try:
         async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"{locale}')
         yield f"{PG_SERVER}/{name}"
     finally:
         async with admin.connect() as conn:
@@ -88,15 +90,18 @@ mutation($login: String!, $password: String!) {
 
 @pytest.fixture(scope="session", params=BACKENDS)
 async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
-    """The demo business (30 customers, fixed date) served by the app, on SQLite and PostgreSQL."""
+    """The demo business (30 customers, fixed date) served by the app, on SQLite and PostgreSQL; its
+    attachments in a blob store directory of its own."""
     from ventanilla.demo.business import generate_demo
     from ventanilla.settings import Settings
+    from ventanilla.store.blobs import DirectoryBlobs
     from ventanilla.web.app import create_app
 
+    files = tmp_path_factory.mktemp("files")
     async with fresh_database(request.param, tmp_path_factory.mktemp("demo")) as url:
         engine = create_async_engine(url)
-        await generate_demo(engine, customers=DEMO_CUSTOMERS, seed=7, today=DEMO_TODAY)
-        settings = Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC")
+        await generate_demo(engine, customers=DEMO_CUSTOMERS, seed=7, today=DEMO_TODAY, blobs=DirectoryBlobs(files))
+        settings = Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC", files_directory=str(files))
         app = create_app(settings)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -118,17 +123,21 @@ MARIADB_SERVER = os.environ.get("VENTANILLA_TEST_MARIADB", "mysql+asyncmy://root
 
 
 @asynccontextmanager
-async def fresh_legacy_database(backend: str, tmp_dir: Path) -> AsyncIterator[str]:
-    """`fresh_database`, plus MariaDB (`mariadb`): a new empty database's URL, dropped afterwards."""
+async def fresh_legacy_database(backend: str, tmp_dir: Path, collation: str | None = None) -> AsyncIterator[str]:
+    """`fresh_database`, plus MariaDB (`mariadb`): a new empty database's URL, dropped afterwards.
+    `collation`: MariaDB's default for the database (utf8mb4_bin unless given, e.g. the server's
+    usual utf8mb4_general_ci), or PostgreSQL's ICU locale (`fresh_database`)."""
     if backend != "mariadb":
-        async with fresh_database(backend, tmp_dir) as url:
+        async with fresh_database(backend, tmp_dir, collation) as url:
             yield url
         return
     name = f"vt_{uuid.uuid4().hex[:12]}"
     admin = create_async_engine(f"{MARIADB_SERVER}/test", isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
-            await conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            await conn.exec_driver_sql(
+                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {collation or 'utf8mb4_bin'}"
+            )
         yield f"{MARIADB_SERVER}/{name}?charset=utf8mb4"
     finally:
         async with admin.connect() as conn:
@@ -252,6 +261,19 @@ async def access_api(request, tmp_path_factory, smtp_inbox) -> AsyncIterator[Acc
         for served in api.apps:
             await served.state.close()
         await engine.dispose()
+
+
+# The contract suite's random business (tests/test_contract_connectors.py), beside its fixed seeds:
+# drawn per run and printed in the header, or forced to replay a failure.
+CONTRACT_SEED_VARIABLE = "VENTANILLA_CONTRACT_SEED"
+CONTRACT_RANDOM_SEED = int(os.environ.get(CONTRACT_SEED_VARIABLE) or __import__("random").SystemRandom().randrange(1, 100_000))
+
+
+def pytest_report_header(config) -> str:
+    return (
+        f"contract suite: random seed {CONTRACT_RANDOM_SEED} "
+        f"(replay with {CONTRACT_SEED_VARIABLE}={CONTRACT_RANDOM_SEED})"
+    )
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

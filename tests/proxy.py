@@ -25,6 +25,14 @@ class Proxy:
         self._server: asyncio.AbstractServer | None = None
         self._writers: list[asyncio.StreamWriter] = []
 
+    @classmethod
+    async def started_for(cls, url: str, default_port: int) -> Proxy:
+        """A running proxy to the server of a database `url` (reach it with `through`)."""
+        target = make_url(url)
+        proxy = cls(target.host or "127.0.0.1", target.port or default_port)
+        await proxy.start()
+        return proxy
+
     async def start(self) -> None:
         """Listen (again, on the same port once it has one)."""
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)

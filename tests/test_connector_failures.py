@@ -42,9 +42,7 @@ async def isp(tmp_path_factory) -> AsyncIterator[tuple[str, Proxy]]:
         engine = create_async_engine(url)
         await write_ispcube_demo(engine, customers=4, seed=3, today=TODAY)
         await engine.dispose()
-        target = make_url(url)
-        proxy = Proxy(target.host or "127.0.0.1", target.port or 3306)
-        await proxy.start()
+        proxy = await Proxy.started_for(url, 3306)
         yield through(url, proxy), proxy
         await proxy.stop()
 

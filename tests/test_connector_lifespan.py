@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from ventanilla.connectors.routing import RoutedSource
 from ventanilla.settings import Settings
+from ventanilla.store.schema import migrate
 from ventanilla.web.app import create_app
 
 from .conftest import PG_SERVER, TEST_SECRET, fresh_database
@@ -26,6 +27,9 @@ async def _sessions_on(name: str) -> int:
 async def test_shutdown_closes_the_legacy_pools(tmp_path) -> None:
     # given: an app routing customers to a legacy database on PostgreSQL, whose pool holds a connection
     async with fresh_database("sqlite", tmp_path) as store_url, fresh_database("postgresql", tmp_path) as url:
+        store = create_async_engine(store_url)
+        await migrate(store)  # serve starts only on a migrated store
+        await store.dispose()
         config = tmp_path / "ventanilla.toml"
         config.write_text(f'[sources.erp]\nconnector = "sap"\nurl = "{url}"\n\n[routes]\ncustomers = "erp"\n')
         os.environ["VENTANILLA_CONFIG"] = str(config)

@@ -88,11 +88,29 @@ def test_every_read_of_the_protocol_is_written_out_in_the_router() -> None:
     protocol = {
         name for name, _ in inspect.getmembers(base.Source, inspect.isfunction) if not name.startswith("_")
     } - {"reading"}
-    called = {name for name in CALLS if " " not in name} | {"commercial_lines_of"}
+    # commercial_lines_of is called per kind above; attachment_content reads files, not SQL (below)
+    called = {name for name in CALLS if " " not in name} | {"commercial_lines_of", "attachment_content"}
     assert called == protocol
     # a reader (and grep) finds where each read goes
     code = inspect.getsource(RoutedSource)
     assert all(f"async def {name}(" in code for name in protocol)
+
+
+async def test_an_attachments_bytes_come_from_the_source_of_the_tickets(tmp_path) -> None:
+    # given a store and an "erp" whose blob stores differ: only the erp's holds the file
+    from ventanilla.connectors.records import Attachment
+    from ventanilla.store.blobs import DirectoryBlobs
+
+    erp_files = DirectoryBlobs(tmp_path / "erp")
+    key = await erp_files.put(b"%PDF-1.7 comprobante", "application/pdf")
+    attachment = Attachment("1", "comprobante.pdf", "application/pdf", 20, sha256=key)
+    store = NativeSource(create_async_engine("sqlite+aiosqlite://"), blobs=DirectoryBlobs(tmp_path / "store"))
+    erp = NativeSource(create_async_engine("sqlite+aiosqlite://"), blobs=erp_files)
+    # when tickets are routed to the erp, and then left to the store
+    to_erp = await RoutedSource(store, {"erp": erp}, {"tickets": "erp"}).attachment_content(attachment)
+    to_store = await RoutedSource(store, {"erp": erp}, {"invoices": "erp"}).attachment_content(attachment)
+    # then
+    assert (to_erp, to_store) == (b"%PDF-1.7 comprobante", None)
 
 
 @pytest.mark.parametrize("domain", list(DOMAINS))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -48,3 +49,7 @@ def test_a_reset_link_of_the_demo_points_at_the_port_it_serves_on(tmp_path: Path
         output, _ = demo.communicate(timeout=20)
     # then the printed e-mail links to this server
     assert f"http://127.0.0.1:{port}/reset-password?token=" in output, output[-2000:]
+    # and the request has its log line, with its time, level and request id (web/logs.py)
+    assert re.search(
+        r"\.\d{3}[+-]\d\d:\d\d INFO    ventanilla\.access \[[0-9a-f]{16}\] POST /graphql 200 ", output
+    ), output[-2000:]

@@ -33,6 +33,7 @@ from ventanilla.connectors.records import (
     TicketFilter,
 )
 from ventanilla.schema.selection import always_read
+from ventanilla.store.schema import migrate
 
 D = Decimal
 TODAY = date(2024, 4, 15)
@@ -180,9 +181,9 @@ BUSINESS: list[tuple] = [
     ]),
     (t.attachments, [
         {"id": 51, "owner_kind": "TicketMessage", "owner_id": 41, "filename": "router.jpg",
-         "content_type": "image/jpeg", "size": 2048},
+         "content_type": "image/jpeg", "size": 2048, "sha256": "ab" * 32},
         {"id": 52, "owner_kind": "Document", "owner_id": 41, "filename": "otro.pdf",
-         "content_type": "application/pdf", "size": 100},
+         "content_type": "application/pdf", "size": 100, "sha256": None},
     ]),
     (t.plans, [
         {"id": 1, "code": "FIBRA100", "name": "Fibra 100", "description": None, "download_mbps": 100,
@@ -270,7 +271,7 @@ BUSINESS: list[tuple] = [
 
 async def load(engine: AsyncEngine, rows_by_table: list[tuple]) -> None:
     async with engine.begin() as conn:
-        await conn.run_sync(t.metadata.create_all)
+        await migrate(conn)
         for table, rows in rows_by_table:
             await conn.execute(insert(table), rows)
 
@@ -689,9 +690,7 @@ async def test_tickets_and_messages(source: NativeSource) -> None:
     assert everything.items[0].created_at.tzinfo is not None
     assert [m.id for m in public] == ["41", "43"] and none == []
     assert [m.id for m in staff_view] == ["41", "42", "43"]
-    assert [(a.filename, a.url) for a in public[0].attachments] == [
-        ("router.jpg", "/files/attachments/51")
-    ]
+    assert [(a.id, a.filename, a.sha256) for a in public[0].attachments] == [("51", "router.jpg", "ab" * 32)]
     assert public[1].attachments == ()
 
 

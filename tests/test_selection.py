@@ -41,7 +41,7 @@ def _selections(type_name: str, depth: int = 0) -> dict[str, str]:
     (which change with time); record-backed types below the top are only named."""
     chosen: dict[str, str] = {}
     for name, field in _object(type_name).fields.items():
-        if name.endswith("Url") or any(isinstance(a.type, GraphQLNonNull) for a in field.args.values()):
+        if name.endswith(("Url", "url")) or any(isinstance(a.type, GraphQLNonNull) for a in field.args.values()):
             continue
         named = get_named_type(field.type)
         if is_leaf_type(named):

@@ -51,3 +51,10 @@ def test_serving_without_a_secret_key_refuses_to_start(monkeypatch):
     monkeypatch.setenv("VENTANILLA_SECRET_KEY", "")
     with pytest.raises(SystemExit, match="VENTANILLA_SECRET_KEY"):
         create_app(load_settings(database_url="sqlite+aiosqlite:///:memory:"))
+
+
+def test_the_store_timeout_is_read_from_the_store_section(tmp_path, monkeypatch):
+    config = tmp_path / "ventanilla.toml"
+    config.write_text("[store]\ntimeout_seconds = 1.5\n", encoding="utf-8")
+    monkeypatch.setenv("VENTANILLA_CONFIG", str(config))
+    assert load_settings().store_timeout_seconds == 1.5

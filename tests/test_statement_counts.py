@@ -11,7 +11,7 @@ from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import create_async_engine
 from ventanilla.connectors.native import tables as t
 from ventanilla.settings import Settings
-from ventanilla.store.tables import metadata as store_metadata
+from ventanilla.store.schema import migrate
 from ventanilla.store.users import create_user
 from ventanilla.web.app import create_app
 
@@ -44,8 +44,7 @@ async def build_business(url: str, customers: int, invoices_per_customer: int) -
     """`customers` accounts with `invoices_per_customer` invoices of 2 lines, tickets, contracts, plans."""
     engine = create_async_engine(url)
     async with engine.begin() as conn:
-        await conn.run_sync(t.metadata.create_all)
-        await conn.run_sync(store_metadata.create_all)
+        await migrate(conn)
         await conn.execute(insert(t.companies), [{"id": 1, "code": "C1", "name": "Conexión Sur S.A.", "currency": "ARS", "country": "AR"}])
         await conn.execute(insert(t.plans), [
             {"id": p, "code": f"P{p}", "name": f"Fibra {p * 100} Mb", "download_mbps": p * 100, "upload_mbps": p * 50,

@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql (API and GraphiQL), its static assets, file downloads, health."""
+"""The Starlette application: /graphql (API and GraphiQL), its static assets, file downloads, readiness."""
 
 from __future__ import annotations
 
@@ -9,21 +9,24 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from ..auth.http import PartnerCors, token_endpoint
 from ..auth.services import AccessServices
-from ..connectors.executor import pooled_engine
-from ..connectors.routing import build_source
+from ..connectors.executor import connect_timeout_args, pooled_engine
+from ..connectors.routing import build_source, source_checks
 from ..resolvers.context import Services
 from ..settings import Settings, load_settings
+from ..store.blobs import blob_store
+from ..store.engine import Store, store_engine
+from ..store.schema import behind
 from .downloads import download_routes
 from .graphiql import graphiql_static_app, page_policy
 from .graphql import VentanillaGraphQL
 from .headers import SecurityHeaders
-from .middleware import Authenticate, LimitBody
+from .health import Check, health_routes
+from .middleware import AnswerOutages, Authenticate, LimitBody
+from .requestlog import RequestLogging
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -37,16 +40,27 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         secret = secrets.token_urlsafe(32)  # demo: one process, tokens die with it
     # Pool policy (size, no overflow, dead connections): connectors/executor.py. The store (users,
-    # sessions, audit) pings at checkout, since its writes are never retried; reads do not.
-    engine = pooled_engine(settings.database_url, settings.pool_size, ping=True)
+    # sessions, audit) pings at checkout, since its writes are never retried; reads do not. Every
+    # use of the store is bounded by [store] timeout_seconds (store/engine.py).
+    engine = store_engine(settings.database_url, settings.pool_size, settings.store_timeout_seconds)
+    store = Store(engine, settings.store_timeout_seconds)
     # Billing reads need no transaction: their own pool, in autocommit, saves a BEGIN and a
     # ROLLBACK round trip around every statement (each statement has its own snapshot anyway).
-    reads = pooled_engine(settings.database_url, settings.pool_size, isolation_level="AUTOCOMMIT")
-    source = build_source(settings, reads)  # the store, or the sources ventanilla.toml routes to
-    access = AccessServices.build(engine, secret, settings)
-    services = Services(settings=settings, store=engine, source=source, access=access, secret=secret)
+    # The executor bounds each read by the source's timeout, connecting included.
+    timeout = settings.source_timeout_seconds
+    reads = pooled_engine(settings.database_url, settings.pool_size, isolation_level="AUTOCOMMIT",
+                          connect_args=connect_timeout_args(settings.database_url, timeout))  # fmt: skip
+    blobs = blob_store(settings, store)  # the files Ventanilla keeps ([files] store)
+    source = build_source(settings, reads, blobs=blobs)  # the store, or the sources ventanilla.toml routes to
+    access = AccessServices.build(store, secret, settings)
+    services = Services(settings=settings, store=store, source=source, access=access, secret=secret, blobs=blobs)
+    # Readiness (/readyz): the store, each legacy source, and Redis when the counters live there.
+    checks: dict[str, Check] = {"store": store.ping, **source_checks(source)}
+    if settings.redis_url:
+        checks["redis"] = access.limiter.ping
     graphql = VentanillaGraphQL(services)
-    graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes)
+    uploads = settings.max_body_bytes + settings.max_files_per_request * settings.max_file_bytes  # [files]
+    graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes, uploads)
 
     async def close() -> None:
         """Stop the mail worker, then close every pool the app opened: legacy sources, billing reads, the store."""
@@ -61,6 +75,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # What is built by now (schema, mappings, statements) lives as long as the worker: keep
         # it out of the cyclic collector's scans, and collect the many short-lived objects of a
         # request less often (≈20% less CPU per request at concurrency 16, bench/README.md).
+        if not settings.demo and await behind(engine):
+            raise SystemExit(
+                "El store no tiene la última migración: corré `ventanilla migrate` / "
+                "the store misses migrations: run `ventanilla migrate` (same configuration) first."
+            )
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, *gc.get_threshold()[1:])
@@ -68,25 +87,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await close()
 
-    async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Mount("/static/graphiql", app=graphiql_static_app(), name="graphiql-static"),
-            Route("/health", health),
+            *health_routes(checks),
             Route("/oauth/token", token_endpoint(access), methods=["POST"]),  # partners (FEATURES.md A11)
             *download_routes(services),
         ],
         middleware=[
             Middleware(SecurityHeaders, page_policy=page_policy(graphql.page)),
+            Middleware(RequestLogging, access_log=settings.access_log),  # X-Request-Id, the access line
+            Middleware(AnswerOutages),  # a store outage before GraphQL runs: JSON 503, Retry-After
             Middleware(PartnerCors, services=access),  # partners' registered browser origins
         ],
         lifespan=lifespan,
     )
     app.state.services = services  # what the app serves with (tests and tools reach it here)
     app.state.engine = engine
+    app.state.checks = checks  # readiness checks by name (web/health.py), for tools and other probes
     app.state.reads = reads
     app.state.source = source
     app.state.close = close

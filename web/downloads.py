@@ -1,4 +1,5 @@
-"""Signed file downloads: GET /files/{kind}/{id}.{fmt} renders invoice, contract, delivery note and statement files.
+"""Signed file downloads: GET /files/{kind}/{id}.{fmt} renders invoice, contract, delivery note and statement
+files; GET /files/attachment/{name} serves a ticket message's attachment as it was kept.
 
 A download is one more client of what the GraphQL resolvers use: the link's user gets the
 same per-request context (loaders over the same source), each document comes through the
@@ -18,7 +19,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..auth.links import LINK_PARAMS
@@ -28,19 +29,23 @@ from ..connectors.records import Contract, DeliveryNote, Invoice, InvoiceKind
 from ..errors import ApiError, ErrorCode, language_of, not_found
 from ..render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
 from ..render.xlsx import statement_xlsx
-from ..resolvers import billing, commerce, customers, nodes
+from ..resolvers import billing, commerce, customers, links, nodes, support
 from ..resolvers.context import Context, Services, request_context
 from ..rules.features import require_feature
 from ..settings import Feature
-from .errors import api_error, error_body
+from .errors import api_error, refusal
 
 PDF = "application/pdf"
+OCTETS = "application/octet-stream"
+# A media type as `type/subtype` and nothing else: an ERP's record cannot smuggle header text in.
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.BAD_INPUT: 400,
     ErrorCode.SOURCE_UNAVAILABLE: 503,
+    ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }  # every other refusal (bad link, disabled user or feature) is a 403
 
@@ -70,10 +75,11 @@ class DownloadRequest:
 
 @dataclass(frozen=True, slots=True)
 class FileKind:
-    """What a `/files/{kind}/...` path serves: the feature it needs, its formats, how it is made."""
+    """What a `/files/{kind}/...` path serves: the feature it needs, its formats, how it is made.
+    Without formats the whole last segment is the id (an attachment's own type is its record's)."""
 
     feature: Feature
-    formats: tuple[str, ...]
+    formats: tuple[str, ...] | None
     build: Callable[[DownloadRequest], Awaitable[File]]
 
 
@@ -85,8 +91,7 @@ def download_routes(services: Services) -> list[Route]:
         except Exception as failure:  # every failure is answered; unknown ones masked and logged
             error = api_error(failure)
             language = language_of(request.headers.get("accept-language"))
-            status = STATUS.get(error.code, 403)
-            return JSONResponse(error_body(error, language), status_code=status)
+            return refusal(error, language, STATUS.get(error.code, 403))
         # no-store, nosniff and the rest: web/headers.py, on every answer
         return Response(
             file.content,
@@ -103,8 +108,8 @@ def download_routes(services: Services) -> list[Route]:
 async def _serve(services: Services, request: Request) -> File:
     kind_name, name = request.path_params["kind"], request.path_params["name"]
     kind = FILE_KINDS.get(kind_name)
-    raw_id, _, fmt = name.rpartition(".")
-    if kind is None or fmt not in kind.formats or not raw_id:
+    raw_id, _, fmt = name.rpartition(".") if kind is None or kind.formats else (name, "", "")
+    if kind is None or (kind.formats and fmt not in kind.formats) or not raw_id:
         raise not_found("object")
     # The path as resolvers/links.py signed it, whatever prefix a proxy mounted the app under.
     path = f"/files/{kind_name}/{name}"
@@ -167,6 +172,20 @@ async def _statement_file(asked: DownloadRequest) -> File:
     return File(content, filename, PDF if asked.fmt == "pdf" else XLSX)
 
 
+async def _attachment_file(asked: DownloadRequest) -> File:
+    """A ticket message's attachment: the ticket through the guard, the message as the caller is
+    shown it (an internal note's files reach staff only), the bytes where its source keeps them."""
+    ids = links.attachment_ids(asked.raw_id)
+    if ids is None:
+        raise not_found("Attachment")
+    ctx = asked.ctx
+    ticket = await nodes.fetch(ctx, "Ticket", ids[0])
+    attachment = await support.attachment(ctx, ticket, ids[1])
+    content = await support.attachment_content(ctx, attachment)
+    media_type = attachment.content_type if _MEDIA_TYPE.fullmatch(attachment.content_type) else OCTETS
+    return File(content, _slug(attachment.filename), media_type)
+
+
 def _cut_off(asked: DownloadRequest) -> date:
     text = asked.params.get("cutOff")
     if not text:
@@ -188,4 +207,5 @@ FILE_KINDS: dict[str, FileKind] = {
     "contract": FileKind(Feature.CONTRACTS, ("pdf",), _contract_file),
     "delivery-note": FileKind(Feature.DELIVERY_NOTES, ("pdf",), _delivery_note_file),
     "statement": FileKind(Feature.STATEMENT, ("pdf", "xlsx"), _statement_file),
+    "attachment": FileKind(Feature.TICKETS, None, _attachment_file),
 }

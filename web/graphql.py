@@ -30,9 +30,10 @@ from ..schema.cost import CostLimit
 from ..schema.root import build_schema
 from ..schema.strings import TextOnly
 from ..settings import Settings
-from .errors import api_error, error_body
+from .errors import api_error, error_body, error_extensions
 from .extensions import CachedDocuments, IntrospectionGate, OneOperation, depth_rules
 from .graphiql import render_graphiql_page
+from .requestlog import NameTheOperation
 
 # graphql-core's hints at field names ("Did you mean 'login'?"), anywhere in a message.
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -40,6 +41,9 @@ _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 MAX_JSON_DEPTH = 32
 # The GraphQL-over-HTTP media type: request errors answer 400 with it (application/json keeps 200).
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# A multipart request (file uploads) must carry one of these: a browser sends no custom header
+# cross-site without a CORS preflight, which only the partners' registered origins pass.
+CSRF_HEADERS = ("X-Ventanilla-CSRF", "Apollo-Require-Preflight")
 
 
 def cost_limits(settings: Settings) -> Callable[[Context], int]:
@@ -75,9 +79,11 @@ class VentanillaGraphQL(GraphQL):
                 OneOperation,
                 TextOnly,
                 lambda: CostLimit(cost_limits(settings)),
+                NameTheOperation,
             ]
         )
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
+        # Uploads: the GraphQL multipart request spec, each request carrying a CSRF header (parse_multipart).
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False, multipart_uploads_enabled=True)
         self.services = services
         self.page = render_graphiql_page()  # GraphiQL, rendered once (web/app.py takes its policy)
 
@@ -115,6 +121,15 @@ class VentanillaGraphQL(GraphQL):
         if _deeper_than(parsed, MAX_JSON_DEPTH):
             raise HTTPException(400, f"the body nests more than {MAX_JSON_DEPTH} levels") from None
         return parsed
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        """A multipart body (uploads) only with a header no cross-site form can send without a CORS
+        preflight (CSRF_HEADERS, as Apollo Server's CSRF prevention); else a 400 before it is read."""
+        if not any(request.headers.get(name, "").strip() for name in CSRF_HEADERS):
+            raise HTTPException(
+                400, f"a multipart request needs the {CSRF_HEADERS[0]} header (or {CSRF_HEADERS[1]}), of any value"
+            )
+        return await super().parse_multipart(request)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """In the media type the client accepts; with GRAPHQL_RESPONSE, a request that did not run
@@ -165,7 +180,7 @@ class VentanillaGraphQL(GraphQL):
             return formatted
         known = api_error(original)
         formatted["message"] = known.message(language)
-        formatted["extensions"] = {"code": known.code.value}
+        formatted["extensions"] = error_extensions(known)  # with retryAfter when it is temporary
         return formatted
 
 

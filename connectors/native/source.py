@@ -12,9 +12,10 @@ from sqlalchemy import Column, ColumnElement, Date, Table, bindparam, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .. import billing, builders, catalog, customer_search, support
+from .. import billing, builders, catalog, customer_search, files, support
 from ..base import Wanted
 from ..executor import Executor, Rows
+from ..files import BlobReader
 from ..keyset import Keyset
 from ..narrowing import columns_read, marking_unread, projection
 from ..records import (
@@ -101,7 +102,7 @@ _QUOTES = _newest_first(quotes, "issue_date")
 _ORDERS = _newest_first(orders, "ordered_on")
 _DELIVERY_NOTES = _newest_first(delivery_notes, "issued_on")
 _DOCUMENTS = _newest_first(documents, "uploaded_at")
-_CUSTOMERS = Keyset(customers, ("name", "id"), descending=False, integer_bits=INTEGER_BITS)
+_CUSTOMERS = Keyset(customers, customer_search.customer_order(customers), descending=False, integer_bits=INTEGER_BITS)
 _PLANS = Keyset(plans, ("price", "id"), descending=False, integer_bits=INTEGER_BITS)
 
 
@@ -150,8 +151,9 @@ class NativeSource:
     # A native database configured as a source takes no writes: they go to the store.
     capabilities: frozenset[str] = frozenset()
 
-    def __init__(self, engine: AsyncEngine, *, timeout: float = 10.0) -> None:
+    def __init__(self, engine: AsyncEngine, *, timeout: float = 10.0, blobs: BlobReader | None = None) -> None:
         self.engine = engine
+        self.blobs = blobs  # where the attachments' bytes are, by their sha256
         self._db = Executor(engine, timeout, "billing")
         self._wanted: Wanted = {}
 
@@ -439,6 +441,9 @@ class NativeSource:
         return _grouped(
             ticket_ids, message_rows, "ticket_id", lambda row: builders.ticket_message(row, by_message)
         )
+
+    async def attachment_content(self, attachment: Attachment) -> bytes | None:
+        return await files.attachment_content(attachment, self.blobs, None)
 
     # --- contracts, plans ----------------------------------------------------------------
 

@@ -8,8 +8,9 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import ColumnElement, Subquery
 from sqlalchemy.engine import Row
 
-from .. import builders, catalog, support
+from .. import builders, catalog, files, support
 from ..executor import Executor
+from ..files import BlobReader, FileShare
 from ..keyset import Keyset
 from ..records import (
     Attachment,
@@ -39,6 +40,8 @@ class BuildingBlocks(Protocol):
 
     relations: Relations
     db: Executor
+    blobs: BlobReader | None
+    share: FileShare | None
 
     def listing(self, name: str) -> Keyset: ...
     def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> CanonicalRow: ...
@@ -109,6 +112,9 @@ class DomainReads(BuildingBlocks):
             record = self.canonical("ticket_messages", row)
             items.append((record.ticket_id, builders.ticket_message(record, by_message)))  # type: ignore[arg-type]
         return grouped(ticket_ids, items)
+
+    async def attachment_content(self, attachment: Attachment) -> bytes | None:
+        return await files.attachment_content(attachment, self.blobs, self.share)
 
     # --- contracts, plans ----------------------------------------------------------------
 

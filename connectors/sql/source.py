@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .. import billing, builders, customer_search
 from ..base import Wanted
 from ..executor import Executor
+from ..files import BlobReader, FileShare
 from ..keyset import Keyset
 from ..narrowing import columns_read, marking_unread, neutral_values, selected
 from ..native.tables import metadata as native_metadata
@@ -103,8 +104,12 @@ class MappedSource(DomainReads):
         params: dict[str, Any] | None = None,
         timeout: float = 10.0,
         label: str | None = None,
+        blobs: BlobReader | None = None,
+        share: FileShare | None = None,
     ) -> None:
         self.engine = engine
+        self.blobs = blobs  # attachments a mapping names by `sha256`
+        self.share = share  # attachments it names by `path`: the ERP's file share
         self.mapping = mapping
         self.capabilities: frozenset[str] = frozenset(mapping.writes)
         self.relations = Relations(mapping, {**mapping.params, **(params or {})})
@@ -138,7 +143,7 @@ class MappedSource(DomainReads):
         if name not in self._listings:
             relation = self.relations[name]
             if name == "customers":
-                keyset = Keyset(relation, ("name", "id"), descending=False, narrow=selected)
+                keyset = Keyset(relation, customer_search.customer_order(relation), descending=False, narrow=selected)
             elif name == "plans":
                 keyset = Keyset(relation, ("price", "id"), descending=False, narrow=selected)
             else:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ...connectors.sql.mapping import load_connector
 from ..business import build_demo_rows
-from .writer import naive_utc, write_tables
+from .writer import naive_utc, write_share, write_tables
 
 _DOC_TYPES = {"CUIT": 80, "CUIL": 86, "DNI": 96}
 _CONDITIONS = {"Responsable Inscripto": 1, "Exento": 4, "Consumidor Final": 5, "Monotributo": 6}
@@ -124,7 +125,7 @@ def ispcube_rows(native: dict[str, list[dict]]) -> dict[str, list[dict]]:
     ]  # fmt: skip
     out["ticket_item_files"] = [
         {"id": f["id"], "ticket_item_id": f["owner_id"], "filename": f["filename"], "mime": f["content_type"],
-         "size": f["size"]} for f in native["attachments"] if f["owner_kind"] == "TicketMessage"
+         "size": f["size"], "path": ispcube_file(f)} for f in native["attachments"] if f["owner_kind"] == "TicketMessage"
     ]  # fmt: skip
     out["contracts"] = [
         {"id": c["id"], "customer_id": c["customer_id"], "number": c["number"], "title": c["title"],
@@ -183,9 +184,17 @@ def _cash(p: dict, entities: _Catalog) -> dict:
     }  # fmt: skip
 
 
+def ispcube_file(attachment: dict) -> str:
+    """Where the ISP's web app keeps an uploaded file, relative to its storage folder."""
+    return f"tickets/{attachment['owner_id']}/{attachment['id']}-{attachment['filename']}"
+
+
 async def write_ispcube_demo(
-    engine: AsyncEngine, *, customers: int = 300, seed: int = 7, today: date | None = None
+    engine: AsyncEngine, *, customers: int = 300, seed: int = 7, today: date | None = None, files: Path | None = None
 ) -> dict[str, int]:
-    """Create the ISPCube-style tables on `engine` and fill them with the demo business."""
+    """Create the ISPCube-style tables on `engine` and fill them with the demo business; the
+    attachments go to `files`, standing for the app's storage folder."""
     sink, _ = build_demo_rows(customers=customers, seed=seed, today=today)
-    return await write_tables(engine, load_connector("ispcube"), ispcube_rows(sink.rows))
+    counts = await write_tables(engine, load_connector("ispcube"), ispcube_rows(sink.rows))
+    write_share(files, sink.rows, sink.files, ispcube_file)
+    return counts

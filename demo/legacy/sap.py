@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ...connectors.sql.mapping import load_connector
 from ..business import build_demo_rows
-from .writer import char8, naive_utc, sap_initial, write_tables
+from .writer import char8, naive_utc, sap_initial, write_share, write_tables
 
 CLIENT = "100"
 SAP_NUMBERS = {"payments": 1_400_000_000, "quotes": 20_000_000, "contracts": 40_000_000}
@@ -237,7 +238,8 @@ def _support(native: dict[str, list[dict]], out: dict[str, list[dict]]) -> None:
         attached[f["owner_id"]] += 1
         qmnum, counter = message_keys[f["owner_id"]]
         out["ZQMEL_ATTA"].append({"MANDT": CLIENT, "QMNUM": qmnum, "COUNTER": counter, "ATTNO": f"{attached[f['owner_id']]:03d}",
-                                  "FILENAME": f["filename"], "MIME": f["content_type"], "FILESIZE": f["size"]})  # fmt: skip
+                                  "FILENAME": f["filename"], "MIME": f["content_type"], "FILESIZE": f["size"],
+                                  "FILEPATH": f"{SAP_ATTACHMENTS}/{sap_file(f)}"})  # fmt: skip
 
 
 def _commerce(native: dict[str, list[dict]], out: dict[str, list[dict]]) -> None:
@@ -307,9 +309,21 @@ def _commerce(native: dict[str, list[dict]], out: dict[str, list[dict]]) -> None
                             "MWSBP": tax})  # fmt: skip
 
 
+# The folder of the application server where the notification attachments are filed (ZQMEL_ATTA.FILEPATH).
+SAP_ATTACHMENTS = "/sapmnt/PRD/attach"
+
+
+def sap_file(attachment: dict) -> str:
+    """An attachment's file below SAP_ATTACHMENTS."""
+    return f"QM/{attachment['id']:010d}_{attachment['filename']}"
+
+
 async def write_sap_demo(
-    engine: AsyncEngine, *, customers: int = 300, seed: int = 7, today: date | None = None
+    engine: AsyncEngine, *, customers: int = 300, seed: int = 7, today: date | None = None, files: Path | None = None
 ) -> dict[str, int]:
-    """Create the SAP-style tables on `engine` and fill them with the demo business."""
+    """Create the SAP-style tables on `engine` and fill them with the demo business; the
+    attachments go to `files`, standing for SAP_ATTACHMENTS."""
     sink, _ = build_demo_rows(customers=customers, seed=seed, today=today)
-    return await write_tables(engine, load_connector("sap"), sap_rows(sink.rows), fill=sap_initial)
+    counts = await write_tables(engine, load_connector("sap"), sap_rows(sink.rows), fill=sap_initial)
+    write_share(files, sink.rows, sink.files, sap_file)
+    return counts

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ...connectors.sql.mapping import load_connector
 from ..business import build_demo_rows
 from .sapb1_tables import contact_rows, contract_rows, plan_code, plan_rows, sales_rows, service_rows
-from .writer import write_tables
+from .writer import write_share, write_tables
 
 _CANCELLATIONS = 1_000_000  # DocEntry of the cancellation document B1 adds when an invoice is cancelled
 _DOC_TYPES = {"CUIT": 80, "CUIL": 86, "DNI": 96}
@@ -115,8 +116,11 @@ def _document(b: dict[str, Any]) -> dict[str, Any]:
 
 
 async def write_sapb1_demo(
-    engine: AsyncEngine, *, customers: int = 300, seed: int = 7, today: date | None = None
+    engine: AsyncEngine, *, customers: int = 300, seed: int = 7, today: date | None = None, files: Path | None = None
 ) -> dict[str, int]:
-    """Create the SAP Business One tables on `engine` and fill them with the demo business."""
+    """Create the SAP Business One tables on `engine` and fill them with the demo business; the
+    attachments go to `files`, standing for B1's attachments folder (B1_ATTACHMENTS)."""
     sink, _ = build_demo_rows(customers=customers, seed=seed, today=today)
-    return await write_tables(engine, load_connector("sapb1"), sapb1_rows(sink.rows))
+    counts = await write_tables(engine, load_connector("sapb1"), sapb1_rows(sink.rows))
+    write_share(files, sink.rows, sink.files, lambda row: row["filename"])  # FileName.FileExt
+    return counts

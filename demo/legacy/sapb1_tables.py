@@ -79,6 +79,11 @@ def contact_rows(
     return partner
 
 
+# B1's attachments folder (General Settings > Path), on a Windows share: ATC1.trgtPath of every file,
+# which a source's attachments_root names (docs/connectors.md); each file is FileName.FileExt in it.
+B1_ATTACHMENTS = "\\\\b1\\attachments"
+
+
 def service_rows(native: dict[str, list[dict]], out: dict[str, list[dict]], card_code: Any) -> None:
     """OSCL service calls with OSCS/OSCT/OSCP/OUSR, their activities SCL5 -> OCLG, contacts OCPR, files ATC1."""
     types, problems, users = _Catalog(), _Catalog(), _Catalog()
@@ -113,7 +118,7 @@ def service_rows(native: dict[str, list[dict]], out: dict[str, list[dict]], card
         })  # fmt: skip
         for line, f in enumerate(files[m["id"]]):
             name, _, ext = f["filename"].rpartition(".")
-            out["ATC1"].append({"AbsEntry": m["id"], "Line": line, "trgtPath": "\\\\b1\\attachments",
+            out["ATC1"].append({"AbsEntry": m["id"], "Line": line, "trgtPath": B1_ATTACHMENTS,
                                 "FileName": name, "FileExt": ext, "Date": _day(m["created_at"]),
                                 "U_FileSize": f["size"]})  # fmt: skip
     out["OSCS"] = [{"statusID": code, "Name": name, "Descriptio": name} for code, name in _CALL_STATUSES]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping as Rows
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Column, Numeric, String, insert
@@ -58,3 +59,21 @@ async def write_tables(
             for start in range(0, len(table_rows), _BATCH):
                 await conn.execute(insert(table), table_rows[start : start + _BATCH])
     return {name: len(values) for name, values in rows.items()}
+
+
+def write_share(
+    directory: Path | None,
+    native: Rows[str, list[dict]],
+    files: Rows[str, tuple[bytes, str]],
+    relative: Callable[[dict], str],
+) -> None:
+    """Put the ticket attachments of the native demo rows on an ERP's file share: each at
+    `directory / relative(row)`, the path the ERP's rows name it by (without the share's root).
+    Nothing without a directory."""
+    if directory is None:
+        return
+    for row in native["attachments"]:
+        if row["owner_kind"] == "TicketMessage":
+            target = directory / relative(row)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files[row["sha256"]][0])
