@@ -55,6 +55,7 @@ NOT_RECORDS: frozenset[type] = frozenset(
         portal.PortalInfo,
         access.Viewer,  # the caller itself; its accounts are the caller's own
         admin.AuditEntry,  # the store's access events, for admins only (schema/permissions.py)
+        admin.OutgoingEmail,  # the store's queue of access emails, for admins only (schema/permissions.py)
         schema_errors.UserError,
         access.SignInPayload,
         access.SignOutPayload,

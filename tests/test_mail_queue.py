@@ -255,6 +255,12 @@ async def test_a_mail_that_keeps_failing_ends_failed_audited_and_listed_for_admi
             failed = await until(lambda: _listed(client, admin, "FAILED"))
             audit = (await gql(client, AUDIT, admin, event="EMAIL_FAILED"))["auditLog"]
             queued = (await gql(client, OUTGOING, admin, status="QUEUED"))["outgoingEmails"]
+            customer = (await gql(client, SIGN_IN, login=CUSTOMER, password=PASSWORD))["signIn"][
+                "accessToken"
+            ]
+            refused = await client.post(
+                "/graphql", json={"query": OUTGOING}, headers={"Authorization": f"Bearer {customer}"}
+            )
         rows = await outgoing_rows(url)
     (entry,) = failed
     assert entry["recipient"] == CUSTOMER and entry["kind"] == "SIGN_IN_CODE" and entry["status"] == "FAILED"
@@ -265,6 +271,7 @@ async def test_a_mail_that_keeps_failing_ends_failed_audited_and_listed_for_admi
         and entry["nextAttemptAt"] is None
     )
     assert "Connect" in entry["lastError"] and queued == []
+    assert [e["extensions"]["code"] for e in refused.json()["errors"]] == ["FORBIDDEN"]  # admins only
     (audited,) = audit
     assert audited["outcome"] == "GAVE_UP" and audited["login"] == CUSTOMER and "code" in audited["detail"]
     # and nothing of the mail (its code is in the subject) is kept once given up

@@ -354,6 +354,7 @@ DECLARED = {
     ("Query", "customers"): ["ReadsEveryCustomer"],
     ("Query", "suggestedPassword"): ["Admin"],
     ("Query", "auditLog"): ["Admin"],
+    ("Query", "outgoingEmails"): ["Admin"],
     ("Mutation", "grantPortalAccess"): ["Admin"],
     ("Mutation", "revokePortalAccess"): ["Admin"],
     ("Mutation", "signOut"): ["SignedInUser"],
