@@ -58,7 +58,8 @@ def test_demo_data_native_prints_its_sign_ins_and_refuses_a_store(tmp_path, caps
 
     # given a native demo database
     db = tmp_path / "native.db"
-    assert main(["demo-data", "--preset", "native", "--url", f"sqlite+aiosqlite:///{db}", "--customers", "3"]) == 0
+    files = ["--files", str(tmp_path / "files")]  # the demo's attachments, not into the working directory
+    assert main(["demo-data", "--preset", "native", "--url", f"sqlite+aiosqlite:///{db}", "--customers", "3", *files]) == 0
     # then the sign-ins it wrote are printed
     printed = capsys.readouterr().out
     assert "cliente@example.com" in printed and "perro.calamar" in printed and "admin@example.com" in printed
