@@ -18,6 +18,7 @@ def _demo_data(args: argparse.Namespace) -> int:
     from ..demo.legacy import WRITERS
     from ..settings import load_settings
     from ..store.blobs import DirectoryBlobs, blob_store
+    from ..store.engine import Store
 
     today = date.fromisoformat(args.today) if args.today else None
     if args.store and args.preset == "native":
@@ -33,7 +34,12 @@ def _demo_data(args: argparse.Namespace) -> int:
         try:
             if args.preset == "native":
                 # The attachments go to --files, else to the blob store the configuration names ([files]).
-                blobs = DirectoryBlobs(args.files) if args.files else blob_store(load_settings(), engine)
+                settings = load_settings()
+                blobs = (
+                    DirectoryBlobs(args.files)
+                    if args.files
+                    else blob_store(settings, Store(engine, settings.store_timeout_seconds))
+                )
                 summary = await generate_demo(
                     engine, customers=args.customers, seed=args.seed, today=today, progress=True, blobs=blobs
                 )

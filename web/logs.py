@@ -109,18 +109,22 @@ _ERRNO = re.compile(r"^\[Errno \d+\] ")
 
 
 def reason(failure: BaseException) -> str:
-    """The failure in one line: its message (a source's names the source), then the deepest cause
-    that says more, each with its type.
+    """The failure in one line: its message, then the deepest cause that says more; with its type,
+    but for Ventanilla's own failures (SourceUnavailable, StoreUnavailable), whose message says it.
 
     One line each, and for a driver error only the driver's message: SQLAlchemy's own adds the
     statement and its parameters, which are not for a log.
     """
-    said = _one_line(failure) if isinstance(failure, SourceError) else _named(failure)
+    said = _one_line(failure) if _ours(failure) else _named(failure)
     causes = [c for c in _chain(failure) if not isinstance(c, CancelledError) and str(c).strip()]
     root = causes[-1] if causes else failure
     if root is failure or _ERRNO.sub("", _one_line(root)) in said:  # the outer message says it already
         return said
     return f"{said}: {_named(root)}"
+
+
+def _ours(failure: BaseException) -> bool:
+    return type(failure).__module__.partition(".")[0] == __name__.partition(".")[0]
 
 
 def _named(failure: BaseException) -> str:

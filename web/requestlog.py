@@ -18,13 +18,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import ClientDisconnect
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from ..auth.principals import Principal
-from ..errors import ErrorCode, language_of
-from .errors import api_error, error_body
+from ..errors import is_retryable, language_of
+from .errors import api_error, refusal
 from .logs import REQUEST, RequestLog, new_request_id
 
 ACCESS = logging.getLogger("ventanilla.access")
@@ -69,9 +68,9 @@ class RequestLogging:
         except Exception as failure:
             error = api_error(failure)  # an outage: one line; anything else: a traceback
             if status is None:
-                code = 503 if error.code is ErrorCode.SOURCE_UNAVAILABLE else 500
-                body = error_body(error, language_of(headers.get("accept-language")))
-                await JSONResponse(body, status_code=code)(scope, receive, send_with_id)
+                code = 503 if is_retryable(error.code) else 500
+                answer = refusal(error, language_of(headers.get("accept-language")), code)
+                await answer(scope, receive, send_with_id)
         finally:
             try:
                 if self.access_log:
