@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..settings import Settings
 from ..store import mail as store
 from ..store.access import audit, now
-from ..store.engine import Store
+from ..store.engine import Store, StoreUnavailable
 from .mail import Mail, Mailer
 from .sealing import Sealer, Unreadable
 
@@ -41,6 +41,8 @@ log = logging.getLogger("ventanilla.mail")
 BATCH = 20  # mails one pass claims, one after the other
 LONGEST_WAIT = timedelta(hours=1)  # the backoff stops doubling here
 UNREADABLE = "cannot be decrypted: sealed under another secret key"
+# The store is unreachable: one warning line per poll, and the worker carries on once it is back.
+STORE_OUTAGES = (StoreUnavailable, SQLAlchemyError, OSError, TimeoutError)
 
 
 class Outbox:
@@ -102,7 +104,7 @@ class Outbox:
                 soonest = await self.deliver_due()
                 if soonest is not None:
                     wait = min(wait, soonest)
-            except (SQLAlchemyError, OSError, TimeoutError) as error:  # the store is unreachable
+            except STORE_OUTAGES as error:
                 log.warning(
                     "outgoing mail: the store failed (%s); trying again in %.0f s", type(error).__name__, wait
                 )

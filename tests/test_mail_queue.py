@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import create_async_engine
 from ventanilla.settings import Settings
-from ventanilla.store.tables import metadata
+from ventanilla.store.schema import migrate
 from ventanilla.store.users import create_user
 from ventanilla.web.app import create_app
 
@@ -73,7 +73,7 @@ async def store(backend: str, tmp_path, customers: int = 1) -> AsyncIterator[str
     async with fresh_database(backend, tmp_path) as url:
         engine = create_async_engine(url)
         async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+            await migrate(conn)
             for n in range(customers):
                 await create_user(conn, login=login_of(n), name=f"Ana {n}", password=PASSWORD, kind="CUSTOMER",
                                   customer_ids=["1"])  # fmt: skip
