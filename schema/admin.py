@@ -143,7 +143,7 @@ async def outgoing_emails(
     info: Info,
     first: Annotated[int, strawberry.argument(description="How many, newest first (up to the page limit).")] = 50,
     status: Annotated[EmailStatus | None, strawberry.argument(description="Only emails in this state.")] = None,
-) -> list[OutgoingEmail]:
+) -> list[OutgoingEmail] | None:
     entries = await resolve.outgoing_emails(info.context, first, status.name if status else None)
     return [OutgoingEmail(recipient=e.recipient, kind=EmailKind(e.template), status=EmailStatus[e.status],
                           attempts=e.attempts, queued_at=e.created_at, next_attempt_at=e.next_attempt_at,

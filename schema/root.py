@@ -142,7 +142,7 @@ class Query:
         description="Access events, newest first: sign-ins, failures, resets, grants (admins).",
         extensions=allow(Admin),
     )
-    outgoing_emails: list[OutgoingEmail] = strawberry.field(
+    outgoing_emails: list[OutgoingEmail] | None = strawberry.field(
         resolver=outgoing_emails,
         description="Access emails (access, reset links, sign-in codes), newest first: queued, sent or failed (admins).",
         extensions=allow(Admin),
