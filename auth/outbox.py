@@ -49,7 +49,7 @@ class Outbox:
     """One per application: queue access mail, and the worker that delivers it."""
 
     def __init__(self, store: Store, secret: str, settings: Settings, mailer: Mailer) -> None:
-        self.engine = store  # connect() and begin(), each bounded by [store] timeout_seconds
+        self.store = store  # connect() and begin(), each bounded by [store] timeout_seconds
         self.settings = settings
         self.mailer = mailer
         self._sealer = Sealer(secret, "outgoing mail")
@@ -116,7 +116,7 @@ class Outbox:
     async def deliver_due(self, only: Sequence[str] = ()) -> float | None:
         """Send the mail due now (only these Message-IDs, if given); the seconds until the soonest
         retry this pass scheduled, 0 when more is due, None when nothing is waiting on this worker."""
-        async with self.engine.connect() as conn:
+        async with self.store.connect() as conn:
             due = await store.due(conn, now(), BATCH, only)
         soonest: float | None = 0.0 if len(due) == BATCH else None
         for mail_id in due:
@@ -130,7 +130,7 @@ class Outbox:
     async def _deliver(self, mail_id: int) -> float | None:
         """One attempt at one mail; the seconds until its retry, if one was scheduled."""
         started = now()
-        async with self.engine.begin() as conn:
+        async with self.store.begin() as conn:
             claimed = await store.claim(conn, mail_id, started, started + self.lease)
         if claimed is None:
             return None  # another worker took it first
@@ -146,7 +146,7 @@ class Outbox:
                 await self.mailer.send(mail, claimed.message_id)
         except Exception as error:  # noqa: BLE001 - any SMTP or network failure is retried
             return await self._failed(claimed, describe(error, mail), permanent=refused(error))
-        async with self.engine.begin() as conn:
+        async with self.store.begin() as conn:
             await store.mark_sent(conn, claimed, now())
         return None
 
@@ -164,14 +164,14 @@ class Outbox:
             await self._give_up(claimed, "GAVE_UP", error)
             return None
         delay = backoff(self.settings.mail_retry_seconds, claimed.attempts)
-        async with self.engine.begin() as conn:
+        async with self.store.begin() as conn:
             await store.retry_at(conn, claimed, now() + delay, error)
         log.warning("email %s (%s) not sent, attempt %d: %s; next in %.0f s",
                     claimed.id, claimed.template, claimed.attempts, error, delay.total_seconds())  # fmt: skip
         return delay.total_seconds()
 
     async def _give_up(self, claimed: store.ClaimedMail, outcome: str, error: str) -> None:
-        async with self.engine.begin() as conn:
+        async with self.store.begin() as conn:
             if await store.mark_failed(conn, claimed, now(), error):
                 await audit(conn, "EMAIL_FAILED", outcome, login=claimed.recipient, user_id=claimed.user_id,
                             detail=f"{claimed.template} email {claimed.id}, {claimed.attempts} attempt(s): {error}")  # fmt: skip

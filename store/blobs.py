@@ -102,7 +102,7 @@ class DatabaseBlobs:
     """Blobs as rows of the store's `blobs` table."""
 
     def __init__(self, store: Store) -> None:
-        self.engine = store  # connect() and begin() bounded by [store] timeout_seconds
+        self.store = store  # connect() and begin() bounded by [store] timeout_seconds
 
     async def put(self, content: bytes, content_type: str) -> str:
         key = blob_key(content)
@@ -111,7 +111,7 @@ class DatabaseBlobs:
         row = {"sha256": key, "content_type": content_type, "size": len(content), "content": content,
                "created_at": datetime.now(UTC)}  # fmt: skip
         try:
-            async with self.engine.begin() as conn:
+            async with self.store.begin() as conn:
                 await conn.execute(insert(blobs), row)
         except IntegrityError:
             pass  # another request kept the same bytes meanwhile: same key, same content
@@ -120,14 +120,14 @@ class DatabaseBlobs:
     async def get(self, key: str) -> bytes | None:
         if not is_key(key):
             return None
-        async with self.engine.connect() as conn:
+        async with self.store.connect() as conn:
             found = await conn.scalar(select(blobs.c.content).where(blobs.c.sha256 == key))
         return None if found is None else bytes(found)
 
     async def exists(self, key: str) -> bool:
         if not is_key(key):
             return False
-        async with self.engine.connect() as conn:
+        async with self.store.connect() as conn:
             count = await conn.scalar(select(func.count()).select_from(blobs).where(blobs.c.sha256 == key))
         return bool(count)
 
