@@ -37,6 +37,9 @@ class ErrorCode(str, Enum):
     # uploads (rules/uploads.py)
     INVALID_FILE = "INVALID_FILE"
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    # portal actions (resolvers/actions.py)
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    COOL_DOWN = "COOL_DOWN"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -139,6 +142,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.FILE_TOO_LARGE: (
         "El archivo «{filename}» es demasiado grande: {detail}.",
         "The file “{filename}” is too large: {detail_en}.",
+    ),
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: (
+        "La clave de idempotencia ya se usó con otros datos: usá una clave nueva para un pedido nuevo.",
+        "This idempotency key was already used with another input: use a new key for a new request.",
+    ),
+    ErrorCode.COOL_DOWN: (
+        "Ya hiciste este pedido hace poco: vas a poder volver a hacerlo desde el {until}.",
+        "You made this request recently: you can make it again from {until}.",
     ),
 }
 

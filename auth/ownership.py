@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..connectors import records as r
-from ..errors import ApiError, not_found
+from ..errors import ApiError, ErrorCode, not_found
 from .principals import Principal, PrincipalKind
 from .roles import require_signed_in
 
@@ -114,6 +114,18 @@ def authorize_account(principal: Principal, customer_id: str, what: str = "Custo
     require_signed_in(principal)
     if not may_reach_account(principal, customer_id):
         raise not_found(what)
+
+
+def acting_account(principal: Principal, customer_id: str | None) -> str:
+    """The account a portal action is for: the one named, if the caller may act for it (else
+    NOT_FOUND, as for a missing one); unnamed, a customer user's default account. A partner
+    names it always (BAD_INPUT)."""
+    if customer_id is None:
+        if principal.kind is PrincipalKind.CUSTOMER and principal.customer_ids:
+            return principal.customer_ids[0]
+        raise ApiError(ErrorCode.BAD_INPUT, field=["input", "customerId"], detail="customerId")
+    authorize_account(principal, customer_id)
+    return customer_id
 
 
 def authorize(principal: Principal, record: R, what: str | None = None) -> R:

@@ -17,7 +17,8 @@ class PrincipalKind(str, Enum):
 
 class StaffRole(str, Enum):
     ANALYST = "analyst"  # reads every customer, changes nothing
-    ADMIN = "admin"
+    AGENT = "agent"  # the helpdesk: reads every customer, answers and closes tickets, settles receipts
+    ADMIN = "admin"  # everything an agent does, and the portal's administration
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,18 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.is_staff and self.role is StaffRole.ADMIN
+
+    @property
+    def is_agent(self) -> bool:
+        """The business's helpdesk: agents, and admins."""
+        return self.is_staff and self.role in (StaffRole.AGENT, StaffRole.ADMIN)
+
+    @property
+    def actor(self) -> str:
+        """Who acts, as audit rows, events and idempotency keys name it (never a secret)."""
+        if self.kind is PrincipalKind.PARTNER:
+            return f"partner:{self.client_id}"
+        return f"{self.kind.value.lower()}:{self.user_id}"
 
     @property
     def reads_every_customer(self) -> bool:

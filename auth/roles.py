@@ -6,7 +6,7 @@ The schema declares these on its fields (schema/permissions.py); nothing re-chec
 from __future__ import annotations
 
 from ..errors import ApiError, ErrorCode
-from .principals import Principal
+from .principals import Principal, PrincipalKind
 
 
 def require_signed_in(principal: Principal) -> Principal:
@@ -34,6 +34,30 @@ def require_reads_every_customer(principal: Principal) -> Principal:
 
 def require_admin(principal: Principal) -> Principal:
     if not require_signed_in(principal).is_admin:
+        raise ApiError(ErrorCode.FORBIDDEN)
+    return principal
+
+
+def require_acts_for_customers(principal: Principal) -> Principal:
+    """Customer users (on their own accounts) and partners (with the mutation's write scope,
+    schema/scopes.py); staff act through their own mutations, analysts never (FORBIDDEN)."""
+    require_signed_in(principal)
+    if principal.kind not in (PrincipalKind.CUSTOMER, PrincipalKind.PARTNER):
+        raise ApiError(ErrorCode.FORBIDDEN)
+    return principal
+
+
+def require_agent(principal: Principal) -> Principal:
+    """The helpdesk: agents and admins (FORBIDDEN for analysts and everyone else)."""
+    if not require_signed_in(principal).is_agent:
+        raise ApiError(ErrorCode.FORBIDDEN)
+    return principal
+
+
+def require_writer(principal: Principal) -> Principal:
+    """Anyone who may change things: customers, partners (scoped), agents and admins; not analysts."""
+    require_signed_in(principal)
+    if principal.is_staff and not principal.is_agent:
         raise ApiError(ErrorCode.FORBIDDEN)
     return principal
 

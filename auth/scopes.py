@@ -21,6 +21,8 @@ COMMERCE_READ = "commerce:read"
 DOCUMENTS_READ = "documents:read"
 SUPPORT_READ = "support:read"
 SUPPORT_WRITE = "support:write"
+BILLING_WRITE = "billing:write"
+CONTRACTS_WRITE = "contracts:write"
 
 SCOPES: dict[str, str] = {
     CUSTOMERS_READ: "Read customers: the list, one by id, their identity, addresses and contact data.",
@@ -30,7 +32,9 @@ SCOPES: dict[str, str] = {
     COMMERCE_READ: "Read quotes, orders and delivery notes.",
     DOCUMENTS_READ: "Read the documents the business shared with customers.",
     SUPPORT_READ: "Read tickets and their messages.",
-    SUPPORT_WRITE: "Create and answer tickets on behalf of customers.",
+    SUPPORT_WRITE: "Create, answer and close tickets on behalf of customers.",
+    BILLING_WRITE: "Submit payment receipts and request payment commitments on behalf of customers.",
+    CONTRACTS_WRITE: "Request plans and plan changes on behalf of customers.",
 }
 
 # Root fields and fields that open a domain: selecting them needs the scope.
@@ -55,6 +59,10 @@ FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Mutation", "createTicket"): SUPPORT_WRITE,
     ("Mutation", "replyToTicket"): SUPPORT_WRITE,
     ("Mutation", "closeTicket"): SUPPORT_WRITE,
+    ("Mutation", "submitPaymentReceipt"): BILLING_WRITE,
+    ("Mutation", "requestPaymentCommitment"): BILLING_WRITE,
+    ("Mutation", "requestPlanChange"): CONTRACTS_WRITE,
+    ("Mutation", "requestPlan"): CONTRACTS_WRITE,
 }
 
 # Types whose every field needs the scope, however they are reached (`node(id:)` included).

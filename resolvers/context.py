@@ -29,6 +29,7 @@ class Services:
     access: AccessServices  # sign-in flows: sessions, limits, mail
     secret: str  # signs access tokens and download links
     blobs: BlobStore  # the files Ventanilla keeps: uploads, the demo's attachments (store/blobs.py)
+    event_sinks: tuple[str, ...] = ()  # the sinks every domain event is owed to (docs/events.md)
     zone: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:

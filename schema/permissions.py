@@ -6,6 +6,9 @@
     Query.suggestedPassword, auditLog, outgoingEmails Admin
     Mutation.grantPortalAccess, revokePortalAccess    Admin
     Mutation.signOut, Mutation.changePassword         SignedInUser (a temporary password is fine)
+    createTicket, submitPaymentReceipt, request*      ActsForCustomers (customers; partners with the scope)
+    replyToTicket, closeTicket                        Writer (customers, partners, agents, admins)
+    the helpdesk's queues and decisions               Agent (agents and admins)
     Query.viewer, portal, plans; the sign-in flows    anyone
 
 Every object reached below these is then checked by its owner (auth/ownership.py), and a
@@ -21,7 +24,15 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
-from ..auth.roles import require_admin, require_reads_every_customer, require_signed_in, require_user
+from ..auth.roles import (
+    require_acts_for_customers,
+    require_admin,
+    require_agent,
+    require_reads_every_customer,
+    require_signed_in,
+    require_user,
+    require_writer,
+)
 
 
 class SignedIn(BasePermission):
@@ -53,6 +64,30 @@ class Admin(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         require_admin(info.context.principal)
+        return True
+
+
+class ActsForCustomers(BasePermission):
+    """Customer users and partners: the actions a customer takes (FORBIDDEN for staff)."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        require_acts_for_customers(info.context.principal)
+        return True
+
+
+class Agent(BasePermission):
+    """The helpdesk: agents and admins (FORBIDDEN for others)."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        require_agent(info.context.principal)
+        return True
+
+
+class Writer(BasePermission):
+    """Customers, partners, agents and admins; never analysts (FORBIDDEN)."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        require_writer(info.context.principal)
         return True
 
 

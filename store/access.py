@@ -191,6 +191,8 @@ class AuditEntry:
     actor: str | None
     ip: str | None
     detail: str | None
+    customer_id: str | None = None  # on whose behalf (portal actions)
+    object_id: str | None = None  # what it acted on
 
 
 async def audit(
@@ -203,11 +205,14 @@ async def audit(
     actor: str | None = None,
     ip: str | None = None,
     detail: str | None = None,
+    customer_id: str | None = None,
+    object_id: str | None = None,
 ) -> None:
     await conn.execute(
         insert(audit_log).values(
             at=now(), event=event, outcome=outcome, login=(login or None) and login[:120], user_id=user_id,
-            actor=actor, ip=ip, detail=detail and detail[:200],
+            actor=actor, ip=ip, detail=detail and detail[:200], customer_id=customer_id and customer_id[:60],
+            object_id=object_id and object_id[:80],
         )
     )  # fmt: skip
 
@@ -222,6 +227,7 @@ async def audit_entries(
         query = query.where(audit_log.c.event == event)
     rows = (await conn.execute(query)).all()
     return [
-        AuditEntry(aware(r.at) or r.at, r.event, r.outcome, r.login, r.user_id, r.actor, r.ip, r.detail)
+        AuditEntry(aware(r.at) or r.at, r.event, r.outcome, r.login, r.user_id, r.actor, r.ip, r.detail,
+                   r.customer_id, r.object_id)  # fmt: skip
         for r in rows
     ]

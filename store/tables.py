@@ -1,4 +1,5 @@
-"""Tables of Ventanilla's own store: users, their accounts, sessions, one-time secrets, audit, partners, files, outgoing mail.
+"""Tables of Ventanilla's own store: users, their accounts, sessions, one-time secrets, audit, partners, files,
+outgoing mail, and what the portal actions share (domain events, idempotency keys, feature switches, counters).
 
 Customer ids here are canonical ids (strings): the customer itself may live in a legacy
 ERP, so there is no foreign key to a billing table.
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -107,6 +109,8 @@ audit_log = Table(
     Column("actor", String(120)),  # who did it, when not the user (an admin, the CLI, a partner)
     Column("ip", String(64)),
     Column("detail", String(200)),
+    Column("customer_id", String(60)),  # on whose behalf (portal actions): the customer account
+    Column("object_id", String(80)),  # what it acted on: a ticket, a receipt ...
 )
 
 # Partners' registered client applications (A11); the secret is stored as an Argon2id hash.
@@ -157,4 +161,73 @@ outgoing_mail = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("failed_at", DateTime(timezone=True)),
     Column("last_error", String(200)),  # the SMTP server's or the network's words, never the mail's
+)
+
+
+# The domain events of the portal actions (docs/events.md): written in the transaction of the action
+# they tell of, delivered by the relay to every sink configured then (one `event_deliveries` row
+# each). `id` is what receivers deduplicate on: delivery is at least once.
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(36), primary_key=True),  # a UUID
+    Column("type", String(40), nullable=False),  # TicketCreated, PaymentReceiptSubmitted ...
+    Column("occurred_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("customer_id", String(60)),  # the canonical id of the account it concerns
+    Column("actor", String(120)),  # who acted: customer:<user id>, partner:<client id>, staff:<user id>
+    Column("payload", Text, nullable=False),  # JSON: the event's own fields
+)
+
+# One event's delivery to one sink. `next_attempt_at` is NULL when nothing is left to do (delivered
+# or dead-lettered); `claimed_until` is the lease of the relay delivering it.
+event_deliveries = Table(
+    "event_deliveries",
+    metadata,
+    Column("event_id", String(36), ForeignKey("events.id"), primary_key=True),
+    Column("sink", String(40), primary_key=True),  # the name of a configured sink
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), index=True),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("dead_at", DateTime(timezone=True)),  # given up after [events] max_attempts: re-sendable
+    Column("last_error", String(200)),
+)
+
+# The answers of portal actions called with an `idempotencyKey`, for 24 hours: the same caller,
+# mutation and key get the first answer again (resolvers/actions.py). The row is inserted first in
+# the action's transaction, so a concurrent request with the same key waits on the unique key and
+# then finds the answer.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("caller", String(120), nullable=False),  # customer:<user id>, partner:<client id>, staff:<user id>
+    Column("mutation", String(40), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),  # SHA-256 of the input: another input is a reuse
+    Column("answer", Text, nullable=False),  # JSON: what the first request answered
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    UniqueConstraint("caller", "mutation", "idempotency_key", name="uq_idempotency_keys"),
+)
+
+# Feature switches (FEATURES.md F1) an admin set; a feature with no row is as `[portal] features` says.
+feature_switches = Table(
+    "feature_switches",
+    metadata,
+    Column("feature", String(40), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(120)),
+)
+
+# Counters of limits and cool-downs (rules/limits.py): how many times `counter_key` was taken in the
+# window ending at `window_ends`. One conditional UPDATE takes a slot, so concurrent requests
+# cannot both take the last one.
+action_counters = Table(
+    "action_counters",
+    metadata,
+    Column("counter_key", String(200), primary_key=True),  # e.g. tickets:<customer id>
+    Column("taken", Integer, nullable=False),
+    Column("window_ends", DateTime(timezone=True), nullable=False),
 )
