@@ -62,6 +62,13 @@ class ErrorCode(Enum):
     FILE_TOO_LARGE = strawberry.enum_value(
         "FILE_TOO_LARGE", description="An uploaded file has more bytes, or an image more pixels, than allowed."
     )
+    IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
+        "IDEMPOTENCY_KEY_REUSED",
+        description="This idempotencyKey was used before with another input: a new request needs a new key.",
+    )
+    COOL_DOWN = strawberry.enum_value(
+        "COOL_DOWN", description="The action was done recently; the message says from when it is available again."
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")
