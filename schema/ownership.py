@@ -7,7 +7,7 @@ schema and fails on a type in neither.
 from __future__ import annotations
 
 from ..connectors import records
-from . import access, admin, billing, catalog, commerce, common, customer, portal, relay, support
+from . import access, admin, billing, catalog, commerce, common, customer, features, portal, relay, support
 from . import errors as schema_errors
 
 # GraphQL type -> the record it shows; the record's rule (Owned, catalogue, through its parent) applies.
@@ -64,5 +64,6 @@ NOT_RECORDS: frozenset[type] = frozenset(
         access.RequestSignInCodePayload,
         admin.GrantPortalAccessPayload,
         admin.RevokePortalAccessPayload,
+        features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
     }
 )
