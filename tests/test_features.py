@@ -239,3 +239,43 @@ async def test_the_audit_of_actions_names_the_customer_and_object_and_no_secret(
     await engine.dispose()
     for secret in (CUSTOMER[1], ADMIN[1], "una.clave.equivocada", admin, customer_token, secret_key, TEST_SECRET):
         assert secret not in everything
+
+
+# --- the agent role: the demo's helpdesk user, and `staff add --role agent` ------------------------
+
+
+async def test_the_demo_has_an_agent_and_the_cli_adds_agents(tmp_path):
+    import asyncio
+    from datetime import date
+
+    from ventanilla.cli.commands import main as cli_main
+    from ventanilla.demo.business import AGENT_LOGIN, generate_demo
+    from ventanilla.store.blobs import DirectoryBlobs
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    engine = create_async_engine(url)
+    summary = await generate_demo(engine, customers=12, seed=3, today=date(2026, 6, 15),
+                                  blobs=DirectoryBlobs(tmp_path / "files"))  # fmt: skip
+    await engine.dispose()
+    (agent,) = [s for s in summary.sign_ins if s[0] == AGENT_LOGIN]
+    # an agent added from the CLI gets a printed temporary password
+    printed = await asyncio.to_thread(
+        lambda: cli_main(["staff", "add", "mesa@example.com", "--role", "agent", "--db", url])
+    )
+    assert printed == 0
+    app = create_app(Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        instance = Instance(app, client)
+        token = await instance.sign_in((agent[0], agent[1]))
+        viewer = (await instance.gql("{ viewer { kind role } }", token=token))["data"]["viewer"]
+        assert viewer == {"kind": "STAFF", "role": "agent"}
+        # and the agent is no admin
+        assert codes(await instance.gql(SET_FEATURE, {"feature": "TICKETS", "enabled": False}, token)) == ["FORBIDDEN"]
+    await app.state.close()
+    from ventanilla.store.tables import users
+
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        role = (await conn.execute(select(users.c.role).where(users.c.login == "mesa@example.com"))).scalar_one()
+    await engine.dispose()
+    assert role == "agent"
