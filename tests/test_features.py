@@ -279,3 +279,41 @@ async def test_the_demo_has_an_agent_and_the_cli_adds_agents(tmp_path):
         role = (await conn.execute(select(users.c.role).where(users.c.login == "mesa@example.com"))).scalar_one()
     await engine.dispose()
     assert role == "agent"
+
+
+async def test_a_download_follows_a_switch_set_on_another_instance(deployment):
+    a, b = deployment.a, deployment.b
+    token = await b.sign_in(CUSTOMER)
+    invoices = await b.gql("{ viewer { customer { invoices(first: 1) { nodes { pdfUrl } } } } }", token=token)
+    link = invoices["data"]["viewer"]["customer"]["invoices"]["nodes"][0]["pdfUrl"]
+    assert (await b.client.get(link)).status_code == 200
+    # when an admin switches invoice downloads off on A
+    await a.gql(SET_FEATURE, {"feature": "INVOICE_DOWNLOAD", "enabled": False}, await a.sign_in(ADMIN))
+    # then B refuses the link it signed
+    refused = await b.client.get(link, headers={"Accept-Language": "en"})
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["extensions"]["code"] == "FEATURE_DISABLED"
+
+
+async def test_with_the_store_down_portal_features_is_null_and_the_rest_of_portal_answers(tmp_path):
+    from .proxy import Proxy, through
+
+    async with fresh_database("postgresql", tmp_path) as url:
+        await build_business(url, customers=1, invoices_per_customer=1)
+        proxy = await Proxy.started_for(url, 5432)
+        settings = Settings(database_url=through(url, proxy), secret_key=TEST_SECRET, timezone="UTC",
+                            store_timeout_seconds=2.0)  # fmt: skip
+        app = create_app(settings)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+                instance = Instance(app, client)
+                assert (await instance.gql("{ portal { name features } }"))["data"]["portal"]["features"]
+                await proxy.stop()
+                body = await instance.gql("{ portal { name features } }")
+            # then the switches are not guessed: features is null with STORE_UNAVAILABLE, the name arrives
+            assert body["data"]["portal"]["name"] and body["data"]["portal"]["features"] is None
+            assert codes(body) == ["STORE_UNAVAILABLE"]
+            assert body["errors"][0]["path"] == ["portal", "features"]
+        finally:
+            await proxy.restore()
+            await app.state.close()
