@@ -63,6 +63,7 @@ class Feature(str, Enum):
     BILLING_DATA_UPDATE = "BILLING_DATA_UPDATE"  # B13
     TICKETS = "TICKETS"  # C1
     TICKET_CREATION = "TICKET_CREATION"  # C2
+    TICKET_REPLIES = "TICKET_REPLIES"  # C3, C4: customers reply to and close their tickets
     CONTRACTS = "CONTRACTS"  # D1
     CONTRACT_SIGNING = "CONTRACT_SIGNING"  # D2
     PLANS = "PLANS"  # D3

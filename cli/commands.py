@@ -1,4 +1,4 @@
-"""The `ventanilla` command: demo, serve, migrate, export-schema."""
+"""The `ventanilla` command: demo, serve, migrate, export-schema, access, features."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import access, sources
+from . import access, features, sources
 
 DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
@@ -169,6 +169,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("output", nargs="?", default="schema.graphql")
     export.set_defaults(run=_export_schema)
     access.add_access_commands(commands)  # access, partners, staff
+    features.add_features_command(commands)  # features list|on|off
     sources.register(commands)  # demo-data, check-mapping
     return root
 

@@ -7,7 +7,20 @@ schema and fails on a type in neither.
 from __future__ import annotations
 
 from ..connectors import records
-from . import access, admin, billing, catalog, commerce, common, customer, portal, relay, support, tickets
+from . import (
+    access,
+    admin,
+    billing,
+    catalog,
+    commerce,
+    common,
+    customer,
+    features,
+    portal,
+    relay,
+    support,
+    tickets,
+)
 from . import errors as schema_errors
 
 # GraphQL type -> the record it shows; the record's rule (Owned, catalogue, through its parent) applies.
@@ -67,5 +80,6 @@ NOT_RECORDS: frozenset[type] = frozenset(
         tickets.CreateTicketPayload,  # the ticket inside is reloaded through the guard (resolvers/tickets.py)
         tickets.ReplyToTicketPayload,
         tickets.CloseTicketPayload,
+        features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
     }
 )
