@@ -141,6 +141,10 @@ class VentanillaGraphQL(GraphQL):
             raise HTTPException(400, f"the body nests more than {MAX_JSON_DEPTH} levels") from None
         return parsed
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's GET, but not for a GET naming a persisted query (no `query`)."""
+        return request.query_params.get("extensions") is None and super().should_render_graphql_ide(request)
+
     async def parse_http_body(self, request: Any) -> Any:
         """The request's data, its persisted query resolved (or refused) by the configured mode."""
         data = await super().parse_http_body(request)
