@@ -47,7 +47,7 @@ def _free_port() -> int:
 
 
 @asynccontextmanager
-async def _instance(workdir: Path, store_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def _instance(workdir: Path, store_url: str, *args: str, **more: str) -> AsyncIterator[httpx.AsyncClient]:
     """`ventanilla serve` on a free loopback port, as an operator starts each instance."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
@@ -57,10 +57,11 @@ async def _instance(workdir: Path, store_url: str) -> AsyncIterator[httpx.AsyncC
         "VENTANILLA_REDIS_URL": REDIS, "VENTANILLA_LOGIN_ATTEMPTS": "3/15 minutes",
         "VENTANILLA_IP_ATTEMPTS": "100000/15 minutes", "VENTANILLA_METRICS_ENABLED": "true",
     }  # fmt: skip
+    env |= more
     log = workdir / "serve.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "ventanilla", "serve", "--port", str(port)],
+            [sys.executable, "-m", "ventanilla", "serve", "--port", str(port), *args],
             stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=workdir,
         )  # fmt: skip
     client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
@@ -82,18 +83,23 @@ async def _instance(workdir: Path, store_url: str) -> AsyncIterator[httpx.AsyncC
 
 
 @pytest.fixture(scope="module")
-async def instances(tmp_path_factory) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    workdir = tmp_path_factory.mktemp("instances")
-    async with fresh_database("postgresql", workdir) as url:
+async def store_url(tmp_path_factory) -> AsyncIterator[str]:
+    async with fresh_database("postgresql", tmp_path_factory.mktemp("store")) as url:
         engine = create_async_engine(url)
         await generate_demo(engine, customers=6, seed=7)
         async with engine.begin() as conn:
             await create_user(conn, login=ADMIN[0], name="Admin", password=ADMIN[1], kind="STAFF", role="admin")
         await engine.dispose()
-        async with AsyncExitStack() as stack:
-            a = await stack.enter_async_context(_instance(workdir / "a", url))
-            b = await stack.enter_async_context(_instance(workdir / "b", url))
-            yield a, b
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def instances(store_url, tmp_path_factory) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    workdir = tmp_path_factory.mktemp("instances")
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(_instance(workdir / "a", store_url))
+        b = await stack.enter_async_context(_instance(workdir / "b", store_url))
+        yield a, b
 
 
 async def _gql(client: httpx.AsyncClient, query: str, token: str | None = None, **variables) -> httpx.Response:
@@ -172,3 +178,22 @@ async def test_each_instance_is_scraped_on_its_own(instances) -> None:
     assert 'operation="OnlyOnA"' in scraped[0]
     assert 'operation="OnlyOnA"' not in scraped[1]
     assert all("ventanilla_store_up 1.0" in text for text in scraped)
+
+
+async def test_the_workers_of_one_instance_add_up_in_multiprocess_mode(store_url, tmp_path) -> None:
+    # given one instance with two workers, prometheus_client's multiprocess directory set
+    counts = tmp_path / "prometheus"
+    counts.mkdir()
+    async with _instance(tmp_path / "mp", store_url, "--workers", "2", PROMETHEUS_MULTIPROC_DIR=str(counts)) as c:
+        # when requests come on new connections (the workers share the socket), then scrapes
+        for _ in range(12):
+            async with httpx.AsyncClient(base_url=str(c.base_url)) as fresh:
+                assert (await fresh.post("/graphql", json={"query": "query Counted { __typename }"})).status_code == 200
+        scraped = []
+        for _ in range(4):
+            async with httpx.AsyncClient(base_url=str(c.base_url)) as fresh:
+                scraped.append((await fresh.get("/metrics")).text)
+    # then whichever worker answers a scrape, it counts every worker's requests
+    line = 'ventanilla_graphql_operations_total{operation="Counted",outcome="ok",type="query"} 12.0'
+    assert all(line in text for text in scraped), [t for t in scraped[0].splitlines() if "Counted" in t]
+    assert list(counts.glob("counter_*.db"))  # the workers counted in the directory (one file per worker)

@@ -190,7 +190,17 @@ async def test_a_store_outage_shows_and_does_not_hang_the_scrape(tmp_path) -> No
     assert _value(samples, "ventanilla_store_up") == 0
     assert "ventanilla_outbox_backlog" not in response.text.replace("# HELP ventanilla_outbox_backlog", "")
     store_errors = ("ventanilla_errors_total", (("code", "STORE_UNAVAILABLE"),))
-    http_503 = ("ventanilla_http_requests_total", (("route", "graphql"), ("status", "503")))
-    assert samples.get(store_errors, 0) - old.get(store_errors, 0) >= 1 or samples.get(http_503, 0) - old.get(
-        http_503, 0
-    ) >= 1
+    assert samples.get(store_errors, 0) - old.get(store_errors, 0) >= 1
+
+
+async def test_a_refusal_outside_graphql_is_counted_by_its_code(served) -> None:
+    before = await _scrape(served)
+    # when a request comes with a token that is not one
+    refused = await served.post("/graphql", json={"query": "{ __typename }"}, headers={"Authorization": "Bearer nope"})
+    after = await _scrape(served)
+    # then it is refused before GraphQL, and counted by its code and status
+    assert refused.status_code == 401
+    key = ("ventanilla_errors_total", (("code", "UNAUTHENTICATED"),))
+    assert after.get(key, 0) - before.get(key, 0) == 1
+    status = ("ventanilla_http_requests_total", (("route", "graphql"), ("status", "401")))
+    assert after.get(status, 0) - before.get(status, 0) == 1

@@ -7,8 +7,9 @@ address or anything a caller can make up without limit):
   client's: the first MAX_OPERATION_NAMES distinct ones are kept, later ones count as "(other)"
   (with `[api] persisted_queries = "only"` every name is the manifest's anyway).
 - HTTP requests by route (graphql, oauth, download, health, metrics, static, other) and status.
-- Errors by code (ErrorCode's, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED): the outages
-  SOURCE_UNAVAILABLE and STORE_UNAVAILABLE among them.
+- Errors by code (ErrorCode's, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, the persisted-query
+  refusals), in GraphQL results and in the refusals outside GraphQL (web/errors.py `refusal`: a
+  401, a 413, a 503 before GraphQL ran): the outages SOURCE_UNAVAILABLE and STORE_UNAVAILABLE among them.
 - SQL statements per request (what the access line counts), statement time and driver errors per
   database (store, billing, sources.<name>), loader batch sizes per loader.
 - Sign-in and access-email refusals by the limit that refused (auth/ratelimit.py).
@@ -76,7 +77,9 @@ HTTP_REQUESTS = Counter("ventanilla_http_requests", "HTTP requests answered, by 
 HTTP_SECONDS = Histogram(
     "ventanilla_http_request_seconds", "Time to answer an HTTP request, by route", ["route"], buckets=_LATENCY
 )
-ERRORS = Counter("ventanilla_errors", "Errors answered in GraphQL results, by code", ["code"])
+ERRORS = Counter(
+    "ventanilla_errors", "Errors answered, by code: in GraphQL results and in refusals outside GraphQL", ["code"]
+)
 STATEMENTS = Histogram(
     "ventanilla_statements_per_request", "SQL statements one HTTP request sent (every database)",
     buckets=(0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144),
