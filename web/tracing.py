@@ -117,7 +117,7 @@ class TraceRequests:
         if current is not None:
             attributes["ventanilla.request_id"] = current.id
         with self.tracer.start_as_current_span(
-            f"{method} {path[:60]}", context=parent, kind=SpanKind.SERVER, attributes=attributes
+            f"{method} {_route(path)}", context=parent, kind=SpanKind.SERVER, attributes=attributes
         ) as span:
             if current is not None:
                 current.trace_id = format(span.get_span_context().trace_id, "032x")
@@ -132,6 +132,15 @@ class TraceRequests:
             await self.app(scope, receive, send_status)
 
 
+def _route(path: str) -> str:
+    """A span name of few values: the route's template, not the path (a download names its file)."""
+    if path.startswith("/files/"):
+        return "/files/{kind}/{name}"
+    if path.startswith("/static/"):
+        return "/static"
+    return path[:40]
+
+
 class NameTheSpan(SchemaExtension):
     """The request's span gets the GraphQL operation's type and name (never its text)."""
 
@@ -140,7 +149,11 @@ class NameTheSpan(SchemaExtension):
         if span.is_recording():
             context = self.execution_context
             name = context.operation_name
-            kind = context.operation_type.value
+            try:
+                kind = context.operation_type.value
+            except Exception:  # no single operation to run: the span keeps its HTTP name
+                yield
+                return
             span.set_attribute("graphql.operation.type", kind)
             if name:
                 span.set_attribute("graphql.operation.name", name[:100])
