@@ -125,3 +125,26 @@ async def test_tracing_is_off_unless_configured(store_url, exporter, monkeypatch
         await client.post("/graphql", json={"query": "query Quiet { __typename }"})
     await app.state.close()
     assert [s for s in exporter.get_finished_spans() if s.kind is SpanKind.SERVER] == []
+
+
+@pytest.mark.parametrize(
+    ("env", "enabled", "wanted"),
+    [
+        ({}, False, False),
+        ({}, True, True),
+        ({"OTEL_TRACES_EXPORTER": "otlp"}, False, True),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, False, True),
+        ({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, False, True),
+        ({"OTEL_TRACES_EXPORTER": "none"}, True, False),
+        ({"OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, True, False),
+    ],
+)
+def test_the_standard_variables_turn_tracing_on_and_off(monkeypatch, env, enabled, wanted) -> None:
+    from ventanilla.web.tracing import tracing_wanted
+
+    for name in ("OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                 "OTEL_SDK_DISABLED"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert tracing_wanted(Settings(tracing_enabled=enabled)) is wanted
