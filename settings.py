@@ -242,6 +242,8 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, _TomlSource(settings_cls))
 
     def has(self, feature: Feature) -> bool:
+        """Whether `[portal] features` lists it: the default only. What is in force for a request is
+        `Context.features()` (resolvers/context.py): an admin's stored switch wins over this."""
         return feature in self.features
 
 

@@ -317,3 +317,25 @@ async def test_with_the_store_down_portal_features_is_null_and_the_rest_of_porta
         finally:
             await proxy.restore()
             await app.state.close()
+
+
+async def test_the_cli_switches_a_feature_for_the_running_instances(deployment, capsys):
+    import asyncio
+
+    from ventanilla.cli.commands import main as cli_main
+
+    b = deployment.b
+    token = await b.sign_in(CUSTOMER)
+    # when the business switches tickets off from the command line, on the deployment's store
+    assert await asyncio.to_thread(cli_main, ["features", "off", "tickets", "--db", deployment.url]) == 0
+    listed = capsys.readouterr().out
+    assert "TICKETS                off  (store)" in listed and "CONTRACTS              on   (ventanilla.toml)" in listed
+    # then the running instance refuses them on its next request; the switch is audited as the CLI's
+    assert codes(await b.gql(TICKETS, token=token)) == ["FEATURE_DISABLED"]
+    admin = await b.sign_in(ADMIN)
+    (entry,) = (await b.gql(AUDIT, {"event": "SET_FEATURE"}, admin))["data"]["auditLog"]
+    assert (entry["actor"], entry["objectId"], entry["detail"]) == ("cli", "TICKETS", "off")
+    # a name that is no feature changes nothing
+    assert await asyncio.to_thread(cli_main, ["features", "on", "TICKET", "--db", deployment.url]) == 2
+    assert await asyncio.to_thread(cli_main, ["features", "on", "TICKETS", "--db", deployment.url]) == 0
+    assert codes(await b.gql(TICKETS, token=token)) == []
