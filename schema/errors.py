@@ -62,6 +62,13 @@ class ErrorCode(Enum):
     FILE_TOO_LARGE = strawberry.enum_value(
         "FILE_TOO_LARGE", description="An uploaded file has more bytes, or an image more pixels, than allowed."
     )
+    IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
+        "IDEMPOTENCY_KEY_REUSED", description="The idempotencyKey was used before with another input."
+    )
+    COOL_DOWN = strawberry.enum_value("COOL_DOWN", description="Made recently: possible again from the date said.")
+    ALREADY_DECIDED = strawberry.enum_value(
+        "ALREADY_DECIDED", description="The payment receipt was accepted or rejected before: it is decided once."
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")

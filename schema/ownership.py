@@ -7,7 +7,8 @@ schema and fails on a type in neither.
 from __future__ import annotations
 
 from ..connectors import records
-from . import access, admin, billing, catalog, commerce, common, customer, portal, relay, support
+from ..store import receipts as store_receipts
+from . import access, admin, billing, catalog, commerce, common, customer, portal, receipts, relay, support
 from . import errors as schema_errors
 
 # GraphQL type -> the record it shows; the record's rule (Owned, catalogue, through its parent) applies.
@@ -38,6 +39,8 @@ BACKED_BY: dict[type, type] = {
     commerce.Document: records.Document,
     commerce.DocumentLine: records.CommercialLine,
     commerce.Comment: records.Comment,
+    receipts.PaymentReceipt: store_receipts.PaymentReceipt,  # the store's (B10)
+    receipts.PlanRequest: store_receipts.PlanRequest,  # the store's (D4)
 }
 
 # Object types that are no business record: values inside one, pages of them, the caller,
@@ -64,5 +67,11 @@ NOT_RECORDS: frozenset[type] = frozenset(
         access.RequestSignInCodePayload,
         admin.GrantPortalAccessPayload,
         admin.RevokePortalAccessPayload,
+        receipts.ReceiptFile,  # a value inside a PaymentReceipt
+        receipts.SubmitPaymentReceiptPayload,
+        receipts.AcceptPaymentReceiptPayload,
+        receipts.RejectPaymentReceiptPayload,
+        receipts.RequestPlanChangePayload,
+        receipts.RequestPlanPayload,
     }
 )

@@ -359,6 +359,13 @@ DECLARED = {
     ("Mutation", "revokePortalAccess"): ["Admin"],
     ("Mutation", "signOut"): ["SignedInUser"],
     ("Mutation", "changePassword"): ["SignedInUser"],
+    # payment receipts (B10) and plan requests (D4)
+    ("Query", "paymentReceipts"): ["Agent"],
+    ("Mutation", "submitPaymentReceipt"): ["ActsForCustomers"],
+    ("Mutation", "acceptPaymentReceipt"): ["Agent"],
+    ("Mutation", "rejectPaymentReceipt"): ["Agent"],
+    ("Mutation", "requestPlanChange"): ["ActsForCustomers"],
+    ("Mutation", "requestPlan"): ["ActsForCustomers"],
 }  # every other root field is open to anyone (docs/ownership.md)
 
 
