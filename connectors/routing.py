@@ -23,7 +23,7 @@ from copy import copy
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,6 +35,7 @@ from .base import (
     CustomerSource,
     Source,
     SupportSource,
+    TicketWriter,
     Wanted,
 )
 from .executor import connect_timeout_args, ping, pooled_engine
@@ -370,6 +371,13 @@ def source_from(
         engine, load_connector(connector), params=spec.get("params"), timeout=timeout, label=name,
         blobs=blobs, share=share,
     )  # fmt: skip
+
+
+def ticket_writer(source: Source) -> TicketWriter:
+    """The writer of the "tickets" write (and replies, closing) for the source the app serves:
+    the routed one's (`RoutedSource.writes_for`), or the store's native tables."""
+    writer = source.writes_for("tickets", "tickets") if isinstance(source, RoutedSource) else source
+    return cast(TicketWriter, writer)
 
 
 def source_checks(source: Source) -> dict[str, Callable[[], Awaitable[object]]]:
