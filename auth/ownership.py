@@ -72,6 +72,7 @@ OWNERS: dict[type, Rule] = {
     r.LedgerEntry: Owned(_customer_id),
     r.OpenItem: Owned(_customer_id),
     r.Ticket: Owned(_customer_id),
+    r.NewTicket: Owned(_customer_id),  # a ticket to open: its account's (no read path returns one)
     r.Contract: Owned(_customer_id),
     r.PlanSubscription: Owned(_customer_id),
     r.Quote: Owned(_customer_id),

@@ -19,7 +19,7 @@ from ..store.events import DomainEvent
 from ..store.receipts import PlanRequest, PlanRequestKind
 from .actions import Action, Done, perform
 from .context import Context
-from .tickets_link import open_plan_ticket
+from .tickets_link import open_kind_ticket
 
 MAX_COMMENT = 2000
 MAX_ADDRESS = 300
@@ -72,11 +72,11 @@ async def request_change(
         )  # fmt: skip
         was = current.name if current is not None else subscription.plan_id
         description = f"Cambio de plan: de {was} a {plan.name} ({plan.price} {plan.currency} por mes)."
-        ticket_id = await open_plan_ticket(
-            ctx, conn, customer_id, f"Solicitud de cambio de plan a {plan.name}", _with(description, note)
-        )
-        if ticket_id is not None:
-            await store.set_plan_request_ticket(conn, request_id, ticket_id)
+        ticket_id = await open_kind_ticket(
+            ctx, conn, "plan", customer_id, await _account_name(ctx, customer_id),
+            f"Solicitud de cambio de plan a {plan.name}", _with(description, note),
+        )  # fmt: skip
+        await store.set_plan_request_ticket(conn, request_id, ticket_id)
         event = DomainEvent("PlanChangeRequested", customer_id, {
             "requestId": request_id, "ticketId": ticket_id, "subscriptionId": subscription.id,
             "fromPlanId": subscription.plan_id, "toPlanId": plan.id, "comment": note,
@@ -112,9 +112,11 @@ async def request_new(
         description = f"Alta de plan: {plan.name} ({plan.price} {plan.currency} por mes)."
         if address:
             description += f"\nDomicilio del servicio: {address}"
-        ticket_id = await open_plan_ticket(ctx, conn, account, f"Solicitud de plan {plan.name}", _with(description, note))
-        if ticket_id is not None:
-            await store.set_plan_request_ticket(conn, request_id, ticket_id)
+        ticket_id = await open_kind_ticket(
+            ctx, conn, "plan", account, await _account_name(ctx, account), f"Solicitud de plan {plan.name}",
+            _with(description, note),
+        )  # fmt: skip
+        await store.set_plan_request_ticket(conn, request_id, ticket_id)
         event = DomainEvent("PlanRequested", account, {
             "requestId": request_id, "ticketId": ticket_id, "planId": plan.id, "serviceAddress": address,
             "comment": note,
@@ -122,6 +124,13 @@ async def request_new(
         return Done({"id": request_id, "ticketId": ticket_id}, [event], object_id=f"PlanRequest:{request_id}")
 
     return str((await perform(ctx, action, work))["id"])
+
+
+async def _account_name(ctx: Context, customer_id: str) -> str:
+    (customer,) = await ctx.services.source.customers_by_id([customer_id])
+    if customer is None:
+        raise not_found("Customer")
+    return customer.name
 
 
 def _with(description: str, comment: str | None) -> str:

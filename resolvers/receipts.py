@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth.ownership import acting_account, authorize, may_see
 from ..connectors.native import payments as native_payments
-from ..connectors.records import Customer
+from ..connectors.records import Customer, Invoice
 from ..connectors.routing import STORE
 from ..errors import ApiError, ErrorCode, not_found
 from ..rules.billing import Allocation, allocate, oldest_first, receipt_amount_problem
@@ -37,7 +37,7 @@ from ..store.events import DomainEvent
 from ..store.receipts import PaymentReceipt, ReceiptFile, ReceiptStatus
 from .actions import Action, Done, perform
 from .context import Context
-from .tickets_link import open_receipt_ticket
+from .tickets_link import open_kind_ticket
 from .uploads import keep_uploads
 
 MAX_REASON = 500
@@ -63,19 +63,21 @@ def _amount(value: Any) -> Decimal:
     return amount
 
 
-async def _own_unpaid_invoices(ctx: Context, customer_id: str, invoice_ids: Sequence[str]) -> list[str]:
+async def _own_unpaid_invoices(ctx: Context, customer_id: str, invoice_ids: Sequence[str]) -> list[Invoice]:
     """The invoices named, each the account's own (else NOT_FOUND, as a missing one) and unpaid."""
     if len(invoice_ids) > MAX_INVOICES:
         raise ApiError(ErrorCode.BAD_INPUT, field=["input", "invoiceIds"], detail=f"invoiceIds (at most {MAX_INVOICES})")
     wanted = list(dict.fromkeys(invoice_ids))
     found = await ctx.services.source.invoices_by_id(wanted) if wanted else []
+    owed = []
     for index, invoice in enumerate(found):
         if invoice is None or invoice.customer_id != customer_id or not may_see(ctx.principal, invoice):
             raise ApiError(ErrorCode.NOT_FOUND, field=["input", "invoiceIds", str(index)], what="Invoice")
         if invoice.void or invoice.balance_due <= 0:
             raise ApiError(ErrorCode.BAD_INPUT, field=["input", "invoiceIds", str(index)],
                            detail=f"invoiceIds ({invoice.number} has nothing left to pay)")  # fmt: skip
-    return wanted
+        owed.append(invoice)
+    return owed
 
 
 async def submit(
@@ -102,7 +104,8 @@ async def submit(
         (customer,) = await ctx.services.source.customers_by_id([account])
         if customer is None:
             raise not_found("Customer")
-        invoices = await _own_unpaid_invoices(ctx, account, invoice_ids)
+        named = await _own_unpaid_invoices(ctx, account, invoice_ids)
+        invoices, numbers = [i.id for i in named], [i.number for i in named]
         limits = UploadLimits.of(ctx.settings)
         (kept,) = await keep_uploads(ctx.services.blobs, limits, [file], field="file")
         stored = ReceiptFile(kept.sha256, kept.content_type, kept.size, kept.filename)
@@ -110,9 +113,13 @@ async def submit(
             conn, customer_id=account, amount=value, currency=customer.currency, invoice_ids=invoices,
             file=stored, submitted_by=ctx.principal.actor,
         )  # fmt: skip
-        ticket_id = await open_receipt_ticket(ctx, conn, account, receipt_id, value, customer.currency, kept)
-        if ticket_id is not None:
-            await store.set_receipt_ticket(conn, receipt_id, ticket_id)
+        body = f"Comprobante de pago por {value} {customer.currency}, adjunto ({kept.filename})."
+        if numbers:
+            body += f"\nPaga: {', '.join(numbers)}."
+        ticket_id = await open_kind_ticket(
+            ctx, conn, "receipt", account, customer.name, f"Comprobante de pago {value} {customer.currency}", body, (kept,)
+        )
+        await store.set_receipt_ticket(conn, receipt_id, ticket_id)
         event = DomainEvent("PaymentReceiptSubmitted", account, {
             "receiptId": receipt_id, "ticketId": ticket_id, "amount": str(value), "currency": customer.currency,
             "invoiceIds": invoices,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from ventanilla.connectors.native.tables import payments
+from ventanilla.connectors.native.tables import payments, tickets
 from ventanilla.rules.billing import OwedDocument, allocate, oldest_first, receipt_amount_problem
 from ventanilla.settings import Feature
 from ventanilla.store.tables import audit_log, payment_receipts
@@ -21,7 +21,7 @@ mutation($customerId: ID, $amount: Decimal!, $file: Upload!, $invoiceIds: [ID!],
                                idempotencyKey: $key}) {
     receipt { id status amount { amount currency } file { filename contentType size sha256 }
               invoices { id number } createdAt }
-    ticket { id number }
+    ticket { id number subject area category priority status messages { body fromCustomer attachments { filename contentType } } }
     errors { code field message }
   }
 }
@@ -131,6 +131,13 @@ async def test_a_receipt_for_an_own_invoice_enters_the_queue_and_tells_the_busin
     assert receipt["status"] == "SUBMITTED" and receipt["amount"] == {"amount": "150.50", "currency": currency}
     assert receipt["file"]["contentType"] == "image/jpeg" and receipt["file"]["filename"] == "transferencia.jpg"
     assert [i["id"] for i in receipt["invoices"]] == [invoice["id"]]
+    # and it opened a ticket with the receipt routing defaults, the file attached
+    ticket = body["data"]["submitPaymentReceipt"]["ticket"]
+    assert (ticket["area"], ticket["category"], ticket["status"]) == ("Administración", "Pagos", "OPEN")
+    assert ticket["subject"] == f"Comprobante de pago 150.50 {currency}"
+    (message,) = ticket["messages"]
+    assert message["fromCustomer"] and invoice["number"] in message["body"]
+    assert message["attachments"] == [{"filename": "transferencia.jpg", "contentType": "image/jpeg"}]
     # and the customer sees it among its own, the helpdesk in its queue
     mine = await portal.gql(MINE, {"id": customer_id}, portal.tokens["customer"])
     assert receipt["id"] in [r["id"] for r in mine["data"]["customer"]["paymentReceipts"]]
@@ -140,7 +147,7 @@ async def test_a_receipt_for_an_own_invoice_enters_the_queue_and_tells_the_busin
     assert queue["data"]["paymentReceipts"]["totalCount"] >= 1
     # and the outbox holds the event, with what the business needs to find the file
     (event,) = [e for e in await portal.events_of("PaymentReceiptSubmitted") if e["receiptId"] == raw_id(receipt["id"])]
-    assert event["_customer"] == raw_id(customer_id)
+    assert event["_customer"] == raw_id(customer_id) and event["ticketId"] == raw_id(ticket["id"])
     assert (event["amount"], event["currency"], event["invoiceIds"]) == ("150.50", currency, [raw_id(invoice["id"])])
     assert event["file"] == {"sha256": receipt["file"]["sha256"], "contentType": "image/jpeg",
                              "size": receipt["file"]["size"]}  # fmt: skip
@@ -365,6 +372,12 @@ async def test_over_sap_a_receipt_is_queued_and_accepting_it_only_tells_the_erp(
         invoice = before["invoices"]["nodes"][0]
         # when it submits a receipt and an agent accepts it
         receipt = submitted(await submit(portal, "20.00", invoiceIds=[invoice["id"]]))
+        # (its ticket lands in the store: the read-only replica takes no ticket)
+        (submitted_event,) = await portal.events_of("PaymentReceiptSubmitted")
+        async with portal.engine.connect() as conn:
+            row = (await conn.execute(select(tickets.c.area, tickets.c.customer_id).where(
+                tickets.c.id == int(submitted_event["ticketId"])))).one()  # fmt: skip
+        assert row.area == "Administración" and str(row.customer_id) == raw_id(customer_id)
         body = await portal.gql(ACCEPT, {"id": receipt["id"]}, portal.tokens["agent"])
         accepted = body["data"]["acceptPaymentReceipt"]
         assert accepted["errors"] == [] and accepted["receipt"]["status"] == "ACCEPTED"
