@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth.ownership import acting_account, authorize, may_see
-from ..connectors.records import Customer, Plan
+from ..connectors.records import Customer, Plan, PlanSubscription
 from ..errors import ApiError, ErrorCode, not_found
 from ..settings import Feature
 from ..store import receipts as store
@@ -149,3 +149,19 @@ async def plan_requests_of(ctx: Context, customer: Customer) -> list[PlanRequest
     authorize(ctx.principal, customer)
     found = await ctx.services.store.read(lambda conn: store.plan_requests_of(conn, customer.id))
     return [r for r in found if may_see(ctx.principal, r)]
+
+
+async def plan_of(ctx: Context, plan_id: str | None) -> Plan | None:
+    """A plan a request names (the catalogue: anyone may see it)."""
+    if plan_id is None:
+        return None
+    return await ctx.loaders.plan_by_id.load(plan_id)
+
+
+async def subscription_of(ctx: Context, request: PlanRequest) -> PlanSubscription | None:
+    """The contracted plan a change request is for, if the caller may see it."""
+    authorize(ctx.principal, request)
+    if request.subscription_id is None:
+        return None
+    found = await ctx.loaders.subscription_by_id.load(request.subscription_id)
+    return found if found is not None and may_see(ctx.principal, found) else None

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth.ownership import acting_account, authorize, may_see
 from ..connectors.native import payments as native_payments
-from ..connectors.records import Customer, Invoice
+from ..connectors.records import Customer, Invoice, NewMessage, Payment, Ticket, TicketStatus
 from ..connectors.routing import STORE
 from ..errors import ApiError, ErrorCode, not_found
 from ..rules.billing import Allocation, allocate, oldest_first, receipt_amount_problem
@@ -37,6 +37,7 @@ from ..store.events import DomainEvent
 from ..store.receipts import PaymentReceipt, ReceiptFile, ReceiptStatus
 from .actions import Action, Done, perform
 from .context import Context
+from .tickets import add_message
 from .tickets_link import open_kind_ticket
 from .uploads import keep_uploads
 
@@ -191,6 +192,8 @@ async def accept(
             )  # fmt: skip
         if not await store.decide(conn, receipt.id, ReceiptStatus.ACCEPTED, ctx.principal.actor, payment_id=payment_id):
             raise await _decided_meanwhile(conn, receipt.id)
+        told = "Recibimos tu pago: el comprobante fue aceptado."
+        await _close_ticket(ctx, conn, receipt, told if payment_id is None else f"{told} Quedó registrado en tu cuenta.")
         event = DomainEvent("PaymentReceiptAccepted", receipt.customer_id, {
             "receiptId": receipt.id, "ticketId": receipt.ticket_id, "amount": str(receipt.amount),
             "currency": receipt.currency, "invoiceIds": named, "paymentId": payment_id,
@@ -201,6 +204,14 @@ async def accept(
         return Done({"id": receipt.id}, [event], object_id=f"PaymentReceipt:{receipt.id}")
 
     return str((await perform(ctx, action, work))["id"])
+
+
+async def _close_ticket(ctx: Context, conn: AsyncConnection, receipt: PaymentReceipt, body: str) -> None:
+    """The decision, told in the receipt's ticket (which it closes), where the ticket was written."""
+    if receipt.ticket_id is not None:
+        author = ctx.principal.name or "Administración"
+        note = NewMessage(receipt.ticket_id, body, author, from_customer=False)
+        await add_message(ctx, conn, note, TicketStatus.CLOSED)
 
 
 async def _named_of(ctx: Context, customer_id: str, invoice_ids: Sequence[str]) -> None:
@@ -223,6 +234,7 @@ async def reject(ctx: Context, receipt_id: str, reason: str, idempotency_key: st
         receipt = await _submitted(conn, receipt_id)
         if not await store.decide(conn, receipt.id, ReceiptStatus.REJECTED, ctx.principal.actor, reason=why):
             raise await _decided_meanwhile(conn, receipt.id)
+        await _close_ticket(ctx, conn, receipt, f"El comprobante fue rechazado: {why}")
         event = DomainEvent("PaymentReceiptRejected", receipt.customer_id, {
             "receiptId": receipt.id, "ticketId": receipt.ticket_id, "amount": str(receipt.amount),
             "currency": receipt.currency, "reason": why,
@@ -262,3 +274,36 @@ async def receipts_of(ctx: Context, customer: Customer) -> list[PaymentReceipt]:
     authorize(ctx.principal, customer)
     found = await ctx.services.store.read(lambda conn: store.receipts_of(conn, customer.id))
     return [r for r in found if may_see(ctx.principal, r)]
+
+
+# --- what a receipt or a plan request refers to (each checked by its own owner) ------------------
+
+
+async def invoices_of(ctx: Context, receipt: PaymentReceipt) -> list[Invoice]:
+    """The invoices the customer named; one the caller may not see is left out, like a missing one."""
+    authorize(ctx.principal, receipt)
+    found = await ctx.loaders.invoice_by_id.load_many(list(receipt.invoice_ids))
+    return [i for i in found if i is not None and may_see(ctx.principal, i)]
+
+
+async def ticket_of(ctx: Context, ticket_id: str | None) -> Ticket | None:
+    """The ticket a receipt or a plan request opened, if the caller may see it."""
+    if ticket_id is None:
+        return None
+    found = await ctx.loaders.ticket_by_id.load(ticket_id)
+    return found if found is not None and may_see(ctx.principal, found) else None
+
+
+async def payment_of(ctx: Context, receipt: PaymentReceipt) -> Payment | None:
+    """The payment an accepted receipt recorded (native billing only)."""
+    authorize(ctx.principal, receipt)
+    if receipt.payment_id is None:
+        return None
+    found = await ctx.loaders.payment_by_id.load(receipt.payment_id)
+    return found if found is not None and may_see(ctx.principal, found) else None
+
+
+async def customer_of(ctx: Context, receipt: PaymentReceipt) -> Customer | None:
+    authorize(ctx.principal, receipt)
+    found = await ctx.loaders.customer_by_id.load(receipt.customer_id)
+    return found if found is not None and may_see(ctx.principal, found) else None

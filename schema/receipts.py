@@ -11,7 +11,6 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from ..auth.ownership import may_see
 from ..connectors import records
 from ..errors import ApiError
 from ..resolvers import plan_requests as resolve_plans
@@ -48,10 +47,8 @@ class ReceiptFile:
 
 
 async def _ticket(info: Info, ticket_id: str | None) -> Ticket | None:
-    if ticket_id is None:
-        return None
-    found = await info.context.loaders.ticket_by_id.load(ticket_id)
-    return None if found is None or not may_see(info.context.principal, found) else ticket_type(found)
+    found = await resolve.ticket_of(info.context, ticket_id)
+    return None if found is None else ticket_type(found)
 
 
 @strawberry.type(description="A payment receipt a customer submitted (FEATURES.md B10): staff accept or reject it.")
@@ -71,9 +68,8 @@ class PaymentReceipt:
 
     @strawberry.field(description="The invoices the customer said it pays (those it may still see).")
     async def invoices(self, info: Info) -> list[Invoice] | None:
-        found = await info.context.loaders.invoice_by_id.load_many(list(self.record.invoice_ids))
         today = info.context.today
-        return [invoice_type(i, today) for i in found if i is not None and may_see(info.context.principal, i)]
+        return [invoice_type(i, today) for i in await resolve.invoices_of(info.context, self.record)]
 
     @strawberry.field(description="The ticket the receipt opened for the business.")
     async def ticket(self, info: Info) -> Ticket | None:
@@ -81,17 +77,15 @@ class PaymentReceipt:
 
     @strawberry.field(description="The payment an accepted receipt recorded (when the portal keeps the billing).")
     async def payment(self, info: Info) -> Payment | None:
-        if self.record.payment_id is None:
-            return None
-        found = await info.context.loaders.payment_by_id.load(self.record.payment_id)
-        return None if found is None or not may_see(info.context.principal, found) else payment_type(found)
+        found = await resolve.payment_of(info.context, self.record)
+        return None if found is None else payment_type(found)
 
     @strawberry.field(description="The customer account it was submitted for.")
     async def customer(self, info: Info) -> CustomerRef | None:
         from .customer import customer_type
 
-        found = await info.context.loaders.customer_by_id.load(self.record.customer_id)
-        return None if found is None or not may_see(info.context.principal, found) else customer_type(found)
+        found = await resolve.customer_of(info.context, self.record)
+        return None if found is None else customer_type(found)
 
 
 def receipt_type(r: store.PaymentReceipt) -> PaymentReceipt:
@@ -126,22 +120,18 @@ class PlanRequest:
 
     @strawberry.field(description="The plan asked for.")
     async def plan(self, info: Info) -> Plan | None:
-        found = await info.context.loaders.plan_by_id.load(self.record.to_plan_id)
+        found = await resolve_plans.plan_of(info.context, self.record.to_plan_id)
         return None if found is None else plan_type(found)
 
     @strawberry.field(description="The plan the subscription had when the change was asked for (changes only).")
     async def from_plan(self, info: Info) -> Plan | None:
-        if self.record.from_plan_id is None:
-            return None
-        found = await info.context.loaders.plan_by_id.load(self.record.from_plan_id)
+        found = await resolve_plans.plan_of(info.context, self.record.from_plan_id)
         return None if found is None else plan_type(found)
 
     @strawberry.field(description="The contracted plan to change (changes only).")
     async def subscription(self, info: Info) -> PlanSubscription | None:
-        if self.record.subscription_id is None:
-            return None
-        found = await info.context.loaders.subscription_by_id.load(self.record.subscription_id)
-        return None if found is None or not may_see(info.context.principal, found) else subscription_type(found)
+        found = await resolve_plans.subscription_of(info.context, self.record)
+        return None if found is None else subscription_type(found)
 
     @strawberry.field(description="The ticket the request opened for the business.")
     async def ticket(self, info: Info) -> Ticket | None:

@@ -49,7 +49,8 @@ query($status: PaymentReceiptStatus) {
 }
 """
 MINE = """
-query($id: ID!) { customer(id: $id) { paymentReceipts { id status reason amount { amount } decidedBy } } }
+query($id: ID!) { customer(id: $id) { paymentReceipts {
+  id status reason amount { amount } decidedBy ticket { status messages { body fromCustomer } } } } }
 """
 ACCOUNT = """
 query($id: ID!) { customer(id: $id) {
@@ -283,6 +284,7 @@ async def test_accepting_records_the_payment_on_the_named_invoice_and_the_accoun
     mine = await portal.gql(MINE, {"id": customer_id}, portal.tokens["customer"])
     shown = next(r for r in mine["data"]["customer"]["paymentReceipts"] if r["id"] == receipt["id"])
     assert shown["status"] == "ACCEPTED" and shown["decidedBy"] is None
+    assert shown["ticket"]["status"] == "CLOSED" and "aceptado" in shown["ticket"]["messages"][-1]["body"]
     # and the event tells of the payment and its allocation
     (event,) = [e for e in await portal.events_of("PaymentReceiptAccepted") if e["receiptId"] == raw_id(receipt["id"])]
     assert event["recordedBy"] == "gateway" and event["paymentId"] == raw_id(payment["id"])
@@ -321,6 +323,10 @@ async def test_rejecting_needs_a_reason_the_customer_then_reads(portal) -> None:
     mine = await portal.gql(MINE, {"id": customer_id}, portal.tokens["customer"])
     shown = next(r for r in mine["data"]["customer"]["paymentReceipts"] if r["id"] == receipt["id"])
     assert (shown["status"], shown["reason"]) == ("REJECTED", "El comprobante no se lee")
+    # and its ticket tells the same, from the business, and is closed
+    assert shown["ticket"]["status"] == "CLOSED"
+    told = shown["ticket"]["messages"][-1]
+    assert not told["fromCustomer"] and "El comprobante no se lee" in told["body"]
     (event,) = [e for e in await portal.events_of("PaymentReceiptRejected") if e["receiptId"] == raw_id(receipt["id"])]
     assert event["reason"] == "El comprobante no se lee"
     # and a decided receipt is not decided again
@@ -350,6 +356,8 @@ async def test_customers_analysts_and_partners_may_not_decide_or_read_the_queue(
         assert set(codes(await portal.gql(ACCEPT, {"id": receipt["id"]}, token))) == {"FORBIDDEN"}
         assert set(codes(await portal.gql(REJECT, {"id": receipt["id"], "reason": "no"}, token))) == {"FORBIDDEN"}
         assert set(codes(await portal.gql(QUEUE, {}, token))) == {"FORBIDDEN"}
+    queue = await portal.gql(QUEUE, {"status": "SUBMITTED"}, portal.tokens["agent"])
+    assert receipt["id"] in [r["id"] for r in queue["data"]["paymentReceipts"]["nodes"]]  # still undecided
     unknown = await portal.gql(ACCEPT, {"id": global_id("PaymentReceipt", "999999")}, portal.tokens["agent"])
     assert refused(unknown, "acceptPaymentReceipt")["code"] == "NOT_FOUND"
 
