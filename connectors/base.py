@@ -84,6 +84,11 @@ class InvalidCursor(SourceError):
     """A pagination cursor that this source did not produce."""
 
 
+class WriteRefused(Exception):
+    """A legacy system cannot take a write as given (connectors/sql/writes.py): a name its catalog
+    must have and lacks (a helpdesk user), a key none of its rows can have. Not retryable."""
+
+
 class CustomerSource(Protocol):
     """Companies, customers and their contacts (`[routes]` domain `customers`)."""
 

@@ -16,7 +16,6 @@ runs inside it, so a refusal is audited with its code and changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -89,26 +88,26 @@ async def submit(
     invoice_ids: Sequence[str],
     idempotency_key: str | None,
 ) -> SubmittedReceipt:
-    """Submit a receipt for the caller's account (`customer_id`, default: the caller's default)."""
-    request = {
-        "customerId": customer_id, "amount": str(amount), "invoiceIds": list(invoice_ids),
-        "file": hashlib.sha256(file.content).hexdigest() if file is not None else None,
-    }  # fmt: skip
+    """Submit a receipt for the caller's account (`customer_id`, default: the caller's default).
+
+    The file is checked by its content and kept before the action's transaction, as createTicket's
+    (resolvers/tickets.py `keep_files`): the database blob store writes on a connection of its
+    own. A refused file keeps nothing; an action refused after it leaves an unreferenced blob."""
+    if file is None:
+        raise ApiError(ErrorCode.BAD_INPUT, field=["input", "file"], detail="file (an image or a PDF of the receipt)")
+    (kept,) = await keep_uploads(ctx.services.blobs, UploadLimits.of(ctx.settings), [file], field="file")
+    request = {"customerId": customer_id, "amount": str(amount), "invoiceIds": list(invoice_ids), "file": kept.sha256}
     action = Action("submitPaymentReceipt", customer_id or _default_account(ctx), request, idempotency_key,
                     Feature.PAYMENT_RECEIPTS)  # fmt: skip
 
     async def work(conn: AsyncConnection) -> Done:
         account = acting_account(ctx.principal, customer_id)
         value = _amount(amount)
-        if file is None:
-            raise ApiError(ErrorCode.BAD_INPUT, field=["input", "file"], detail="file (an image or a PDF of the receipt)")
         (customer,) = await ctx.services.source.customers_by_id([account])
         if customer is None:
             raise not_found("Customer")
         named = await _own_unpaid_invoices(ctx, account, invoice_ids)
         invoices, numbers = [i.id for i in named], [i.number for i in named]
-        limits = UploadLimits.of(ctx.settings)
-        (kept,) = await keep_uploads(ctx.services.blobs, limits, [file], field="file")
         stored = ReceiptFile(kept.sha256, kept.content_type, kept.size, kept.filename)
         receipt_id = await store.add_receipt(
             conn, customer_id=account, amount=value, currency=customer.currency, invoice_ids=invoices,

@@ -63,9 +63,12 @@ class ErrorCode(Enum):
         "FILE_TOO_LARGE", description="An uploaded file has more bytes, or an image more pixels, than allowed."
     )
     IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
-        "IDEMPOTENCY_KEY_REUSED", description="The idempotencyKey was used before with another input."
+        "IDEMPOTENCY_KEY_REUSED",
+        description="This idempotencyKey was used before with another input: a new request needs a new key.",
     )
-    COOL_DOWN = strawberry.enum_value("COOL_DOWN", description="Made recently: possible again from the date said.")
+    COOL_DOWN = strawberry.enum_value(
+        "COOL_DOWN", description="The action was done recently; the message says from when it is available again."
+    )
     ALREADY_DECIDED = strawberry.enum_value(
         "ALREADY_DECIDED", description="The payment receipt was accepted or rejected before: it is decided once."
     )

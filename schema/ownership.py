@@ -8,7 +8,20 @@ from __future__ import annotations
 
 from ..connectors import records
 from ..store import receipts as store_receipts
-from . import access, admin, billing, catalog, commerce, common, customer, portal, receipts, relay, support
+from . import (
+    access,
+    admin,
+    billing,
+    catalog,
+    commerce,
+    common,
+    customer,
+    portal,
+    receipts,
+    relay,
+    support,
+    tickets,
+)
 from . import errors as schema_errors
 
 # GraphQL type -> the record it shows; the record's rule (Owned, catalogue, through its parent) applies.
@@ -73,5 +86,8 @@ NOT_RECORDS: frozenset[type] = frozenset(
         receipts.RejectPaymentReceiptPayload,
         receipts.RequestPlanChangePayload,
         receipts.RequestPlanPayload,
+        tickets.CreateTicketPayload,  # the ticket inside is reloaded through the guard (resolvers/tickets.py)
+        tickets.ReplyToTicketPayload,
+        tickets.CloseTicketPayload,
     }
 )

@@ -51,7 +51,16 @@ from .customer import (
     customer_filter,
     customer_type,
 )
-from .permissions import ActsForCustomers, Admin, Agent, ReadsEveryCustomer, SignedIn, SignedInUser, allow
+from .permissions import (
+    ActsForCustomers,
+    Admin,
+    Agent,
+    ReadsEveryCustomer,
+    SignedIn,
+    SignedInUser,
+    Writer,
+    allow,
+)
 from .portal import PortalInfo, portal_info
 from .receipts import (
     AcceptPaymentReceiptPayload,
@@ -70,6 +79,14 @@ from .receipts import (
 from .relay import After, Connection, First, Node, connection, from_global_id
 from .scopes import ScopeGate
 from .support import ticket_type
+from .tickets import (
+    CloseTicketPayload,
+    CreateTicketPayload,
+    ReplyToTicketPayload,
+    close_ticket,
+    create_ticket,
+    reply_to_ticket,
+)
 
 # Global id type name -> how its record becomes a schema object.
 _NODE_TYPES: dict[str, Callable[[Any], Any]] = {
@@ -211,6 +228,24 @@ class Mutation:
         extensions=allow(Admin),
     )
 
+    # portal actions (FEATURES.md C): tickets
+    create_ticket: CreateTicketPayload = strawberry.mutation(
+        resolver=create_ticket,
+        description="Open a ticket with a description and photos (multipart request), routed by the business's "
+        "defaults; limited per account and day (customers; partners with support:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    reply_to_ticket: ReplyToTicketPayload = strawberry.mutation(
+        resolver=reply_to_ticket,
+        description="Add a message with photos to a ticket's thread: customers on their own tickets (reopening a "
+        "closed one), partners with support:write, the helpdesk (agents, admins) as staff.",
+        extensions=allow(Writer),
+    )
+    close_ticket: CloseTicketPayload = strawberry.mutation(
+        resolver=close_ticket,
+        description="Close a ticket: customers their own, partners with support:write, the helpdesk any.",
+        extensions=allow(Writer),
+    )
     # --- payment receipts (B10) and plan requests (D4) ---
     submit_payment_receipt: SubmitPaymentReceiptPayload = strawberry.mutation(
         resolver=submit_payment_receipt,

@@ -359,6 +359,9 @@ DECLARED = {
     ("Mutation", "revokePortalAccess"): ["Admin"],
     ("Mutation", "signOut"): ["SignedInUser"],
     ("Mutation", "changePassword"): ["SignedInUser"],
+    ("Mutation", "createTicket"): ["ActsForCustomers"],
+    ("Mutation", "replyToTicket"): ["Writer"],
+    ("Mutation", "closeTicket"): ["Writer"],
     # payment receipts (B10) and plan requests (D4)
     ("Query", "paymentReceipts"): ["Agent"],
     ("Mutation", "submitPaymentReceipt"): ["ActsForCustomers"],

@@ -219,7 +219,8 @@ async def test_over_sap_a_plan_change_is_kept_and_its_ticket_lands_in_the_store(
         assert payload["request"]["plan"]["id"] == variables["planId"]
         (event,) = await portal.events_of("PlanChangeRequested")
         assert event["subscriptionId"] == raw_id(variables["subscriptionId"])
-        async with portal.engine.connect() as conn:
-            row = (await conn.execute(select(tickets.c.area, tickets.c.category).where(
-                tickets.c.id == int(event["ticketId"])))).one()  # fmt: skip
-        assert (row.area, row.category) == ("Comercial", "Cambio de plan")
+        # its ticket is kept in the store (the replica takes none) and read with the ERP's
+        assert event["ticketId"] == raw_id(payload["ticket"]["id"]) and event["ticketId"].startswith("portal-")
+        assert (payload["ticket"]["area"], payload["ticket"]["category"]) == ("Comercial", "Cambio de plan")
+        listed = await portal.gql(REQUESTS, {"id": data["viewer"]["customer"]["id"]}, portal.tokens["customer"])
+        assert [r["id"] for r in listed["data"]["customer"]["planRequests"]] == [payload["request"]["id"]]

@@ -158,6 +158,7 @@ class NativeSource:
     def __init__(self, engine: AsyncEngine, *, timeout: float = 10.0, blobs: BlobReader | None = None) -> None:
         self.engine = engine
         self.blobs = blobs  # where the attachments' bytes are, by their sha256
+        self.timeout = timeout
         self._db = Executor(engine, timeout, "billing")
         self._wanted: Wanted = {}
 

@@ -4,7 +4,7 @@
 - `plan_requests`: plan changes and new plans customers asked for (D4), with their tickets.
 
 Revision ID: 0004_receipts
-Revises: 0003
+Revises: 0004_tickets
 Created: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_receipts"
-down_revision = "0003"
+down_revision = "0004_tickets"  # main had 0004_tickets when this branch merged it (brief: "0003")
 branch_labels = None
 depends_on = None
 
