@@ -224,3 +224,20 @@ async def test_over_sap_a_plan_change_is_kept_and_its_ticket_lands_in_the_store(
         assert (payload["ticket"]["area"], payload["ticket"]["category"]) == ("Comercial", "Cambio de plan")
         listed = await portal.gql(REQUESTS, {"id": data["viewer"]["customer"]["id"]}, portal.tokens["customer"])
         assert [r["id"] for r in listed["data"]["customer"]["planRequests"]] == [payload["request"]["id"]]
+
+
+async def test_over_ispcube_a_new_plans_ticket_goes_into_its_tables(tmp_path) -> None:
+    from sqlalchemy import text
+
+    from .tickets_portal import portal as ticket_portal
+
+    async with ticket_portal(tmp_path, "ispcube") as isp:
+        offered = await isp.gql("{ plans(first: 5) { nodes { id name } } }", caller="ana")
+        plan = offered["data"]["plans"]["nodes"][0]
+        body = await isp.gql(NEW, {"planId": plan["id"], "serviceAddress": "Belgrano 120, Tandil"}, "ana")
+        payload = made(body, "requestPlan")
+        async with isp.legacy.connect() as conn:
+            (row,) = (await conn.execute(text("SELECT customer_id, subject FROM tickets WHERE id = :id"),
+                                         {"id": int(raw_id(payload["ticket"]["id"]))})).mappings().all()  # fmt: skip
+        assert (row["customer_id"], row["subject"]) == (1, f"Solicitud de plan {plan['name']}")
+        assert "Belgrano 120, Tandil" in payload["ticket"]["messages"][0]["body"]

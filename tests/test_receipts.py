@@ -430,3 +430,32 @@ def test_allocation_settles_in_order_and_keeps_the_rest_as_credit() -> None:
     assert sum(a.amount for a in settled) == Decimal("230.00") and left == Decimal("70.00")
     assert receipt_amount_problem(Decimal("0.01")) is None
     assert receipt_amount_problem(Decimal("NaN")) == "amount (more than 0)"
+
+
+async def test_over_ispcube_the_receipts_ticket_goes_into_its_tables_and_the_decision_is_told_there(tmp_path) -> None:
+    from sqlalchemy import text
+
+    from .tickets_portal import portal as ticket_portal
+
+    async with ticket_portal(tmp_path, "ispcube") as isp:
+        # when Ana submits a receipt
+        body = await isp.upload(SUBMIT, {"amount": "1600.00", "file": None}, {"file": ("comprobante.pdf", RECEIPT_PDF,
+                                "application/pdf")}, "ana")  # fmt: skip
+        receipt = submitted(body)
+        ticket = body["data"]["submitPaymentReceipt"]["ticket"]
+        # then its ticket is in the ISP system's MariaDB, with the file, and read back from there
+        async with isp.legacy.connect() as conn:
+            (row,) = (await conn.execute(text("SELECT customer_id, subject FROM tickets WHERE id = :id"),
+                                         {"id": int(raw_id(ticket["id"]))})).mappings().all()  # fmt: skip
+            files = (await conn.execute(text("SELECT f.filename FROM ticket_item_files f JOIN ticket_items i "
+                                             "ON i.id = f.ticket_item_id WHERE i.ticket_id = :id"),
+                                        {"id": int(raw_id(ticket["id"]))})).scalars().all()  # fmt: skip
+        assert (row["customer_id"], row["subject"]) == (1, "Comprobante de pago 1600.00 ARS")
+        assert files == ["comprobante.pdf"]
+        assert ticket["messages"][0]["attachments"] == [{"filename": "comprobante.pdf", "contentType": "application/pdf"}]
+        # and rejecting it tells the ticket there, and closes it
+        rejected = await isp.gql(REJECT, {"id": receipt["id"], "reason": "Falta el CBU de origen"}, "agent")
+        assert rejected["data"]["rejectPaymentReceipt"]["errors"] == []
+        thread = await isp.gql(MINE, {"id": isp.account("ana")}, "ana")
+        shown = thread["data"]["customer"]["paymentReceipts"][0]
+        assert shown["ticket"]["status"] == "CLOSED" and "Falta el CBU" in shown["ticket"]["messages"][-1]["body"]
