@@ -63,6 +63,7 @@ class Feature(str, Enum):
     BILLING_DATA_UPDATE = "BILLING_DATA_UPDATE"  # B13
     TICKETS = "TICKETS"  # C1
     TICKET_CREATION = "TICKET_CREATION"  # C2
+    TICKET_REPLIES = "TICKET_REPLIES"  # C3, C4: customers reply to and close their tickets
     CONTRACTS = "CONTRACTS"  # D1
     CONTRACT_SIGNING = "CONTRACT_SIGNING"  # D2
     PLANS = "PLANS"  # D3
@@ -93,6 +94,14 @@ class LogLevel(str, Enum):
     @classmethod
     def _missing_(cls, value: object) -> LogLevel | None:
         return cls.__members__.get(str(value).upper())  # `info` as well as `INFO`
+
+
+class PersistedQueries(str, Enum):
+    """[api] persisted_queries (web/persisted.py, docs/operations.md)."""
+
+    OFF = "off"  # every request sends its query; a persistedQuery extension is refused
+    AUTO = "auto"  # Apollo's automatic persisted queries: a hash, or the query to register under it
+    ONLY = "only"  # production allow-list: only the manifest's documents run, by hash or by text
 
 
 class FileStore(str, Enum):
@@ -209,6 +218,17 @@ class Settings(BaseSettings):
     mail_retry_seconds: float = 30.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
     mail_poll_seconds: float = 10.0  # how often a worker looks for mail queued elsewhere or due for a retry
     mail_timeout_seconds: float = 15.0  # one SMTP delivery, connection to last reply
+    # --- operations (docs/operations.md): [metrics], [tracing], [api] persisted queries ---
+    metrics_enabled: bool = False  # [metrics] enabled: serve /metrics (Prometheus; web/metrics.py)
+    metrics_token: str | None = None  # [metrics] token: /metrics then asks for `Authorization: Bearer <token>`
+    # [tracing] enabled: OpenTelemetry spans (web/tracing.py). Also on when OTEL_TRACES_EXPORTER or an
+    # OTEL_EXPORTER_OTLP_*ENDPOINT is set; the exporter is configured by the standard OTEL_* variables.
+    tracing_enabled: bool = False
+    tracing_exporter: str | None = None  # [tracing] exporter: otlp or console (default: OTEL_TRACES_EXPORTER, else otlp)
+    tracing_service_name: str = "ventanilla"  # [tracing] service_name, unless OTEL_SERVICE_NAME says
+    persisted_queries: PersistedQueries = PersistedQueries.AUTO  # [api] persisted_queries: off, auto, only
+    persisted_queries_manifest: str | None = None  # [api] persisted_queries_manifest: JSON {sha256: query}
+    persisted_queries_cache_size: int = 5_000  # [api] persisted_queries_cache_size: documents kept in process
 
     @classmethod
     def settings_customise_sources(
@@ -261,7 +281,14 @@ _ACCESS_KEYS = (
 _MAIL_KEYS = ("max_attempts", "retry_seconds", "poll_seconds", "timeout_seconds")  # [mail] key -> mail_<key>
 _SECTION_KEYS = {
     "store": {"url": "database_url", "pool_size": "pool_size", "timeout_seconds": "store_timeout_seconds"},
-    "api": {"public_url": "public_url"},
+    "api": {
+        "public_url": "public_url",
+        "persisted_queries": "persisted_queries",
+        "persisted_queries_manifest": "persisted_queries_manifest",
+        "persisted_queries_cache_size": "persisted_queries_cache_size",
+    },
+    "metrics": {"enabled": "metrics_enabled", "token": "metrics_token"},
+    "tracing": {"enabled": "tracing_enabled", "exporter": "tracing_exporter", "service_name": "tracing_service_name"},
     "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
     "portal": _PORTAL_KEYS | {"timezone": "timezone"},
     "limits": _LIMIT_KEYS,

@@ -20,6 +20,7 @@ from ..store.users import (
 )
 from .logins import identifiers_of, normalise_email
 from .onetime import generate_password
+from .principals import StaffRole
 from .services import AccessServices, Caller
 
 
@@ -125,8 +126,8 @@ async def reset_to_temporary(services: AccessServices, login: str, actor: str) -
 
 async def add_staff(services: AccessServices, login: str, name: str, role: str, actor: str) -> str:
     """A staff user (A12) with a generated temporary password, returned once."""
-    if role not in ("analyst", "admin"):
-        raise ApiError(ErrorCode.BAD_INPUT, field=["role"], detail="role (analyst, admin)")
+    if role not in {r.value for r in StaffRole}:
+        raise ApiError(ErrorCode.BAD_INPUT, field=["role"], detail="role (analyst, agent, admin)")
     password = generate_password()
     async with services.store.begin() as conn:
         if await user_by_login(conn, login) is not None:

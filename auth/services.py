@@ -63,10 +63,12 @@ class AccessServices:
         async with self.store.begin() as conn:
             await store.audit(conn, event, outcome, ip=caller.ip if caller else None, **fields)  # type: ignore[arg-type]
 
-    async def audit_log(self, first: int, login: str | None = None, event: str | None = None) -> list[AuditEntry]:
-        """The newest `first` audited events, optionally about one login or of one kind."""
+    async def audit_log(
+        self, first: int, login: str | None = None, event: str | None = None, customer_id: str | None = None
+    ) -> list[AuditEntry]:
+        """The newest `first` audited events, optionally about one login, of one kind, on behalf of one customer."""
         async with self.store.connect() as conn:
-            return await store.audit_entries(conn, first, login, event)
+            return await store.audit_entries(conn, first, login, event, customer_id)
 
     async def outgoing_emails(self, first: int, status: str | None = None) -> list[MailEntry]:
         """The newest `first` access emails, optionally only QUEUED, SENT or FAILED ones."""

@@ -18,7 +18,8 @@ SECRET = "ventanilla-bench-secret-key-of-32-bytes!!"
 # The generator's "today": pinned so that the same scale always gives the same rows.
 TODAY = date(2026, 11, 1)
 CUT_OFF = date(2026, 10, 31)  # W3's statement date
-SCALES = {"S": 1_000, "M": 20_000}
+# XS is a smoke scale (a run that shows the bench works, not numbers to compare).
+SCALES = {"XS": 200, "S": 1_000, "M": 20_000}
 BENCH_PASSWORD = "perro.calamar"
 ANALYST = ("analista@example.com", "gato.tornillo")
 
@@ -89,6 +90,52 @@ async def ensure(scale: str, *, log=print) -> None:
     conn = await asyncpg.connect(libpq_url(scale))
     try:
         await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
+def sap_database_name(scale: str) -> str:
+    """The same business in SAP ECC's own tables (the `sap` mapping), for W1 over a mapped source."""
+    return f"{database_name(scale)}_sap"
+
+
+def sap_sqlalchemy_url(scale: str, port: int = 5432) -> str:
+    return f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{sap_database_name(scale)}"
+
+
+async def ensure_sap(scale: str, *, log=print) -> None:
+    """Write the scale's business (same seed and day as `ensure`, so the same customers and ids)
+    into SAP-style tables, unless it is there. The store stays the native bench database: its
+    users and sessions sign the requests in, and [routes] sends every SAP domain to this one."""
+    name = sap_database_name(scale)
+    if await _exists(name):
+        conn = await asyncpg.connect(f"postgresql://{PG}/{name}")
+        try:
+            if await conn.fetchval("SELECT to_regclass('bench_ready') IS NOT NULL"):
+                log(f"reusing database {name}")
+                return
+        finally:
+            await conn.close()
+    from ventanilla.demo.legacy import WRITERS
+
+    admin = await asyncpg.connect(f"postgresql://{PG}/postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    log(f"generating {name}: {SCALES[scale]:,} customers in SAP ECC tables (seed 7, today {TODAY})")
+    started = time.monotonic()
+    engine = create_async_engine(sap_sqlalchemy_url(scale))
+    try:
+        counts = await WRITERS["sap"](engine, customers=SCALES[scale], seed=7, today=TODAY)
+    finally:
+        await engine.dispose()
+    log("  " + ", ".join(f"{table} {n:,}" for table, n in counts.items() if n) + f" in {time.monotonic() - started:.0f} s")
+    conn = await asyncpg.connect(f"postgresql://{PG}/{name}")
+    try:
+        await conn.execute("VACUUM ANALYZE")
+        await conn.execute("CREATE TABLE bench_ready (done boolean)")
     finally:
         await conn.close()
 

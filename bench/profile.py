@@ -31,7 +31,7 @@ async def main() -> None:
 
     os.environ["VENTANILLA_DATABASE_URL"] = data.sqlalchemy_url(args.scale)
     os.environ["VENTANILLA_SECRET_KEY"] = data.SECRET
-    from ventanilla import app as module
+    from ventanilla.web import graphql as module
     from ventanilla.web.app import create_app
 
     off = set(filter(None, args.without.split(",")))

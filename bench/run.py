@@ -51,6 +51,21 @@ def _python_env() -> dict[str, str]:
     return {"PYTHONPATH": str(ROOT), "VENTANILLA_SECRET_KEY": data.SECRET}
 
 
+# The domains the `sap` mapping holds (tests/test_connector_serving.py routes the same ones).
+SAP_DOMAINS = ("customers", "invoices", "tickets", "contracts", "plans", "quotes", "orders", "delivery_notes")
+
+
+def sap_config(scale: str, db_port: int) -> Path:
+    """A ventanilla.toml routing every SAP domain to the scale's SAP database (through `db_port`:
+    the wire counter's proxy for the statement count, the server itself for the timed runs)."""
+    path = Path(tempfile.gettempdir()) / f"ventanilla-bench-sap-{scale.lower()}-{db_port}.toml"
+    routes = "\n".join(f'{domain} = "erp"' for domain in SAP_DOMAINS)
+    path.write_text(
+        f'[sources.erp]\nconnector = "sap"\nurl = "{data.sap_sqlalchemy_url(scale, db_port)}"\n\n[routes]\n{routes}\n'
+    )
+    return path
+
+
 def contenders(scale: str) -> list[Contender]:
     venv_bin = Path(PYTHON).parent
 
@@ -67,9 +82,22 @@ def contenders(scale: str) -> list[Contender]:
             },
         )
 
+    def ventanilla_sap() -> Contender:
+        plain = ventanilla(1)
+        return Contender(
+            name="ventanilla-sap",
+            what="`ventanilla serve --workers 1` with [routes] sending every domain to SAP ECC tables "
+            "(the `sap` mapping) on PostgreSQL, W1 only; the store (users, sessions) is the native database",
+            port=8115,
+            command=lambda db_port: [*plain.command(db_port)[:3], "8115", *plain.command(db_port)[4:]],
+            env=lambda db_port: {**plain.env(db_port), "VENTANILLA_CONFIG": str(sap_config(scale, db_port))},
+            workloads=("W1",),
+        )
+
     return [
         ventanilla(1),
         ventanilla(2),
+        ventanilla_sap(),
         Contender(
             name="floor",
             what="minimal Starlette + asyncpg, hand-written SQL, orjson (bench/contenders/floor.py)",
@@ -299,6 +327,8 @@ async def run(
     info = machine()
     print(f"machine: {info['nproc']} x {info['cpu']}, {info['memory_gb']} GB, load {info['load_average_at_start']}")
     await data.ensure(scale)
+    if any(c.name == "ventanilla-sap" for c in contenders(scale) if names is None or c.name in names):
+        await data.ensure_sap(scale)
     accounts = await data.accounts(scale, rotation)
     chosen = [c for c in contenders(scale) if names is None or c.name in names]
     for c in chosen:
@@ -370,8 +400,8 @@ def ratios(cells: list[dict]) -> list[dict]:
     index = {(c["contender"], c["workload"], c["concurrency"]): c for c in cells}
     out = []
     for (name, w, n), cell in index.items():
-        if not name.startswith("ventanilla"):
-            continue
+        if not name.startswith("ventanilla") or name == "ventanilla-sap":
+            continue  # ventanilla-sap reads other tables than the floor and PostGraphile: compare it with -1w
         row = {"contender": name, "workload": w, "concurrency": n}
         for other in ("floor", "postgraphile"):
             base = index.get((other, w, n))

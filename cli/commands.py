@@ -1,4 +1,4 @@
-"""The `ventanilla` command: demo, serve, migrate, export-schema."""
+"""The `ventanilla` command: demo, serve, migrate, export-schema, access, features."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import access, sources
+from . import access, features, sources
 
 DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
@@ -100,6 +100,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=logging_config(settings),  # every worker's loggers, uvicorn's included (web/logs.py)
         access_log=False,  # web/requestlog.py writes the access line, with the request id
+        # SIGTERM: stop accepting, give requests in flight this long, then shut down (docs/operations.md)
+        timeout_graceful_shutdown=args.graceful_seconds,
     )
     return 0
 
@@ -158,6 +160,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-access-log", action="store_true", help="no line per request (when a proxy in front logs them)"
     )
+    serve.add_argument(
+        "--graceful-seconds", type=float, default=30.0,
+        help="on SIGTERM, how long requests in flight may take before the workers stop (default 30)",
+    )  # fmt: skip
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser("migrate", help="bring the store to the newest schema (run before serve)")
@@ -169,6 +175,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("output", nargs="?", default="schema.graphql")
     export.set_defaults(run=_export_schema)
     access.add_access_commands(commands)  # access, partners, staff
+    features.add_features_command(commands)  # features list|on|off
     sources.register(commands)  # demo-data, check-mapping
     return root
 

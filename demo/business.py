@@ -34,6 +34,7 @@ from .support import add_tickets
 CUSTOMER_LOGIN = ("cliente@example.com", "perro.calamar")
 ANALYST_LOGIN = ("analista@example.com", "gato.tornillo")
 ADMIN_LOGIN = "admin@example.com"
+AGENT_LOGIN = "agente@example.com"
 
 # Rows per executemany: large enough to be fast, small enough to keep each statement's memory modest.
 _BATCH = 5_000
@@ -190,10 +191,16 @@ async def _add_sign_ins(
         conn, login=ADMIN_LOGIN, name="Administrador Demo", password=admin_password, kind="STAFF",
         role="admin",
     )  # fmt: skip
+    # The helpdesk (StaffRole.AGENT): answers and closes tickets, settles payment receipts.
+    agent_password = ".".join(random.Random(f"ventanilla-agent-{seed}").sample(_PASSWORD_WORDS, 2))
+    await create_user(
+        conn, login=AGENT_LOGIN, name="Agente Demo", password=agent_password, kind="STAFF", role="agent",
+    )  # fmt: skip
     accounts = f"{home.name} ({home.company.name}) y {business.name} ({business.company.name})"
     return (
         (login, password, f"Cliente con dos cuentas: {accounts}"),
         (analyst_login, analyst_password, "Analista: lectura de todos los clientes"),
+        (AGENT_LOGIN, agent_password, "Agente (mesa de ayuda): responde y cierra tickets"),
         (ADMIN_LOGIN, admin_password, "Administrador"),
     )
 

@@ -64,6 +64,7 @@ class Action:
     request: Mapping[str, Any]  # its input as JSON-able values (files by SHA-256), without the key
     idempotency_key: str | None = None
     feature: Feature | None = None
+    detail: str | None = None  # a short fact for the audit row (never a secret), e.g. "on"
 
     @property
     def event(self) -> str:
@@ -170,4 +171,5 @@ def _who(ctx: Context, action: Action, object_id: str | None) -> dict[str, Any]:
         "ip": caller(ctx).ip,
         "customer_id": action.customer_id,
         "object_id": object_id,
+        "detail": action.detail,
     }

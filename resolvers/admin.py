@@ -33,9 +33,11 @@ def _check_first(ctx: Context, first: int) -> None:
         raise ApiError(ErrorCode.BAD_INPUT, field=["first"], detail=f"first (0..{ctx.settings.max_page_size})")
 
 
-async def audit_log(ctx: Context, first: int, login: str | None, event: str | None) -> list[AuditEntry]:
+async def audit_log(
+    ctx: Context, first: int, login: str | None, event: str | None, customer_id: str | None = None
+) -> list[AuditEntry]:
     _check_first(ctx, first)
-    return await ctx.services.access.audit_log(first, login, event)
+    return await ctx.services.access.audit_log(first, login, event, customer_id)
 
 
 async def outgoing_emails(ctx: Context, first: int, status: str | None) -> list[MailEntry]:

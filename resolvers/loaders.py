@@ -17,21 +17,28 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from ..connectors.base import Source, Wanted
+from ..observe import loader_name, run_batch
 
 Fetch = Callable[..., Awaitable[list[Any]]]
 
 
 def _by_id(fetch: Fetch) -> DataLoader:
+    name = loader_name(fetch)  # metrics and spans of each batch (observe.py), when watched
+
     async def batch(keys: Sequence[Hashable]) -> list[Any]:
-        return await fetch(list(keys))
+        return await run_batch(name, len(keys), lambda: fetch(list(keys)))
 
     return DataLoader(batch_load_fn=batch, max_batch_size=500)
 
 
 def _by_id_and_arguments(fetch: Fetch) -> DataLoader:
     """Keys (id, *args): keys sharing args go to `fetch(ids, *args)` in one call."""
+    name = loader_name(fetch)
 
     async def batch(keys: Sequence[tuple[Hashable, ...]]) -> list[Any]:
+        return await run_batch(name, len(keys), lambda: grouped(keys))
+
+    async def grouped(keys: Sequence[tuple[Hashable, ...]]) -> list[Any]:
         groups: dict[tuple, list[int]] = defaultdict(list)
         for index, key in enumerate(keys):
             groups[key[1:]].append(index)

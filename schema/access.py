@@ -22,7 +22,7 @@ from .errors import ErrorCode, UserError
 class Viewer:
     kind: ViewerKind = strawberry.field(description="Anonymous, customer user, partner or staff.")
     name: str | None = strawberry.field(description="Name of the signed-in user (or partner application).")
-    role: str | None = strawberry.field(description="Staff role: analyst (read-only) or admin.")
+    role: str | None = strawberry.field(description="Staff role: analyst (read-only), agent (helpdesk: answers and closes tickets, settles receipts) or admin.")
     must_change_password: bool = strawberry.field(
         description="True on first access with a temporary password: change it before anything else."
     )

@@ -13,7 +13,7 @@ from ..errors import ApiError
 from ..resolvers import admin as resolve
 from .access import user_error
 from .errors import UserError
-from .relay import from_global_id
+from .relay import from_global_id, to_global_id
 
 
 @strawberry.input(description="Give a customer account a portal user (admins).")
@@ -51,23 +51,40 @@ class RevokePortalAccessPayload:
     errors: list[UserError] = strawberry.field(description="Why revoking failed; empty on success.")
 
 
-@strawberry.type(description="One audited access event; never holds a password, token or code.")
+@strawberry.type(
+    description="One audited event (access, or a portal action and its refusals); never holds a password, token, "
+    "code or file."
+)
 class AuditEntry:
     at: datetime = strawberry.field(description="When it happened.")
     event: str = strawberry.field(
-        description="SIGN_IN, REFRESH, SIGN_OUT, RESET_REQUESTED, PASSWORD_RESET, PASSWORD_CHANGED, CODE_REQUESTED, "
-        "CODE_SIGN_IN, ACCESS_GRANTED, ACCESS_REVOKED, PARTNER_TOKEN, STAFF_ADDED, USER_DISABLED, PARTNER_ADDED, "
-        "EMAIL_FAILED (an access email given up: see outgoingEmails)."
+        description="Access: SIGN_IN, REFRESH, SIGN_OUT, RESET_REQUESTED, PASSWORD_RESET, PASSWORD_CHANGED, "
+        "CODE_REQUESTED, CODE_SIGN_IN, ACCESS_GRANTED, ACCESS_REVOKED, PARTNER_TOKEN, STAFF_ADDED, USER_DISABLED, "
+        "PARTNER_ADDED, EMAIL_FAILED (an access email given up: see outgoingEmails). Portal actions (the mutation's "
+        "name): CREATE_TICKET, REPLY_TO_TICKET, CLOSE_TICKET, SUBMIT_PAYMENT_RECEIPT, REQUEST_PAYMENT_COMMITMENT, "
+        "REQUEST_PLAN_CHANGE, REQUEST_PLAN, ACCEPT_PAYMENT_RECEIPT, REJECT_PAYMENT_RECEIPT; administration: "
+        "SET_FEATURE, RESEND_EVENT."
     )
     outcome: str = strawberry.field(
-        description="OK; QUEUED for a reset link or code whose email is queued; or the error code / reason of the "
-        "failure (for EMAIL_FAILED: GAVE_UP, REFUSED or EXPIRED)."
+        description="OK; QUEUED for a reset link or code whose email is queued; REPEATED for a portal action sent "
+        "again with its idempotency key (answered the first answer, nothing done); or the error code of the refusal "
+        "(FEATURE_DISABLED, LIMIT_REACHED, COOL_DOWN, NOT_FOUND, IDEMPOTENCY_KEY_REUSED, INVALID_FILE ...) / reason "
+        "of the failure (for EMAIL_FAILED: GAVE_UP, REFUSED or EXPIRED)."
     )
     login: str | None = strawberry.field(description="The login it concerned, as typed.")
     user_id: int | None = strawberry.field(description="The user it concerned, when known.")
-    actor: str | None = strawberry.field(description="Who acted when not the user: an admin, the CLI, a partner.")
+    actor: str | None = strawberry.field(
+        description="Who acted when not the user: an admin, the CLI, a partner; for portal actions always "
+        "(customer:<user id>, partner:<client id>, staff:<user id>)."
+    )
     ip: str | None = strawberry.field(description="Client address of the request.")
-    detail: str | None = strawberry.field(description="Extra facts, e.g. the customer account.")
+    detail: str | None = strawberry.field(description="Extra facts, e.g. the customer account, or on/off for SET_FEATURE.")
+    customer_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the Customer a portal action was on behalf of, when known."
+    )
+    object_id: str | None = strawberry.field(
+        description="What a portal action acted on, in the system's own id (a ticket, a receipt, an event, a feature)."
+    )
 
 
 async def grant_portal_access(
@@ -103,10 +120,16 @@ async def audit_log(
     first: Annotated[int, strawberry.argument(description="How many, newest first (up to the page limit).")] = 50,
     login: Annotated[str | None, strawberry.argument(description="Only events about this login.")] = None,
     event: Annotated[str | None, strawberry.argument(description="Only this kind of event.")] = None,
+    customer_id: Annotated[
+        strawberry.ID | None, strawberry.argument(description="Only events on behalf of this customer (its global id).")
+    ] = None,
 ) -> list[AuditEntry] | None:
-    entries = await resolve.audit_log(info.context, first, login, event)
+    raw_customer = from_global_id(customer_id, "Customer")[1] if customer_id is not None else None
+    entries = await resolve.audit_log(info.context, first, login, event, raw_customer)
     return [AuditEntry(at=e.at, event=e.event, outcome=e.outcome, login=e.login, user_id=e.user_id, actor=e.actor,
-                       ip=e.ip, detail=e.detail) for e in entries]  # fmt: skip
+                       ip=e.ip, detail=e.detail, object_id=e.object_id,
+                       customer_id=to_global_id("Customer", e.customer_id) if e.customer_id else None)
+            for e in entries]  # fmt: skip
 
 
 

@@ -16,6 +16,7 @@ from . import (
     commerce,
     common,
     customer,
+    features,
     portal,
     receipts,
     relay,
@@ -89,5 +90,6 @@ NOT_RECORDS: frozenset[type] = frozenset(
         tickets.CreateTicketPayload,  # the ticket inside is reloaded through the guard (resolvers/tickets.py)
         tickets.ReplyToTicketPayload,
         tickets.CloseTicketPayload,
+        features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
     }
 )

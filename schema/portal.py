@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import Enum
 
 import strawberry
+from strawberry.types import Info
 
+from ..settings import Feature as Switch
 from ..settings import Settings
 from .enums import LoginField
 
@@ -26,6 +28,9 @@ class Feature(Enum):
     )
     TICKETS = strawberry.enum_value("TICKETS", description="See support tickets (C1).")
     TICKET_CREATION = strawberry.enum_value("TICKET_CREATION", description="Create tickets (C2).")
+    TICKET_REPLIES = strawberry.enum_value(
+        "TICKET_REPLIES", description="Customers reply to and close their tickets (C3, C4)."
+    )
     CONTRACTS = strawberry.enum_value("CONTRACTS", description="See contracts (D1).")
     CONTRACT_SIGNING = strawberry.enum_value("CONTRACT_SIGNING", description="Sign contracts (D2).")
     PLANS = strawberry.enum_value("PLANS", description="My plans and the plan catalogue (D3).")
@@ -47,8 +52,21 @@ class PortalInfo:
     login_hint: str | None = strawberry.field(description="Hint under the user field, e.g. DNI, CUIT o CUIL.")
     password_hint: str | None = strawberry.field(description="Hint under the password field.")
     payment_buttons_title: str | None = strawberry.field(description='Title beside the payment buttons, e.g. "Pagá con:".')
-    features: list[Feature] = strawberry.field(description="The optional features that are switched on.")
+
+    @strawberry.field(
+        description="The optional features that are switched on: an admin's switch (setFeature) over the "
+        "configuration's `[portal] features`, in force on every instance at once. Read from the store: null, "
+        "with a STORE_UNAVAILABLE error, while it does not answer."
+    )
+    async def features(self, info: Info) -> list[Feature] | None:
+        return features_list(await info.context.features())
+
     languages: list[str] = strawberry.field(description="Languages of messages and emails, e.g. es, en.")
+
+
+def features_list(on: frozenset[Switch]) -> list[Feature]:
+    """The schema's list of the features `on`, in the enum's order."""
+    return [Feature(f.value) for f in Switch if f in on]
 
 
 def portal_info(settings: Settings) -> PortalInfo:
@@ -60,6 +78,5 @@ def portal_info(settings: Settings) -> PortalInfo:
         login_hint=settings.login_hint,
         password_hint=settings.password_hint,
         payment_buttons_title=settings.payment_buttons_title,
-        features=[Feature(f.value) for f in settings.features],
         languages=list(settings.languages),
     )

@@ -51,6 +51,7 @@ from .customer import (
     customer_filter,
     customer_type,
 )
+from .features import SetFeaturePayload, set_feature
 from .permissions import (
     ActsForCustomers,
     Admin,
@@ -170,7 +171,7 @@ class Query:
 
     audit_log: list[AuditEntry] | None = strawberry.field(
         resolver=audit_log,
-        description="Access events, newest first: sign-ins, failures, resets, grants (admins).",
+        description="Audited events, newest first: sign-ins, failures, resets, grants, and every portal action and its refusals (admins).",
         extensions=allow(Admin),
     )
     outgoing_emails: list[OutgoingEmail] | None = strawberry.field(
@@ -225,6 +226,11 @@ class Mutation:
     revoke_portal_access: RevokePortalAccessPayload = strawberry.mutation(
         resolver=revoke_portal_access,
         description="Take portal access away from a customer account, at once (admins).",
+        extensions=allow(Admin),
+    )
+    set_feature: SetFeaturePayload = strawberry.mutation(
+        resolver=set_feature,
+        description="Switch an optional feature on or off for every customer, on every instance at once (admins).",
         extensions=allow(Admin),
     )
 

@@ -218,13 +218,19 @@ async def audit(
 
 
 async def audit_entries(
-    conn: AsyncConnection, limit: int = 100, login: str | None = None, event: str | None = None
+    conn: AsyncConnection,
+    limit: int = 100,
+    login: str | None = None,
+    event: str | None = None,
+    customer_id: str | None = None,
 ) -> list[AuditEntry]:
     query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
     if login:
         query = query.where(audit_log.c.login == login.strip().lower())
     if event:
         query = query.where(audit_log.c.event == event)
+    if customer_id:
+        query = query.where(audit_log.c.customer_id == customer_id)
     rows = (await conn.execute(query)).all()
     return [
         AuditEntry(aware(r.at) or r.at, r.event, r.outcome, r.login, r.user_id, r.actor, r.ip, r.detail,

@@ -42,8 +42,8 @@ async def claim(conn: AsyncConnection, caller: str, mutation: str, key: str, req
     """Take `key` in this transaction (answer still empty); KeyTaken if a row holds it, live or not
     (`earlier` tells which; `free` removes a row past its 24 hours, and the key is as new).
 
-    The INSERT comes first, with no DELETE or read of the key before it: on MariaDB a statement that
-    finds no row locks the gap, and two such requests would then deadlock on their INSERTs."""
+    The INSERT comes first, with no DELETE or read of the key before it: on MariaDB a DELETE that
+    finds no row takes a gap lock, which concurrent INSERTs into that gap can deadlock on."""
     moment = now()
     values = {"caller": caller, "mutation": mutation, "idempotency_key": key, "request_hash": request_hash,
               "answer": "{}", "created_at": moment, "expires_at": moment + KEEP}  # fmt: skip

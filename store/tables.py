@@ -33,7 +33,7 @@ users = Table(
     Column("name", String(120), nullable=False),
     Column("password_hash", String(200), nullable=False),  # Argon2id, never the password
     Column("kind", String(10), nullable=False),  # CUSTOMER, STAFF
-    Column("role", String(10)),  # staff only: analyst, admin
+    Column("role", String(10)),  # staff only: analyst, agent, admin
     Column("must_change_password", Boolean, nullable=False, default=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -28,7 +28,7 @@ from ventanilla.store.users import create_user
 
 from .conftest import SIGN_IN, TEST_SECRET, fresh_database, fresh_legacy_database
 
-AGENT_LOGIN = ("agente@example.com", "mesa.de.ayuda")
+AGENT_LOGIN = ("agente.recibos@example.com", "mesa.de.ayuda")  # the demo has its own agente@
 CSRF = {"X-Ventanilla-CSRF": "1"}
 
 

@@ -357,6 +357,7 @@ DECLARED = {
     ("Query", "outgoingEmails"): ["Admin"],
     ("Mutation", "grantPortalAccess"): ["Admin"],
     ("Mutation", "revokePortalAccess"): ["Admin"],
+    ("Mutation", "setFeature"): ["Admin"],
     ("Mutation", "signOut"): ["SignedInUser"],
     ("Mutation", "changePassword"): ["SignedInUser"],
     ("Mutation", "createTicket"): ["ActsForCustomers"],

@@ -149,7 +149,7 @@ async def portal(
         async with store.begin() as conn:
             for login, name, ids in (("ana@example.com", "Ana Pérez", ["1"]), ("beto@example.com", "Beto Gómez", ["2"])):
                 await create_user(conn, login=login, name=name, password=PASSWORD, kind="CUSTOMER", customer_ids=ids)
-            await create_user(conn, login="agente@example.com", name=await agent_name(legacy), password=PASSWORD,
+            await create_user(conn, login="agente.tickets@example.com", name=await agent_name(legacy), password=PASSWORD,
                               kind="STAFF", role="agent")  # fmt: skip
             await create_user(conn, login="analista.tickets@example.com", name="Ana Lista", password=PASSWORD, kind="STAFF",
                               role="analyst")  # fmt: skip
@@ -168,7 +168,7 @@ async def portal(
                 found = Portal(client, store, legacy, connector, files=files, app=app,
                                customer_ids={"ana": "1", "beto": "2"})  # fmt: skip
                 for caller in ("ana", "beto", "agent", "analyst"):
-                    login = {"agent": "agente", "analyst": "analista.tickets"}.get(caller, caller)
+                    login = {"agent": "agente.tickets", "analyst": "analista.tickets"}.get(caller, caller)
                     found.tokens[caller] = await _sign_in(client, f"{login}@example.com")
                 found.tokens["partner"] = await _partner_token(client, "vt_socio", "secreto-del-socio")
                 found.tokens["reader"] = await _partner_token(client, "vt_lector", "secreto-del-socio")

@@ -26,6 +26,7 @@ from .graphql import VentanillaGraphQL
 from .headers import SecurityHeaders
 from .health import Check, health_routes
 from .middleware import AnswerOutages, Authenticate, LimitBody
+from .operations import Operations
 from .requestlog import RequestLogging
 
 
@@ -58,13 +59,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     checks: dict[str, Check] = {"store": store.ping, **source_checks(source)}
     if settings.redis_url:
         checks["redis"] = access.limiter.ping
-    graphql = VentanillaGraphQL(services)
+    # Metrics, tracing, persisted queries ([metrics], [tracing], [api]; web/operations.py).
+    ops = Operations(settings, store, access, {"store": engine, "billing": reads}, source)
+    graphql = VentanillaGraphQL(services, ops.extensions, ops.persisted)
     uploads = settings.max_body_bytes + settings.max_files_per_request * settings.max_file_bytes  # [files]
     graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes, uploads)
 
     async def close() -> None:
         """Stop the mail worker, then close every pool the app opened: legacy sources, billing reads, the store."""
         await access.outbox.stop()
+        await ops.close()
         if hasattr(source, "dispose"):  # a RoutedSource's legacy pools
             await source.dispose()
         await reads.dispose()
@@ -94,10 +98,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *health_routes(checks),
             Route("/oauth/token", token_endpoint(access), methods=["POST"]),  # partners (FEATURES.md A11)
             *download_routes(services),
+            *ops.routes,  # /metrics when [metrics] enabled
         ],
         middleware=[
             Middleware(SecurityHeaders, page_policy=page_policy(graphql.page)),
             Middleware(RequestLogging, access_log=settings.access_log),  # X-Request-Id, the access line
+            *ops.middleware,  # metrics and the request's span, inside: they see the request id
             Middleware(AnswerOutages),  # a store outage before GraphQL runs: JSON 503, Retry-After
             Middleware(PartnerCors, services=access),  # partners' registered browser origins
         ],

@@ -57,6 +57,9 @@ def refusal(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """The JSON answer of a refusal outside GraphQL; a temporary failure says when to retry (Retry-After)."""
+    from .metrics import ERRORS  # counted with GraphQL's errors by code (web/metrics.py)
+
+    ERRORS.labels(error.code.value).inc()
     headers = dict(headers or {})
     if error.code in RETRY_AFTER:
         headers["Retry-After"] = str(RETRY_AFTER[error.code])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -19,7 +19,7 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
 )
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from ..auth.principals import ANONYMOUS, Principal, PrincipalKind
@@ -33,6 +33,8 @@ from ..settings import Settings
 from .errors import api_error, error_body, error_extensions
 from .extensions import CachedDocuments, IntrospectionGate, OneOperation, depth_rules
 from .graphiql import render_graphiql_page
+from .metrics import ERRORS
+from .persisted import Persisted, PersistedQueryRefused
 from .requestlog import NameTheOperation
 
 # graphql-core's hints at field names ("Did you mean 'login'?"), anywhere in a message.
@@ -60,7 +62,11 @@ def cost_limits(settings: Settings) -> Callable[[Context], int]:
 class VentanillaGraphQL(GraphQL):
     """Strawberry's ASGI view with our context, offline GraphiQL and error presentation."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self, services: Services, observers: Sequence[Any] = (), persisted: Persisted | None = None
+    ) -> None:
+        """`observers`: schema extensions of metrics and tracing (web/metrics.py, web/tracing.py),
+        when on; `persisted`: the persisted-query rules (web/persisted.py)."""
         settings = services.settings
         # The limiters' rules built once, so that validation results can be cached by rule.
         limits = [
@@ -80,11 +86,15 @@ class VentanillaGraphQL(GraphQL):
                 TextOnly,
                 lambda: CostLimit(cost_limits(settings)),
                 NameTheOperation,
+                *observers,
             ]
         )
         # Uploads: the GraphQL multipart request spec, each request carrying a CSRF header (parse_multipart).
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False, multipart_uploads_enabled=True)
+        # By GET only persisted queries run (web/persisted.py refuses the others).
+        by_get = persisted is not None and persisted.allows_get
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=by_get, multipart_uploads_enabled=True)
         self.services = services
+        self.persisted = persisted
         self.page = render_graphiql_page()  # GraphiQL, rendered once (web/app.py takes its policy)
 
     def encode_json(self, data: object) -> bytes:
@@ -98,6 +108,15 @@ class VentanillaGraphQL(GraphQL):
         request = Request(scope, receive=receive)
         try:
             response = await self.run(request)
+        except PersistedQueryRefused as refused:
+            ERRORS.labels(refused.code).inc()
+            language = language_of(request.headers.get("accept-language"))
+            media_type = _media_type(request)
+            body = {"errors": [{"message": refused.message(language), "extensions": {"code": refused.code}}]}
+            # Not found is the protocol's "send the text" (200, as Apollo); the rest refuse the request.
+            found_later = refused.code == "PERSISTED_QUERY_NOT_FOUND" and media_type != GRAPHQL_RESPONSE
+            status = 200 if found_later else 400
+            response = JSONResponse(body, status_code=status, media_type=media_type)
         except HTTPException as refused:
             error = ApiError(ErrorCode.BAD_REQUEST, detail=refused.reason.rstrip("."))
             language = language_of(request.headers.get("accept-language"))
@@ -121,6 +140,17 @@ class VentanillaGraphQL(GraphQL):
         if _deeper_than(parsed, MAX_JSON_DEPTH):
             raise HTTPException(400, f"the body nests more than {MAX_JSON_DEPTH} levels") from None
         return parsed
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's GET, but not for a GET naming a persisted query (no `query`)."""
+        return request.query_params.get("extensions") is None and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """The request's data, its persisted query resolved (or refused) by the configured mode."""
+        data = await super().parse_http_body(request)
+        if self.persisted is not None and isinstance(data, GraphQLRequestData):
+            data = await self.persisted.resolve(data, request.method)
+        return data
 
     async def parse_multipart(self, request: Any) -> dict[str, str]:
         """A multipart body (uploads) only with a header no cross-site form can send without a CORS

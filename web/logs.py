@@ -43,6 +43,7 @@ class RequestLog:
     id: str
     statements: int = 0  # SQL statements sent, on every engine (web/requestlog.py counts them)
     operation: str | None = None  # the GraphQL operation's name
+    trace_id: str | None = None  # its OpenTelemetry trace, when tracing is on (web/tracing.py)
     written: set[str] = field(default_factory=set)  # the outage lines it has written already
 
 
@@ -206,6 +207,9 @@ class JsonFormatter(logging.Formatter):
             "request_id": request_id(),
             "message": record.getMessage(),
         }
+        current = REQUEST.get()
+        if current is not None and current.trace_id:
+            entry["trace_id"] = current.trace_id
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

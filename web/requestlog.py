@@ -92,6 +92,8 @@ def _write_access_line(scope: Scope, current: RequestLog, status: int | None, st
         "principal_id": _principal_id(principal),
         "statements": current.statements,
     }
+    if current.trace_id:
+        fields["trace_id"] = current.trace_id  # the request's trace (web/tracing.py), beside its id
     outcome = str(status) if status is not None else "the client hung up"
     said = " ".join(f"{name}={value}" for name, value in _said(fields))
     ACCESS.info(
@@ -113,6 +115,8 @@ def _said(fields: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         who = fields["principal"] + (f":{fields['principal_id']}" if fields["principal_id"] else "")
         yield "principal", who
     yield "statements", fields["statements"]
+    if fields.get("trace_id"):
+        yield "trace", fields["trace_id"]
 
 
 def _principal_id(principal: Principal | None) -> str | None:
