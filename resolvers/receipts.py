@@ -60,7 +60,7 @@ def _amount(value: Any) -> Decimal:
     problem = receipt_amount_problem(amount)
     if problem is not None:
         raise ApiError(ErrorCode.BAD_INPUT, field=["input", "amount"], detail=problem)
-    return amount
+    return amount.quantize(Decimal("0.01"))  # "1600" is 1600.00
 
 
 async def _own_unpaid_invoices(ctx: Context, customer_id: str, invoice_ids: Sequence[str]) -> list[Invoice]:

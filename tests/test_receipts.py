@@ -158,7 +158,10 @@ async def test_a_receipt_for_an_own_invoice_enters_the_queue_and_tells_the_busin
 async def test_a_receipt_for_the_second_account_names_it(portal) -> None:
     body = await portal.gql(VIEWER, token=portal.tokens["customer"])
     second = body["data"]["viewer"]["accounts"][1]["id"]
-    receipt = submitted(await submit(portal, "10.00", customerId=second))
+    receipt = submitted(await submit(portal, "10", customerId=second))
+    assert receipt["amount"]["amount"] == "10.00"
+    (event,) = [e for e in await portal.events_of("PaymentReceiptSubmitted") if e["receiptId"] == raw_id(receipt["id"])]
+    assert event["amount"] == "10.00"
     mine = await portal.gql(MINE, {"id": second}, portal.tokens["customer"])
     assert [r["id"] for r in mine["data"]["customer"]["paymentReceipts"]] == [receipt["id"]]
 
@@ -459,3 +462,15 @@ async def test_over_ispcube_the_receipts_ticket_goes_into_its_tables_and_the_dec
         thread = await isp.gql(MINE, {"id": isp.account("ana")}, "ana")
         shown = thread["data"]["customer"]["paymentReceipts"][0]
         assert shown["ticket"]["status"] == "CLOSED" and "Falta el CBU" in shown["ticket"]["messages"][-1]["body"]
+
+
+async def test_an_agent_may_name_the_invoices_but_only_the_accounts_own(portal) -> None:
+    customer_id = await home_account(portal)
+    own = (await account(portal, customer_id))["invoices"]["nodes"][0]
+    _, theirs = await someone_elses_unpaid_invoice(portal)
+    receipt = submitted(await submit(portal, "1.00"))
+    wrong = await portal.gql(ACCEPT, {"id": receipt["id"], "invoiceIds": [theirs]}, portal.tokens["agent"])
+    assert refused(wrong, "acceptPaymentReceipt")["code"] == "NOT_FOUND"
+    body = await portal.gql(ACCEPT, {"id": receipt["id"], "invoiceIds": [own["id"]]}, portal.tokens["agent"])
+    accepted = body["data"]["acceptPaymentReceipt"]
+    assert accepted["errors"] == [] and [i["id"] for i in accepted["receipt"]["payment"]["invoices"]] == [own["id"]]
