@@ -11,7 +11,8 @@
 - `reject` (agents): with a reason the customer reads (PaymentReceiptRejected).
 
 Each runs through `perform` (switch PAYMENT_RECEIPTS, idempotency key, event, audit); every check
-runs inside it, so a refusal is audited with its code and changes nothing.
+but the file's runs inside it, so such a refusal is audited with its code and changes nothing. The
+file is checked and kept before (see `submit`), as createTicket's are.
 """
 
 from __future__ import annotations
