@@ -40,6 +40,7 @@ class ErrorCode(str, Enum):
     # portal actions (resolvers/actions.py)
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     COOL_DOWN = "COOL_DOWN"
+    ALREADY_DECIDED = "ALREADY_DECIDED"  # a payment receipt accepted or rejected before
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -151,6 +152,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Ya hiciste este pedido hace poco: vas a poder volver a hacerlo desde el {until}.",
         "You made this request recently: you can make it again from {until}.",
     ),
+    ErrorCode.ALREADY_DECIDED: (
+        "Este comprobante ya fue resuelto ({status}): no se puede aceptar ni rechazar de nuevo.",
+        "This receipt was already decided ({status}): it cannot be accepted or rejected again.",
+    ),
 }
 
 # The temporary failures, with the seconds a client should wait before trying again (`retryAfter`
@@ -183,6 +188,8 @@ THINGS: dict[str, tuple[str, str]] = {
     "Document": ("el documento", "Document"),
     "PaymentMethod": ("el medio de pago", "Payment method"),
     "Attachment": ("el archivo adjunto", "Attachment"),
+    "PaymentReceipt": ("el comprobante de pago", "Payment receipt"),
+    "PlanRequest": ("la solicitud de plan", "Plan request"),
     "object": ("el objeto", "Object"),
 }
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from ..connectors import records as r
 from ..errors import ApiError, ErrorCode, not_found
+from ..store.receipts import PaymentReceipt, PlanRequest
 from .principals import Principal, PrincipalKind
 from .roles import require_signed_in
 
@@ -71,6 +72,7 @@ OWNERS: dict[type, Rule] = {
     r.LedgerEntry: Owned(_customer_id),
     r.OpenItem: Owned(_customer_id),
     r.Ticket: Owned(_customer_id),
+    r.NewTicket: Owned(_customer_id),  # a ticket to open: its account's (no read path returns one)
     r.Contract: Owned(_customer_id),
     r.PlanSubscription: Owned(_customer_id),
     r.Quote: Owned(_customer_id),
@@ -80,7 +82,8 @@ OWNERS: dict[type, Rule] = {
     r.Comment: Owned(_customer_id),
     r.PaymentMethod: Owned(_customer_id),
     r.PaymentCommitment: Owned(_customer_id),
-    r.NewTicket: Owned(_customer_id),  # a ticket to open, for its account (resolvers/tickets.py)
+    PaymentReceipt: Owned(_customer_id),  # the store's: a receipt a customer submitted (B10)
+    PlanRequest: Owned(_customer_id),  # the store's: a plan change or new plan asked for (D4)
     r.Company: SHARED,
     r.Plan: PUBLIC,
     r.ContactEmail: Through((r.Customer,)),

@@ -118,3 +118,57 @@ def statement(
         aging=tuple(buckets),
         open_items=tuple(open_items),
     )
+
+
+# --- payment receipts (FEATURES.md B10) ---------------------------------------------------------
+
+# The largest amount a receipt may declare: sane for a transfer, and within NUMERIC(14, 2).
+MAX_RECEIPT_AMOUNT = Decimal("1000000000.00")
+
+
+def receipt_amount_problem(amount: Decimal) -> str | None:
+    """Why `amount` cannot be a receipt's (None when it can): more than zero, in cents, not absurd."""
+    if not amount.is_finite() or amount <= ZERO:
+        return "amount (more than 0)"
+    if amount != amount.quantize(Decimal("0.01")):
+        return "amount (at most 2 decimals)"
+    if amount > MAX_RECEIPT_AMOUNT:
+        return f"amount (at most {MAX_RECEIPT_AMOUNT})"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class OwedDocument:
+    """An unpaid invoice or debit note a payment may settle: its id, what is due, and its dates."""
+
+    id: str
+    balance_due: Decimal
+    due_date: date | None
+    issue_date: date
+
+
+def oldest_first(documents: Sequence[OwedDocument]) -> list[OwedDocument]:
+    """The order a payment settles documents in when the customer named none: earliest due
+    date first (no due date: by issue date), then the earliest issued, then by id."""
+    return sorted(documents, key=lambda d: (d.due_date or d.issue_date, d.issue_date, d.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    document_id: str
+    amount: Decimal
+
+
+def allocate(amount: Decimal, documents: Sequence[OwedDocument]) -> tuple[list[Allocation], Decimal]:
+    """Settle `documents` in the order given with `amount`: each gets what it owes while the amount
+    lasts. Returns the allocations and what is left over (unallocated credit on the account)."""
+    left = amount
+    allocations = []
+    for document in documents:
+        if left <= ZERO:
+            break
+        share = min(left, document.balance_due)
+        if share > ZERO:
+            allocations.append(Allocation(document.id, share))
+            left -= share
+    return allocations, left

@@ -43,6 +43,7 @@ from .commerce import (
 )
 from .common import Address, ContactEmail, ContactPhone, TaxId, address, maybe_money, money, tax_id
 from .enums import CustomerStatus
+from .receipts import PaymentReceipt, PlanRequest, customer_plan_requests, customer_receipts
 from .relay import After, Connection, First, Node, connection, from_global_id, to_global_id
 from .support import Ticket, TicketFilter, ticket_type
 
@@ -256,6 +257,14 @@ class Customer(Node):
     async def payment_commitments(self, info: Info) -> list[PaymentCommitment] | None:
         found = await resolve_billing.payment_commitments(info.context, self.record)
         return [payment_commitment_type(c) for c in found]
+
+    @strawberry.field(description="Payment receipts this account submitted, newest first, with their status (B10).")
+    async def payment_receipts(self, info: Info) -> list[PaymentReceipt] | None:
+        return await customer_receipts(info, self.record)
+
+    @strawberry.field(description="Plan changes and new plans this account asked for, newest first (D4).")
+    async def plan_requests(self, info: Info) -> list[PlanRequest] | None:
+        return await customer_plan_requests(info, self.record)
 
 
 def customer_type(r: records.Customer) -> Customer:

@@ -69,6 +69,9 @@ class ErrorCode(Enum):
     COOL_DOWN = strawberry.enum_value(
         "COOL_DOWN", description="The action was done recently; the message says from when it is available again."
     )
+    ALREADY_DECIDED = strawberry.enum_value(
+        "ALREADY_DECIDED", description="The payment receipt was accepted or rejected before: it is decided once."
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")

@@ -7,6 +7,7 @@ schema and fails on a type in neither.
 from __future__ import annotations
 
 from ..connectors import records
+from ..store import receipts as store_receipts
 from . import (
     access,
     admin,
@@ -17,6 +18,7 @@ from . import (
     customer,
     features,
     portal,
+    receipts,
     relay,
     support,
     tickets,
@@ -51,6 +53,8 @@ BACKED_BY: dict[type, type] = {
     commerce.Document: records.Document,
     commerce.DocumentLine: records.CommercialLine,
     commerce.Comment: records.Comment,
+    receipts.PaymentReceipt: store_receipts.PaymentReceipt,  # the store's (B10)
+    receipts.PlanRequest: store_receipts.PlanRequest,  # the store's (D4)
 }
 
 # Object types that are no business record: values inside one, pages of them, the caller,
@@ -77,6 +81,12 @@ NOT_RECORDS: frozenset[type] = frozenset(
         access.RequestSignInCodePayload,
         admin.GrantPortalAccessPayload,
         admin.RevokePortalAccessPayload,
+        receipts.ReceiptFile,  # a value inside a PaymentReceipt
+        receipts.SubmitPaymentReceiptPayload,
+        receipts.AcceptPaymentReceiptPayload,
+        receipts.RejectPaymentReceiptPayload,
+        receipts.RequestPlanChangePayload,
+        receipts.RequestPlanPayload,
         tickets.CreateTicketPayload,  # the ticket inside is reloaded through the guard (resolvers/tickets.py)
         tickets.ReplyToTicketPayload,
         tickets.CloseTicketPayload,

@@ -52,8 +52,31 @@ from .customer import (
     customer_type,
 )
 from .features import SetFeaturePayload, set_feature
-from .permissions import ActsForCustomers, Admin, ReadsEveryCustomer, SignedIn, SignedInUser, Writer, allow
+from .permissions import (
+    ActsForCustomers,
+    Admin,
+    Agent,
+    ReadsEveryCustomer,
+    SignedIn,
+    SignedInUser,
+    Writer,
+    allow,
+)
 from .portal import PortalInfo, portal_info
+from .receipts import (
+    AcceptPaymentReceiptPayload,
+    PaymentReceipt,
+    RejectPaymentReceiptPayload,
+    RequestPlanChangePayload,
+    RequestPlanPayload,
+    SubmitPaymentReceiptPayload,
+    accept_payment_receipt,
+    payment_receipts,
+    reject_payment_receipt,
+    request_plan,
+    request_plan_change,
+    submit_payment_receipt,
+)
 from .relay import After, Connection, First, Node, connection, from_global_id
 from .scopes import ScopeGate
 from .support import ticket_type
@@ -157,6 +180,14 @@ class Query:
         extensions=allow(Admin),
     )
 
+    # --- payment receipts (FEATURES.md B10) ---
+    payment_receipts: Connection[PaymentReceipt] | None = strawberry.field(
+        resolver=payment_receipts,
+        description="Payment receipts customers submitted, oldest first: `status: SUBMITTED` is the queue to "
+        "work (agents and admins).",
+        extensions=allow(Agent),
+    )
+
 
 @strawberry.type(description="Change things: sign in, and the portal actions.")
 class Mutation:
@@ -220,6 +251,36 @@ class Mutation:
         resolver=close_ticket,
         description="Close a ticket: customers their own, partners with support:write, the helpdesk any.",
         extensions=allow(Writer),
+    )
+    # --- payment receipts (B10) and plan requests (D4) ---
+    submit_payment_receipt: SubmitPaymentReceiptPayload = strawberry.mutation(
+        resolver=submit_payment_receipt,
+        description="Send the receipt of a payment (amount and an image or PDF, multipart request): it opens a "
+        "ticket and enters the business's queue (customers; partners with billing:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    accept_payment_receipt: AcceptPaymentReceiptPayload = strawberry.mutation(
+        resolver=accept_payment_receipt,
+        description="Accept a submitted receipt: the payment is recorded (on the portal's own billing) or "
+        "announced to the ERP (agents and admins).",
+        extensions=allow(Agent),
+    )
+    reject_payment_receipt: RejectPaymentReceiptPayload = strawberry.mutation(
+        resolver=reject_payment_receipt,
+        description="Reject a submitted receipt with a reason the customer reads (agents and admins).",
+        extensions=allow(Agent),
+    )
+    request_plan_change: RequestPlanChangePayload = strawberry.mutation(
+        resolver=request_plan_change,
+        description="Ask for another plan, available in the portal, for a contracted plan; it opens a ticket "
+        "(customers; partners with contracts:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    request_plan: RequestPlanPayload = strawberry.mutation(
+        resolver=request_plan,
+        description="Ask for a new plan available in the portal; it opens a ticket (customers; partners with "
+        "contracts:write).",
+        extensions=allow(ActsForCustomers),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -231,6 +232,57 @@ action_counters = Table(
     Column("counter_key", String(200), primary_key=True),  # e.g. tickets:<customer id>
     Column("taken", Integer, nullable=False),
     Column("window_ends", DateTime(timezone=True), nullable=False),
+)
+
+# Payment receipts customers submitted (FEATURES.md B10, resolvers/receipts.py): the staff queue.
+# `invoice_ids` are the canonical ids the customer named (JSON list); `ticket_id` the ticket it
+# opened; `payment_id` the native payment an accepted receipt recorded (NULL when billing is a
+# legacy ERP's: the PaymentReceiptAccepted event tells it). Deciding is one conditional UPDATE
+# on `status = 'SUBMITTED'`, so a receipt is decided once.
+payment_receipts = Table(
+    "payment_receipts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(60), nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("invoice_ids", Text, nullable=False),  # JSON list of canonical invoice ids, maybe empty
+    Column("file_sha256", String(64), nullable=False),  # the receipt's image or PDF in the blob store
+    Column("file_content_type", String(80), nullable=False),
+    Column("file_size", Integer, nullable=False),
+    Column("file_name", String(200), nullable=False),
+    Column("ticket_id", String(60)),
+    Column("status", String(10), nullable=False),  # SUBMITTED, ACCEPTED, REJECTED
+    Column("reason", String(500)),  # why it was rejected: the customer reads it
+    Column("decided_by", String(120)),  # staff:<user id>
+    Column("decided_at", DateTime(timezone=True)),
+    Column("payment_id", String(60)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_by", String(120)),  # customer:<user id> or partner:<client id>
+    Index("ix_payment_receipts_customer", "customer_id", "id"),
+    Index("ix_payment_receipts_status", "status", "id"),
+)
+
+# Plan requests (FEATURES.md D4, resolvers/plan_requests.py): a change of a contracted plan
+# (CHANGE, with the subscription and its plan then) or a new plan (NEW, with the service
+# address), each with the ticket it opened. Kept so a customer sees what it asked for, and
+# since when, whatever helpdesk or ERP the ticket lands in.
+plan_requests = Table(
+    "plan_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(60), nullable=False),
+    Column("kind", String(10), nullable=False),  # CHANGE, NEW
+    Column("subscription_id", String(60)),
+    Column("from_plan_id", String(60)),
+    Column("to_plan_id", String(60), nullable=False),
+    Column("service_address", String(300)),
+    Column("comment", String(2000)),
+    Column("ticket_id", String(60)),
+    Column("status", String(10), nullable=False),  # PENDING (the ticket tells the rest)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("requested_by", String(120)),
+    Index("ix_plan_requests_customer", "customer_id", "id"),
 )
 
 # Tickets the portal opened over a domain whose source takes no ticket writes (a read-only SAP

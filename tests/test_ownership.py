@@ -363,6 +363,13 @@ DECLARED = {
     ("Mutation", "createTicket"): ["ActsForCustomers"],
     ("Mutation", "replyToTicket"): ["Writer"],
     ("Mutation", "closeTicket"): ["Writer"],
+    # payment receipts (B10) and plan requests (D4)
+    ("Query", "paymentReceipts"): ["Agent"],
+    ("Mutation", "submitPaymentReceipt"): ["ActsForCustomers"],
+    ("Mutation", "acceptPaymentReceipt"): ["Agent"],
+    ("Mutation", "rejectPaymentReceipt"): ["Agent"],
+    ("Mutation", "requestPlanChange"): ["ActsForCustomers"],
+    ("Mutation", "requestPlan"): ["ActsForCustomers"],
 }  # every other root field is open to anyone (docs/ownership.md)
 
 
