@@ -183,6 +183,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "Document": ("el documento", "Document"),
     "PaymentMethod": ("el medio de pago", "Payment method"),
     "Attachment": ("el archivo adjunto", "Attachment"),
+    "EventDelivery": ("la entrega del evento", "Event delivery"),
     "object": ("el objeto", "Object"),
 }
 

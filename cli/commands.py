@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import access, sources
+from . import access, events, sources
 
 DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
@@ -169,6 +169,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("output", nargs="?", default="schema.graphql")
     export.set_defaults(run=_export_schema)
     access.add_access_commands(commands)  # access, partners, staff
+    events.add_events_commands(commands)  # events list|resend
     sources.register(commands)  # demo-data, check-mapping
     return root
 

@@ -113,6 +113,8 @@ async def _run(ctx: Context, action: Action, digest: str, work: Work) -> dict[st
         if claimed is not None:
             await idempotency.settle(conn, claimed, done.answer)
         await audit(conn, action.event, "OK", **_who(ctx, action, done.object_id))
+    if done.events:
+        ctx.services.wake_relay()  # committed: the relay delivers them at once (events/relay.py)
     return done.answer
 
 

@@ -7,7 +7,7 @@ schema and fails on a type in neither.
 from __future__ import annotations
 
 from ..connectors import records
-from . import access, admin, billing, catalog, commerce, common, customer, portal, relay, support
+from . import access, admin, billing, catalog, commerce, common, customer, events, portal, relay, support
 from . import errors as schema_errors
 
 # GraphQL type -> the record it shows; the record's rule (Owned, catalogue, through its parent) applies.
@@ -56,6 +56,7 @@ NOT_RECORDS: frozenset[type] = frozenset(
         access.Viewer,  # the caller itself; its accounts are the caller's own
         admin.AuditEntry,  # the store's access events, for admins only (schema/permissions.py)
         admin.OutgoingEmail,  # the store's queue of access emails, for admins only (schema/permissions.py)
+        events.EventDelivery,  # the store's outbox of domain events, for admins only (schema/permissions.py)
         schema_errors.UserError,
         access.SignInPayload,
         access.SignOutPayload,
@@ -64,5 +65,6 @@ NOT_RECORDS: frozenset[type] = frozenset(
         access.RequestSignInCodePayload,
         admin.GrantPortalAccessPayload,
         admin.RevokePortalAccessPayload,
+        events.ResendEventPayload,
     }
 )

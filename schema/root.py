@@ -51,6 +51,7 @@ from .customer import (
     customer_filter,
     customer_type,
 )
+from .events import EventDelivery, ResendEventPayload, event_deliveries, resend_event
 from .permissions import Admin, ReadsEveryCustomer, SignedIn, SignedInUser, allow
 from .portal import PortalInfo, portal_info
 from .relay import After, Connection, First, Node, connection, from_global_id
@@ -147,6 +148,12 @@ class Query:
         description="Access emails (access, reset links, sign-in codes), newest first: queued, sent or failed (admins).",
         extensions=allow(Admin),
     )
+    event_deliveries: list[EventDelivery] | None = strawberry.field(
+        resolver=event_deliveries,
+        description="Domain events' deliveries to the business's sinks, newest events first: queued, delivered or "
+        "dead (admins; docs/events.md).",
+        extensions=allow(Admin),
+    )
 
 
 @strawberry.type(description="Change things: sign in, and the portal actions.")
@@ -186,6 +193,11 @@ class Mutation:
     revoke_portal_access: RevokePortalAccessPayload = strawberry.mutation(
         resolver=revoke_portal_access,
         description="Take portal access away from a customer account, at once (admins).",
+        extensions=allow(Admin),
+    )
+    resend_event: ResendEventPayload = strawberry.mutation(
+        resolver=resend_event,
+        description="Deliver an event again: its dead (or delivered) deliveries are due at once (admins; audited).",
         extensions=allow(Admin),
     )
 
