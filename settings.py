@@ -237,7 +237,7 @@ class Settings(BaseSettings):
     mail_poll_seconds: float = 10.0  # how often a worker looks for mail queued elsewhere or due for a retry
     mail_timeout_seconds: float = 15.0  # one SMTP delivery, connection to last reply
     # --- domain events ([events] in ventanilla.toml; events/relay.py, docs/events.md) ---
-    events_max_attempts: int = 12  # tries per sink before a delivery is dead-lettered (≈4 h by default)
+    events_max_attempts: int = 12  # tries per sink before a delivery is dead-lettered (≈2.5 h by default)
     events_retry_seconds: float = 5.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
     events_poll_seconds: float = 1.0  # how often a relay looks for events recorded elsewhere or due again
     events_timeout_seconds: float = 10.0  # one delivery: a webhook's answer, an AMQP publisher confirm

@@ -105,8 +105,12 @@ class Relay:
     async def deliver_due(self) -> float | None:
         """One pass over every sink; the seconds until the soonest retry it scheduled, 0 when more
         is due at once, None when nothing waits on this relay."""
-        passes = await asyncio.gather(*(self._deliver_to(sink) for sink in self.sinks.values()))
-        waits = [wait for wait in passes if wait is not None]
+        passes = await asyncio.gather(*(self._deliver_to(sink) for sink in self.sinks.values()),
+                                      return_exceptions=True)  # fmt: skip
+        for failure in passes:  # every sink's pass is over: now tell of the first failure
+            if isinstance(failure, BaseException):
+                raise failure
+        waits = [wait for wait in passes if isinstance(wait, float)]
         return min(waits) if waits else None
 
     async def _deliver_to(self, sink: Sink) -> float | None:
@@ -128,15 +132,23 @@ class Relay:
         key = (event_id, sink.name)
         self._held[key] = claimed
         try:
+            retry = await self._attempt(sink, claimed)
+        except asyncio.CancelledError:
+            raise  # still held: stop() gives the lease back
+        except BaseException:
+            self._held.pop(key, None)  # the store failed: the lease runs out by itself
+            raise
+        self._held.pop(key, None)
+        return retry
+
+    async def _attempt(self, sink: Sink, claimed: outbox.ClaimedDelivery) -> float | None:
+        try:
             async with asyncio.timeout(self.settings.events_timeout_seconds):
                 await sink.deliver(claimed.event, claimed.attempts)
         except Exception as error:  # noqa: BLE001 - any refusal or network failure is retried
-            delay = await self._failed(claimed, describe(error, sink.secrets))
-            self._held.pop(key, None)
-            return delay
+            return await self._failed(claimed, describe(error, sink.secrets))
         async with self.store.begin() as conn:
             await outbox.mark_delivered(conn, claimed, now())
-        self._held.pop(key, None)
         return None
 
     async def _failed(self, claimed: outbox.ClaimedDelivery, error: str) -> float:

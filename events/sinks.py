@@ -39,6 +39,8 @@ def body(event: DomainEvent) -> bytes:
 
 def describe(error: BaseException, secrets: Iterable[str] = ()) -> str:
     """What went wrong, at most 200 characters, without credentials in URLs or any of `secrets`."""
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
     text = str(error) if isinstance(error, DeliveryFailed) else f"{type(error).__name__}: {error}".strip()
     text = text.rstrip(":").strip() or type(error).__name__
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):

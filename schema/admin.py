@@ -57,7 +57,8 @@ class AuditEntry:
     event: str = strawberry.field(
         description="SIGN_IN, REFRESH, SIGN_OUT, RESET_REQUESTED, PASSWORD_RESET, PASSWORD_CHANGED, CODE_REQUESTED, "
         "CODE_SIGN_IN, ACCESS_GRANTED, ACCESS_REVOKED, PARTNER_TOKEN, STAFF_ADDED, USER_DISABLED, PARTNER_ADDED, "
-        "EMAIL_FAILED (an access email given up: see outgoingEmails)."
+        "EMAIL_FAILED (an access email given up: see outgoingEmails), EVENT_DEAD (an event's delivery given up: see "
+        "eventDeliveries), EVENT_RESENT."
     )
     outcome: str = strawberry.field(
         description="OK; QUEUED for a reset link or code whose email is queued; or the error code / reason of the "

@@ -7,13 +7,20 @@ verifies the signature and checks each envelope against docs/events/*.schema.jso
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import time
+from pathlib import Path
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import create_async_engine
+from ventanilla.cli import main as cli_main
 from ventanilla.events.signing import sign, verify
 from ventanilla.settings import Settings, load_settings
-from ventanilla.store.access import audit_entries
+from ventanilla.store.access import audit_entries, now
+from ventanilla.store.tables import event_deliveries
 from ventanilla.web.app import create_app
 
 from .event_receivers import (
@@ -206,3 +213,42 @@ exchange = "negocio.eventos"
 
 async def _dead(url: str) -> bool:
     return any(row["dead_at"] is not None for row in await deliveries(url))
+
+
+async def test_the_command_line_lists_dead_deliveries_and_resends_them(tmp_path, capsys):
+    async with store("sqlite", tmp_path) as url:
+        # given an event whose delivery to the webhook was given up
+        [event] = await record(url, sample_events(1), ["crm"])
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(update(event_deliveries).values(
+                attempts=12, next_attempt_at=None, dead_at=now(), last_error="HTTP 500"))  # fmt: skip
+        # when the business lists the dead deliveries
+        assert await asyncio.to_thread(cli_main, ["events", "list", "--status", "DEAD", "--db", url]) == 0
+        listed = capsys.readouterr().out
+        # then it sees the event, its sink and why
+        assert event.id in listed and "crm" in listed and "DEAD" in listed and "HTTP 500" in listed
+        # and resending it makes it due again with fresh attempts, audited
+        assert await asyncio.to_thread(cli_main, ["events", "resend", event.id, "--db", url]) == 0
+        [row] = await deliveries(url)
+        assert (row["attempts"], row["dead_at"], row["last_error"]) == (0, None, "HTTP 500")
+        assert row["next_attempt_at"] is not None
+        async with engine.connect() as conn:
+            [resent] = await audit_entries(conn, 5, event="EVENT_RESENT")
+        assert (resent.actor, resent.object_id, resent.detail) == ("cli", event.id, "to crm")
+        # and an unknown event says so, with a failing exit code
+        assert await asyncio.to_thread(cli_main, ["events", "resend", "no-such-event", "--db", url]) == 1
+        await engine.dispose()
+
+
+def test_the_verification_example_of_the_docs_accepts_our_signature_and_nothing_else():
+    # given the receiver's example of docs/events.md
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "events.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", docs, re.S).group(1)
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 - our own documentation
+    body = b'{"id":"e1","type":"TicketClosed","data":{"ticketId":"T-1","closedBy":"agent"}}'
+    # then it accepts what the relay signs, and refuses another key or a changed body
+    assert scope["verify"](HOOK_SECRET, sign(HOOK_SECRET, body), body)
+    assert not scope["verify"]("otro", sign(HOOK_SECRET, body), body)
+    assert not scope["verify"](HOOK_SECRET, sign(HOOK_SECRET, body), body + b" ")
