@@ -13,11 +13,16 @@ from collections import Counter
 
 import aio_pika
 import pytest
+from ventanilla.auth.principals import Principal, PrincipalKind
 from ventanilla.events.relay import Relay
 from ventanilla.events.sinks import build_sinks
+from ventanilla.resolvers.actions import Action, Done, perform
+from ventanilla.resolvers.context import request_context
 from ventanilla.store.engine import Store, store_engine
+from ventanilla.store.events import DomainEvent
 
 from .event_receivers import (
+    CUSTOMER,
     SAMPLES,
     Queue,
     Receiver,
@@ -183,3 +188,26 @@ async def _delete_exchange(name: str) -> None:
     channel = await connection.channel()
     await channel.exchange_delete(name)
     await connection.close()
+
+
+async def test_an_action_s_event_is_owed_to_every_sink_and_delivered_as_soon_as_it_commits(tmp_path):
+    async with store("sqlite", tmp_path) as url, webhook_receiver() as receiver, rabbitmq_queue() as queue:
+        # given a gateway whose relay polls only every 10 minutes: only the action's wake-up brings
+        # its event out while the test waits
+        async with serving(settings_for(url, receiver, queue, events_poll_seconds=600.0)) as client:
+            ana = Principal(PrincipalKind.CUSTOMER, user_id=2, name=CUSTOMER[0], customer_ids=("1",))
+            ctx = request_context(client.app.state.services, ana)
+            kind, payload = SAMPLES[0]
+
+            async def work(conn) -> Done:  # noqa: ANN001 - the action's transaction
+                return Done(answer={"id": "T-1"}, events=[DomainEvent(type=kind, customer_id="1", payload=payload)],
+                            object_id="T-1")  # fmt: skip
+
+            # when a portal action that produces an event is performed
+            await perform(ctx, Action("createTicket", "1", {"subject": "Sin servicio"}), work)
+            # then the event reaches both sinks, told who acted
+            await until(lambda: receiver.delivered() and queue.messages, what="the event at both sinks")
+            assert {row["sink"] for row in await deliveries(url)} == set(SINKS)
+    [envelope] = receiver.delivered()
+    assert (envelope["type"], envelope["customerId"], envelope["actor"]) == (kind, "1", "customer:2")
+    assert [m.message_id for m in queue.messages] == [envelope["id"]]
