@@ -34,6 +34,8 @@ The TOML file groups settings in sections; each key maps to one flat setting:
         # routing_key = "portal"      # default: the event's type (TicketCreated ...)
         # mandatory = true            # an event no queue takes is retried, not dropped
 
+    (or `VENTANILLA_EVENT_SINKS` as JSON: {"crm": {"kind": "webhook", "url": ..., "secret_env": ...}})
+
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
 """

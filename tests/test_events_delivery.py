@@ -211,3 +211,14 @@ async def test_an_action_s_event_is_owed_to_every_sink_and_delivered_as_soon_as_
     [envelope] = receiver.delivered()
     assert (envelope["type"], envelope["customerId"], envelope["actor"]) == (kind, "1", "customer:2")
     assert [m.message_id for m in queue.messages] == [envelope["id"]]
+
+
+async def test_a_gateway_stopping_delivers_what_is_due_before_it_exits(tmp_path):
+    async with store("sqlite", tmp_path) as url, webhook_receiver() as receiver:
+        # given a gateway whose relay polls only every 10 minutes, and events recorded by another instance
+        async with serving(settings_for(url, receiver, events_poll_seconds=600.0)):
+            events = await record(url, sample_events(5), ["crm"])
+            # when it stops (the lifespan's shutdown)
+        # then it delivered them on its way out, in order
+        assert [hit.envelope["id"] for hit in receiver.hits] == [e.id for e in events]
+        assert await _all_delivered(url)
