@@ -65,8 +65,9 @@ async def record_event(conn: AsyncConnection, event: DomainEvent, sinks: Sequenc
 # --- delivery (events/relay.py): claim by lease, settle; what admins see and resend -------------
 #
 # A relay claims one delivery with a compare-and-set on its lease, so on one store each is sent
-# by one relay at a time; `attempts` grows with every claim and fences the settling update, so a
-# relay whose lease ran out cannot overwrite what the next one did.
+# by one relay at a time; `attempts` grows with every claim and, with the lease itself, fences the
+# settling update, so a relay whose lease ran out cannot overwrite what the next one did (not even
+# after a resend counted the attempts from 0 again).
 
 QUEUED, DELIVERED, DEAD = "QUEUED", "DELIVERED", "DEAD"
 
@@ -77,7 +78,8 @@ class ClaimedDelivery:
 
     event: DomainEvent
     sink: str
-    attempts: int  # this attempt's number: the fence of the update that settles it
+    attempts: int  # this attempt's number: with `lease_until`, the fence of the update that settles it
+    lease_until: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,7 @@ async def claim(
     ).one()
     event = DomainEvent(type=row.type, customer_id=row.customer_id, payload=json.loads(row.payload),
                         actor=row.actor, id=row.id, occurred_at=aware(row.occurred_at) or row.occurred_at)  # fmt: skip
-    return ClaimedDelivery(event, sink, row.attempts)
+    return ClaimedDelivery(event, sink, row.attempts, lease_until)
 
 
 async def _settle(conn: AsyncConnection, claimed: ClaimedDelivery, **values: object) -> bool:
@@ -150,7 +152,7 @@ async def _settle(conn: AsyncConnection, claimed: ClaimedDelivery, **values: obj
     result = await conn.execute(
         update(event_deliveries)
         .where(d.event_id == claimed.event.id, d.sink == claimed.sink, d.attempts == claimed.attempts,
-               d.next_attempt_at.is_not(None))  # fmt: skip
+               d.claimed_until == claimed.lease_until, d.next_attempt_at.is_not(None))  # fmt: skip
         .values(claimed_until=None, **values)
     )
     return result.rowcount == 1

@@ -222,3 +222,37 @@ async def test_a_gateway_stopping_delivers_what_is_due_before_it_exits(tmp_path)
         # then it delivered them on its way out, in order
         assert [hit.envelope["id"] for hit in receiver.hits] == [e.id for e in events]
         assert await _all_delivered(url)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_a_relay_whose_lease_ran_out_cannot_settle_what_another_did_even_after_a_resend(backend, tmp_path):
+    from datetime import timedelta
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from ventanilla.store import events as outbox
+    from ventanilla.store.access import now
+
+    async with store(backend, tmp_path) as url:
+        [event] = await record(url, sample_events(1), ["crm"])
+        engine = create_async_engine(url)
+        start, lease = now(), timedelta(seconds=40)
+        async with engine.begin() as conn:
+            # given relay A claims the delivery and hangs past its lease
+            stale = await outbox.claim(conn, event.id, "crm", start, start + lease)
+            assert stale is not None and await outbox.claim(conn, event.id, "crm", start, start + lease) is None
+            # and relay B claims it once the lease ran out, and delivers it
+            later = start + lease + timedelta(seconds=1)
+            b = await outbox.claim(conn, event.id, "crm", later, later + lease)
+            assert b is not None and b.attempts == 2 and await outbox.mark_delivered(conn, b, later)
+            # and an admin resends it, and relay C claims it: attempt 1 again
+            assert await outbox.resend(conn, event.id, None, later) == ["crm"]
+            c = await outbox.claim(conn, event.id, "crm", later, later + lease + timedelta(seconds=2))
+            assert c is not None and c.attempts == stale.attempts == 1
+            # when relay A comes back and settles its attempt
+            # then nothing changes: the delivery is C's
+            assert not await outbox.mark_dead(conn, stale, later, "HTTP 500")
+            assert not await outbox.release(conn, stale)
+            assert await outbox.mark_delivered(conn, c, later)
+        [row] = await deliveries(url)
+        assert row["dead_at"] is None and row["delivered_at"] is not None and row["claimed_until"] is None
+        await engine.dispose()
