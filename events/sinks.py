@@ -66,8 +66,8 @@ def _build(name: str, config: EventSink, timeout: float) -> Sink:
 
 
 def secrets_of(url: str) -> tuple[str, ...]:
-    """The URL itself and its password: neither may be shown."""
+    """The URL itself, its password and its query (where tokens travel): none may be shown."""
     from urllib.parse import urlsplit
 
-    password = urlsplit(url).password
-    return (url, *([password] if password else []))
+    parts = urlsplit(url)
+    return (url, *(secret for secret in (parts.password, parts.query) if secret))

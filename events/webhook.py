@@ -7,6 +7,8 @@ signed body goes only to the URL configured.
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 from ..store.events import DomainEvent
@@ -16,10 +18,30 @@ from .sinks import DeliveryFailed, body, secrets_of
 USER_AGENT = "Ventanilla-Events/1"
 
 
+class _Unlogged(logging.Filter):
+    """Drops httpx's line about a request (written at INFO with the whole URL) to a webhook whose
+    URL holds a secret; web/logs.py also keeps httpx at WARNING in a served process."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        text = record.getMessage()
+        return not any(secret in text for secret in self.secrets)
+
+
+_UNLOGGED = _Unlogged()
+logging.getLogger("httpx").addFilter(_UNLOGGED)
+
+
 class Webhook:
     def __init__(self, name: str, url: str, secret: str, timeout: float) -> None:
         self.name = name
         self.secrets = (*secrets_of(url), secret)
+        _UNLOGGED.secrets.update(secrets_of(url)[1:])  # its password and query, if any
         self._url = url
         self._secret = secret
         self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)

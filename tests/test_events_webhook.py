@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from ventanilla.settings import Settings, load_settings
 from ventanilla.store.access import audit_entries, now
 from ventanilla.store.tables import event_deliveries
 from ventanilla.web.app import create_app
+from ventanilla.web.logs import logging_config
 
 from .event_receivers import (
     ADMIN,
@@ -142,10 +144,13 @@ async def test_a_delivery_failing_max_attempts_times_is_dead_listed_and_resendab
         assert {("EVENT_DEAD", "GAVE_UP", event.id), ("EVENT_RESENT", "OK", event.id)} <= audited
 
 
-async def test_no_error_kept_or_shown_holds_the_url_s_credentials_or_token(tmp_path):
-    # given a webhook whose URL carries a password and a token, and that refuses connections
-    async with store("sqlite", tmp_path) as url, webhook_receiver() as receiver:
-        await receiver.proxy.stop()
+async def test_no_error_kept_shown_or_logged_holds_the_url_s_credentials_or_token(tmp_path, caplog):
+    # given every logger writing from INFO up (more than a served process does: web/logs.py)
+    caplog.set_level(logging.INFO)
+    assert logging_config(Settings())["loggers"]["httpx"]["level"] == "WARNING"
+    caplog.set_level(logging.INFO, logger="httpx")
+    # and a webhook whose URL carries a password and a token, and that always fails
+    async with store("sqlite", tmp_path) as url, webhook_receiver(always=500) as receiver:
         leaky = receiver.url.replace("http://", "http://hookuser:hunter2pw@") + "?token=tok-s3cr3t-value"
         settings = settings_for(url, events_max_attempts=2, event_sinks={
             "crm": {"kind": "webhook", "url": leaky, "secret": HOOK_SECRET}})  # fmt: skip
@@ -157,9 +162,9 @@ async def test_no_error_kept_or_shown_holds_the_url_s_credentials_or_token(tmp_p
             async with client.app.state.engine.connect() as conn:
                 audited = json.dumps([e.detail for e in await audit_entries(conn, 20)])
         kept = json.dumps([row["last_error"] for row in await deliveries(url)])
-    # then the error says what happened, and nothing secret
-    assert "could not be reached" in kept
-    for text in (shown, audited, kept):
+    # then the error says what happened, and nothing secret, nor does the log
+    assert "HTTP 500" in kept and "not delivered" in caplog.text
+    for text in (shown, audited, kept, caplog.text):
         for secret in ("hunter2pw", "tok-s3cr3t-value", HOOK_SECRET, str(receiver.proxy.port)):
             assert secret not in text
 
