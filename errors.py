@@ -190,6 +190,7 @@ THINGS: dict[str, tuple[str, str]] = {
     "Attachment": ("el archivo adjunto", "Attachment"),
     "PaymentReceipt": ("el comprobante de pago", "Payment receipt"),
     "PlanRequest": ("la solicitud de plan", "Plan request"),
+    "EventDelivery": ("la entrega del evento", "Event delivery"),
     "object": ("el objeto", "Object"),
 }
 

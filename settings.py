@@ -27,6 +27,22 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                Names as the business's helpdesk spells them (an ISPCube source resolves them to
                its catalog's ids; a name its catalog lacks leaves that column empty); status is
                OPEN, IN_PROGRESS or CLOSED.
+    [events]   max_attempts, retry_seconds, poll_seconds, timeout_seconds -> events_*,
+               and the sinks every domain event is delivered to (docs/events.md), one table each:
+
+        [events.sinks.crm]            # the name: what eventDeliveries and the CLI call it
+        kind = "webhook"              # a JSON POST signed with HMAC-SHA256 (Ventanilla-Signature)
+        url = "https://crm.example.com/hooks/ventanilla"
+        secret_env = "CRM_HOOK_SECRET"  # the signing key from this variable (or `secret = "..."`)
+
+        [events.sinks.bus]
+        kind = "amqp"                 # RabbitMQ: persistent messages, publisher confirms
+        url = "amqp://guest:guest@127.0.0.1:5672/"
+        exchange = "ventanilla.events"  # a durable topic exchange, declared on connect
+        # routing_key = "portal"      # default: the event's type (TicketCreated ...)
+        # mandatory = true            # an event no queue takes is retried, not dropped
+
+    (or `VENTANILLA_EVENT_SINKS` as JSON: {"crm": {"kind": "webhook", "url": ..., "secret_env": ...}})
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
@@ -35,12 +51,13 @@ Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -121,6 +138,41 @@ class TicketRouting(BaseModel):
     assignee: str | None = None
     status: Literal["OPEN", "IN_PROGRESS", "CLOSED"] = "OPEN"  # connectors/records.py TicketStatus
     priority: str | None = None
+class WebhookSink(BaseModel):
+    """[events.sinks.<name>] kind = "webhook": each event POSTed as JSON, signed (docs/events.md)."""
+
+    kind: Literal["webhook"]
+    url: SecretStr  # may carry a token: never in a log, an error or eventDeliveries
+    secret: SecretStr | None = None  # the HMAC-SHA256 key; better `secret_env`
+    secret_env: str | None = None  # the environment variable holding the key (read at start)
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> WebhookSink:
+        if (self.secret is None) == (self.secret_env is None):
+            raise ValueError("a webhook sink needs `secret` or `secret_env` (one of them)")
+        return self
+
+    def signing_key(self) -> str:
+        """The HMAC key: `secret`, or the variable `secret_env` names (which must be set)."""
+        if self.secret is not None:
+            return self.secret.get_secret_value()
+        value = os.environ.get(self.secret_env or "")
+        if not value:
+            raise ValueError(f"the environment variable {self.secret_env} (a webhook sink's secret_env) is not set")
+        return value
+
+
+class AmqpSink(BaseModel):
+    """[events.sinks.<name>] kind = "amqp": each event published to a RabbitMQ exchange."""
+
+    kind: Literal["amqp"]
+    url: SecretStr  # amqp://user:password@host:5672/vhost (amqps:// for TLS)
+    exchange: str = "ventanilla.events"  # durable, topic
+    routing_key: str | None = None  # None: the event's type
+    mandatory: bool = True  # a message no queue is bound for is returned, and retried
+
+
+EventSink = Annotated[WebhookSink | AmqpSink, Field(discriminator="kind")]
 
 
 # What a customer may upload by default ([files] types): photos and PDFs (rules/uploads.py).
@@ -229,6 +281,14 @@ class Settings(BaseSettings):
     persisted_queries: PersistedQueries = PersistedQueries.AUTO  # [api] persisted_queries: off, auto, only
     persisted_queries_manifest: str | None = None  # [api] persisted_queries_manifest: JSON {sha256: query}
     persisted_queries_cache_size: int = 5_000  # [api] persisted_queries_cache_size: documents kept in process
+    # --- domain events ([events] in ventanilla.toml; events/relay.py, docs/events.md) ---
+    events_max_attempts: int = 12  # tries per sink before a delivery is dead-lettered (≈2.5 h by default)
+    events_retry_seconds: float = 5.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
+    events_poll_seconds: float = 1.0  # how often a relay looks for events recorded elsewhere or due again
+    events_timeout_seconds: float = 10.0  # one delivery: a webhook's answer, an AMQP publisher confirm
+    # The sinks by name ([events.sinks.<name>], or VENTANILLA_EVENT_SINKS as JSON): every event is
+    # owed to each sink configured when it is recorded.
+    event_sinks: dict[str, EventSink] = {}
 
     @classmethod
     def settings_customise_sources(
@@ -240,6 +300,13 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _sink_names(self) -> Settings:
+        for name in self.event_sinks:
+            if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name):
+                raise ValueError(f"[events.sinks.{name}]: a sink's name is 1 to 40 letters, digits, '.', '_' or '-'")
+        return self
 
     def has(self, feature: Feature) -> bool:
         """Whether `[portal] features` lists it: the default only. What is in force for a request is
@@ -281,6 +348,7 @@ _ACCESS_KEYS = (
     "mail_templates_dir", "portal_url", "send_password_by_email", "former_customers_keep_access", "min_password_length",
 )  # fmt: skip
 _MAIL_KEYS = ("max_attempts", "retry_seconds", "poll_seconds", "timeout_seconds")  # [mail] key -> mail_<key>
+_EVENTS_KEYS = {key: f"events_{key}" for key in _MAIL_KEYS} | {"sinks": "event_sinks"}
 _SECTION_KEYS = {
     "store": {"url": "database_url", "pool_size": "pool_size", "timeout_seconds": "store_timeout_seconds"},
     "api": {
@@ -302,6 +370,7 @@ _SECTION_KEYS = {
     "tickets": {"daily_limit": "tickets_daily_limit", "defaults": "ticket_defaults"},
     "receipts": {"ticket": "receipt_ticket"},
     "plans": {"ticket": "plan_ticket"},
+    "events": _EVENTS_KEYS,
 }
 
 

@@ -133,6 +133,8 @@ async def _run(ctx: Context, action: Action, digest: str, work: Work) -> dict[st
         # The rollback failed as well (the store went down meanwhile): nothing was committed, and
         # the caller is answered the refusal, not the outage that followed it.
         raise refusal from None
+    if done.events:
+        ctx.services.wake_relay()  # committed: the relay delivers them at once (events/relay.py)
     return done.answer
 
 

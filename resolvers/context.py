@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -33,6 +34,7 @@ class Services:
     secret: str  # signs access tokens and download links
     blobs: BlobStore  # the files Ventanilla keeps: uploads, the demo's attachments (store/blobs.py)
     event_sinks: tuple[str, ...] = ()  # the sinks every domain event is owed to (docs/events.md)
+    wake_relay: Callable[[], None] = lambda: None  # events were recorded and committed: deliver them now
     zone: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:

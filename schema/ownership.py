@@ -16,6 +16,7 @@ from . import (
     commerce,
     common,
     customer,
+    events,
     features,
     portal,
     receipts,
@@ -73,6 +74,7 @@ NOT_RECORDS: frozenset[type] = frozenset(
         access.Viewer,  # the caller itself; its accounts are the caller's own
         admin.AuditEntry,  # the store's access events, for admins only (schema/permissions.py)
         admin.OutgoingEmail,  # the store's queue of access emails, for admins only (schema/permissions.py)
+        events.EventDelivery,  # the store's outbox of domain events, for admins only (schema/permissions.py)
         schema_errors.UserError,
         access.SignInPayload,
         access.SignOutPayload,
@@ -91,5 +93,6 @@ NOT_RECORDS: frozenset[type] = frozenset(
         tickets.ReplyToTicketPayload,
         tickets.CloseTicketPayload,
         features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
+        events.ResendEventPayload,
     }
 )

@@ -51,6 +51,7 @@ from .customer import (
     customer_filter,
     customer_type,
 )
+from .events import EventDelivery, ResendEventPayload, event_deliveries, resend_event
 from .features import SetFeaturePayload, set_feature
 from .permissions import (
     ActsForCustomers,
@@ -179,6 +180,12 @@ class Query:
         description="Access emails (access, reset links, sign-in codes), newest first: queued, sent or failed (admins).",
         extensions=allow(Admin),
     )
+    event_deliveries: list[EventDelivery] | None = strawberry.field(
+        resolver=event_deliveries,
+        description="Domain events' deliveries to the business's sinks, newest events first: queued, delivered or "
+        "dead (admins; docs/events.md).",
+        extensions=allow(Admin),
+    )
 
     # --- payment receipts (FEATURES.md B10) ---
     payment_receipts: Connection[PaymentReceipt] | None = strawberry.field(
@@ -228,6 +235,12 @@ class Mutation:
         description="Take portal access away from a customer account, at once (admins).",
         extensions=allow(Admin),
     )
+    resend_event: ResendEventPayload = strawberry.mutation(
+        resolver=resend_event,
+        description="Deliver an event again: its dead (or delivered) deliveries are due at once (admins; audited).",
+        extensions=allow(Admin),
+    )
+
     set_feature: SetFeaturePayload = strawberry.mutation(
         resolver=set_feature,
         description="Switch an optional feature on or off for every customer, on every instance at once (admins).",

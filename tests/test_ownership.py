@@ -355,6 +355,8 @@ DECLARED = {
     ("Query", "suggestedPassword"): ["Admin"],
     ("Query", "auditLog"): ["Admin"],
     ("Query", "outgoingEmails"): ["Admin"],
+    ("Query", "eventDeliveries"): ["Admin"],
+    ("Mutation", "resendEvent"): ["Admin"],
     ("Mutation", "grantPortalAccess"): ["Admin"],
     ("Mutation", "revokePortalAccess"): ["Admin"],
     ("Mutation", "setFeature"): ["Admin"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import secrets
 from collections.abc import AsyncIterator
@@ -15,6 +16,8 @@ from ..auth.http import PartnerCors, token_endpoint
 from ..auth.services import AccessServices
 from ..connectors.executor import connect_timeout_args, pooled_engine
 from ..connectors.routing import build_source, source_checks
+from ..events.relay import Relay
+from ..events.sinks import build_sinks
 from ..resolvers.context import Services
 from ..settings import Settings, load_settings
 from ..store.blobs import blob_store
@@ -54,7 +57,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     blobs = blob_store(settings, store)  # the files Ventanilla keeps ([files] store)
     source = build_source(settings, reads, blobs=blobs)  # the store, or the sources ventanilla.toml routes to
     access = AccessServices.build(store, secret, settings)
-    services = Services(settings=settings, store=store, source=source, access=access, secret=secret, blobs=blobs)
+    try:
+        sinks = build_sinks(settings)  # [events.sinks.*]: connections open at the first delivery
+    except ValueError as error:  # a webhook's secret_env that is not set
+        raise SystemExit(f"[events]: {error}") from None
+    relay = Relay(store, settings, sinks)  # delivers the outbox of domain events (events/relay.py)
+    services = Services(settings=settings, store=store, source=source, access=access, secret=secret, blobs=blobs,
+                        event_sinks=tuple(sinks), wake_relay=relay.wake)  # fmt: skip
     # Readiness (/readyz): the store, each legacy source, and Redis when the counters live there.
     checks: dict[str, Check] = {"store": store.ping, **source_checks(source)}
     if settings.redis_url:
@@ -66,8 +75,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql_endpoint = LimitBody(Authenticate(graphql, services), settings.max_body_bytes, uploads)
 
     async def close() -> None:
-        """Stop the mail worker, then close every pool the app opened: legacy sources, billing reads, the store."""
-        await access.outbox.stop()
+        """Stop the mail worker and the event relay (each flushes what is due, briefly), then close
+        every pool the app opened: legacy sources, billing reads, the store."""
+        await asyncio.gather(access.outbox.stop(), relay.stop())
         await ops.close()
         if hasattr(source, "dispose"):  # a RoutedSource's legacy pools
             await source.dispose()
@@ -88,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.freeze()
         gc.set_threshold(50_000, *gc.get_threshold()[1:])
         access.outbox.start()  # delivers queued access mail (auth/outbox.py), also what waited for a restart
+        relay.start()  # delivers domain events to the sinks (events/relay.py), also what waited for a restart
         yield
         await close()
 
@@ -115,4 +126,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.reads = reads
     app.state.source = source
     app.state.close = close
+    app.state.relay = relay
     return app

@@ -242,5 +242,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "uvicorn": {"level": level, "handlers": [], "propagate": True},
             "uvicorn.error": {"level": level, "handlers": [], "propagate": True},
             "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+            # httpx writes every request's URL at INFO: a webhook's URL may carry a token (events/webhook.py)
+            "httpx": {"level": "WARNING", "handlers": [], "propagate": True},
+            "httpcore": {"level": "WARNING", "handlers": [], "propagate": True},
         },
     }
