@@ -272,3 +272,18 @@ async def test_the_list_filters_by_status_and_words_and_pages_newest_first(nativ
     rest = (await native.gql(LIST, {"id": native.account("beto"), "first": 1,
                                     "after": first["pageInfo"]["endCursor"]}, "beto"))["data"]["customer"]["tickets"]  # fmt: skip
     assert [n["id"] for n in rest["nodes"]] == [made[0]]
+
+
+async def test_only_open_tickets_are_shown_when_the_business_says_so(tmp_path) -> None:
+    async with portal(tmp_path, tickets_open_only=True) as open_only:
+        made = (await open_only.gql(CREATE, {"input": {"description": "Resuelto enseguida"}}, "ana"))
+        ticket_id = made["data"]["createTicket"]["ticket"]["id"]
+        await open_only.gql(CLOSE, {"input": {"ticketId": ticket_id}}, "ana")
+        listed = (await open_only.gql(LIST, {"id": open_only.account("ana"), "first": 50}, "ana"))
+        tickets = listed["data"]["customer"]["tickets"]
+        assert ticket_id not in [n["id"] for n in tickets["nodes"]]
+        assert all(n["status"] != "CLOSED" for n in tickets["nodes"]) and tickets["totalCount"] == len(tickets["nodes"])
+        # by id neither, for the customer; the helpdesk sees it
+        hidden = await open_only.gql(NODE, {"id": ticket_id}, "ana")
+        assert hidden["data"]["node"] is None and hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert (await open_only.gql(NODE, {"id": ticket_id}, "agent"))["data"]["node"]["status"] == "CLOSED"
