@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text
-from ventanilla.store.tables import portal_ticket_messages, portal_tickets
+from ventanilla.connectors.native.tables import portal_ticket_messages, portal_tickets
 
 from .tickets_portal import CLOSE, CREATE, LIST, NODE, REPLY, photo, portal
 
