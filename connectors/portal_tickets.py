@@ -2,8 +2,9 @@
 
 A legacy system that takes no ticket writes (a SAP replica: `writes = []`) still gets tickets
 from the portal. They go to the store's `portal_tickets`, `portal_ticket_messages` and
-`portal_ticket_files` (store/tables.py), keyed by the canonical customer id, and `MergedTickets`
-(what `RoutedSource` serves for such a `tickets` domain) reads both as one:
+`portal_ticket_files` (connectors/native/tables.py, in the store), keyed by the canonical
+customer id, and `MergedTickets` (what `RoutedSource` serves for such a `tickets` domain) reads
+both as one:
 
 - a customer's list is the two lists merged newest first, one keyset cursor holding the position
   in each (`after` walks both; totalCount is the sum of both counts under the same filter);
@@ -29,11 +30,11 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ..store.tables import portal_ticket_files, portal_ticket_messages, portal_tickets
 from .base import InvalidCursor, SupportSource, WriteRefused
 from .executor import Executor
 from .files import BlobReader
 from .keyset import Keyset
+from .native.tables import portal_ticket_files, portal_ticket_messages, portal_tickets
 from .records import (
     Attachment,
     NewFile,

@@ -7,6 +7,7 @@ from typing import Any
 from ..auth.ownership import authorize, authorize_account
 from ..errors import not_found
 from .context import Context
+from .support import shown_ticket
 
 # Type name -> the loader attribute that fetches it by id; who may see each is auth/ownership.py's.
 _LOADERS = {
@@ -36,4 +37,7 @@ async def fetch(ctx: Context, type_name: str, raw_id: str) -> Any:
     record = await getattr(ctx.loaders, loader).load(raw_id)
     if record is None:
         raise not_found(type_name)
-    return authorize(ctx.principal, record, type_name)
+    authorize(ctx.principal, record, type_name)
+    if type_name == "Ticket":
+        return await shown_ticket(ctx, record)
+    return record

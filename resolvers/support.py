@@ -29,6 +29,15 @@ def tickets_shown(ctx: Context, filter: TicketFilter) -> TicketFilter:
     return filter
 
 
+async def shown_ticket(ctx: Context, ticket: Ticket) -> Ticket:
+    """A ticket reached by id (`node`) as the list would show it: the TICKETS switch, and a closed
+    one is NOT_FOUND to customers and partners when the business shows only open tickets (C1)."""
+    await require_feature(ctx, Feature.TICKETS)
+    if tickets_shown(ctx, TicketFilter()).open_only and ticket.status.value == "CLOSED":
+        raise not_found("Ticket")
+    return ticket
+
+
 async def ticket_count(ctx: Context, customer: Customer, filter: TicketFilter) -> int:
     """How many tickets the caller's pages of `tickets` hold."""
     authorize(ctx.principal, customer)

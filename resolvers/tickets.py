@@ -122,7 +122,8 @@ async def create_ticket(
         ticket_id = await open_ticket(ctx, conn, new)
         event = DomainEvent("TicketCreated", account, {"ticketId": ticket_id, "subject": title, "area": new.area,
                             "category": new.category, "priority": new.priority, "status": new.status.value,
-                            "attachments": len(kept)})  # fmt: skip
+                            "assignee": new.assignee, "attachments": len(kept),
+                            "channel": "partner" if ctx.principal.kind.value == "PARTNER" else "portal"})  # fmt: skip
         return Done({"id": ticket_id}, [event], ticket_id)
 
     action = Action("createTicket", account, request, idempotency_key, Feature.TICKET_CREATION)
@@ -155,7 +156,8 @@ async def reply_to_ticket(
         return Done({"id": ticket.id, "messageId": message_id}, [DomainEvent("TicketReplied", ticket.customer_id,
                     payload)], ticket.id)  # fmt: skip
 
-    await perform(ctx, Action("replyToTicket", ticket.customer_id, request, idempotency_key, Feature.TICKETS), work)
+    action = Action("replyToTicket", ticket.customer_id, request, idempotency_key, Feature.TICKET_REPLIES)
+    await perform(ctx, action, work)
     return Written(await _reloaded(ctx, ticket.id))
 
 
@@ -169,10 +171,11 @@ async def close_ticket(ctx: Context, ticket_id: str, idempotency_key: str | None
         if not await set_ticket_status(ctx, conn, ticket.id, TicketStatus.CLOSED):
             raise not_found("Ticket")
         event = DomainEvent("TicketClosed", ticket.customer_id, {"ticketId": ticket.id,
-                            "byCustomer": not ctx.principal.is_staff})  # fmt: skip
+                            "closedBy": "agent" if ctx.principal.is_staff else "customer"})  # fmt: skip
         return Done({"id": ticket.id}, [event], ticket.id)
 
-    action = Action("closeTicket", ticket.customer_id, {"ticketId": ticket.id}, idempotency_key, Feature.TICKETS)
+    action = Action("closeTicket", ticket.customer_id, {"ticketId": ticket.id}, idempotency_key,
+                    Feature.TICKET_REPLIES)  # fmt: skip
     await perform(ctx, action, work)
     return Written(await _reloaded(ctx, ticket.id))
 

@@ -31,7 +31,7 @@ async def _store_before_migrations(conn: AsyncConnection, *, native_tables: bool
     await conn.exec_driver_sql("DROP TABLE alembic_version")
     if not native_tables:
         for table in reversed(native.metadata.sorted_tables):
-            await conn.exec_driver_sql(f"DROP TABLE {table.name}")
+            await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")  # those of revision 0001
     await conn.execute(
         text(
             "INSERT INTO users (id, login, name, password_hash, kind, role, must_change_password, disabled, created_at)"

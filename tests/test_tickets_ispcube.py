@@ -109,3 +109,18 @@ async def test_a_repeated_key_writes_one_ticket_in_the_isp_system(isp) -> None:
     assert again["ticket"]["id"] == first["ticket"]["id"]
     (after,) = await rows(isp, "SELECT COUNT(*) AS n FROM tickets")
     assert after["n"] == before["n"] + 1
+
+
+async def test_a_staff_reply_the_isp_system_cannot_sign_writes_nothing_there(isp) -> None:
+    created = (await isp.gql(CREATE, {"input": {"description": "Sin tono"}}, "ana"))["data"]["createTicket"]
+    ticket_id = int(raw(created["ticket"]["id"]))
+    async with isp.legacy.begin() as conn:  # a time a touch would change
+        await conn.execute(text("UPDATE tickets SET updated_at = '2020-01-01 10:00:00' WHERE id = :id"), {"id": ticket_id})
+    # an admin whose name is no user of the ISP system: its messages must name one
+    refused = (await isp.gql(REPLY, {"input": {"ticketId": created["ticket"]["id"], "body": "Revisamos"}}, "admin"))
+    errors = refused["data"]["replyToTicket"]["errors"]
+    assert [e["code"] for e in errors] == ["BAD_INPUT"] and "Jefa Sin Usuario" in errors[0]["message"]
+    # one transaction there: neither the message nor the ticket's touch was kept
+    assert await rows(isp, "SELECT id FROM ticket_items WHERE ticket_id = :id AND content = 'Revisamos'", id=ticket_id) == []
+    (after,) = await rows(isp, "SELECT updated_at FROM tickets WHERE id = :id", id=ticket_id)
+    assert str(after["updated_at"]) == "2020-01-01 10:00:00"

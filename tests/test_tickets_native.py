@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import jsonschema
 import pytest
 from sqlalchemy import func, select
 from ventanilla.connectors.native.tables import ticket_messages, tickets
@@ -32,6 +34,9 @@ async def native(tmp_path_factory):
 
 
 # --- rules -----------------------------------------------------------------------------------------
+
+
+DOCS_EVENTS = Path(__file__).resolve().parents[1] / "docs" / "events"
 
 
 def test_the_day_of_a_daily_limit_ends_at_the_businesss_midnight() -> None:
@@ -204,9 +209,32 @@ async def test_replies_and_closing_by_the_customer_and_the_helpdesk(native) -> N
     assert (await native.gql(CLOSE, {"input": {"ticketId": ticket_id}}, "agent"))["data"]["closeTicket"]["ticket"][
         "status"] == "CLOSED"  # fmt: skip
     async with native.store.connect() as conn:
-        kinds = (await conn.execute(select(events.c.type).where(events.c.payload.contains(ticket_id_raw(ticket_id)))
-                                    .order_by(events.c.occurred_at))).scalars().all()  # fmt: skip
-    assert kinds == ["TicketCreated", "TicketReplied", "TicketClosed", "TicketReplied", "TicketClosed"]
+        told = (await conn.execute(select(events.c.type, events.c.payload)
+                                   .where(events.c.payload.contains(ticket_id_raw(ticket_id)))
+                                   .order_by(events.c.occurred_at))).all()  # fmt: skip
+    assert [kind for kind, _ in told] == ["TicketCreated", "TicketReplied", "TicketClosed", "TicketReplied",
+                                          "TicketClosed"]  # fmt: skip
+    # each as docs/events.md tells the business's integration team
+    for kind, payload in told:
+        schema = json.loads((DOCS_EVENTS / f"{kind}.schema.json").read_text(encoding="utf-8"))
+        jsonschema.validate(json.loads(payload), schema)
+    closings = [json.loads(payload) for kind, payload in told if kind == "TicketClosed"]
+    assert [c["closedBy"] for c in closings] == ["customer", "agent"]
+    assert json.loads(told[0][1])["channel"] == "portal"
+
+
+async def test_with_replies_switched_off_a_ticket_is_neither_answered_nor_closed(tmp_path) -> None:
+    features = [f for f in Feature if f is not Feature.TICKET_REPLIES]
+    async with portal(tmp_path, features=features) as off:
+        created = (await off.gql(CREATE, {"input": {"description": "No anda"}}, "ana"))["data"]["createTicket"]
+        ticket_id = created["ticket"]["id"]
+        replied = (await off.gql(REPLY, {"input": {"ticketId": ticket_id, "body": "¿Y?"}}, "ana"))["data"]
+        closed = (await off.gql(CLOSE, {"input": {"ticketId": ticket_id}}, "agent"))["data"]
+        assert [e["code"] for e in replied["replyToTicket"]["errors"]] == ["FEATURE_DISABLED"]
+        assert [e["code"] for e in closed["closeTicket"]["errors"]] == ["FEATURE_DISABLED"]
+        async with off.store.connect() as conn:
+            kinds = (await conn.execute(select(events.c.type))).scalars().all()
+        assert kinds == ["TicketCreated"]
 
 
 def ticket_id_raw(global_id: str) -> str:
@@ -272,3 +300,18 @@ async def test_the_list_filters_by_status_and_words_and_pages_newest_first(nativ
     rest = (await native.gql(LIST, {"id": native.account("beto"), "first": 1,
                                     "after": first["pageInfo"]["endCursor"]}, "beto"))["data"]["customer"]["tickets"]  # fmt: skip
     assert [n["id"] for n in rest["nodes"]] == [made[0]]
+
+
+async def test_only_open_tickets_are_shown_when_the_business_says_so(tmp_path) -> None:
+    async with portal(tmp_path, tickets_open_only=True) as open_only:
+        made = (await open_only.gql(CREATE, {"input": {"description": "Resuelto enseguida"}}, "ana"))
+        ticket_id = made["data"]["createTicket"]["ticket"]["id"]
+        await open_only.gql(CLOSE, {"input": {"ticketId": ticket_id}}, "ana")
+        listed = (await open_only.gql(LIST, {"id": open_only.account("ana"), "first": 50}, "ana"))
+        tickets = listed["data"]["customer"]["tickets"]
+        assert ticket_id not in [n["id"] for n in tickets["nodes"]]
+        assert all(n["status"] != "CLOSED" for n in tickets["nodes"]) and tickets["totalCount"] == len(tickets["nodes"])
+        # by id neither, for the customer; the helpdesk sees it
+        hidden = await open_only.gql(NODE, {"id": ticket_id}, "ana")
+        assert hidden["data"]["node"] is None and hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert (await open_only.gql(NODE, {"id": ticket_id}, "agent"))["data"]["node"]["status"] == "CLOSED"

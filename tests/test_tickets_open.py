@@ -72,3 +72,21 @@ async def test_a_ticket_opened_on_the_native_store_is_read_back_with_its_first_m
         finally:
             await app.state.close()
             await engine.dispose()
+
+
+def test_the_ticket_sections_of_ventanilla_toml(tmp_path) -> None:
+    from ventanilla.settings import read_toml
+
+    path = tmp_path / "ventanilla.toml"
+    path.write_text(
+        '[tickets]\ndaily_limit = 0\n[tickets.defaults]\narea = "Soporte"\nassignee = "Marta Ruiz"\npriority = "Alta"\n'
+        '[receipts.ticket]\narea = "Cobranzas"\nstatus = "IN_PROGRESS"\n[plans.ticket]\ncategory = "Upgrade"\n'
+    )
+    settings = Settings(**read_toml(path))
+    assert settings.tickets_daily_limit == 0
+    assert settings.ticket_defaults == TicketRouting(area="Soporte", assignee="Marta Ruiz", priority="Alta")
+    assert (settings.receipt_ticket.area, settings.receipt_ticket.status) == ("Cobranzas", "IN_PROGRESS")
+    assert settings.plan_ticket.category == "Upgrade" and settings.plan_ticket.area is None
+    path.write_text('[tickets.defaults]\nstatus = "ABIERTO"\n')
+    with pytest.raises(ValueError):
+        Settings(**read_toml(path))

@@ -131,7 +131,7 @@ async def portal(
 ) -> AsyncIterator[Portal]:
     """The demo business served by the app; with a `connector` (ispcube, sap) customers and tickets
     are routed to that ERP. Callers: ana (customer of account 1), beto (of 2), agent, analyst,
-    partner (support:write), reader (a partner without it)."""
+    admin (named as no ISPCube user), partner (support:write), reader (a partner without it)."""
     files = tmp / "files"
     async with fresh_legacy_database(store_backend, tmp) as store_url:
         store = create_async_engine(store_url)
@@ -153,6 +153,8 @@ async def portal(
                               kind="STAFF", role="agent")  # fmt: skip
             await create_user(conn, login="analista.tickets@example.com", name="Ana Lista", password=PASSWORD, kind="STAFF",
                               role="analyst")  # fmt: skip
+            await create_user(conn, login="jefa.tickets@example.com", name="Jefa Sin Usuario", password=PASSWORD,
+                              kind="STAFF", role="admin")  # fmt: skip
             secret = await hash_password("secreto-del-socio")
             await add_client(conn, "vt_socio", "Socio", secret, ["customers:read", "support:read", "support:write"], [])
             await add_client(conn, "vt_lector", "Lector", secret, ["customers:read", "support:read"], [])
@@ -167,8 +169,8 @@ async def portal(
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
                 found = Portal(client, store, legacy, connector, files=files, app=app,
                                customer_ids={"ana": "1", "beto": "2"})  # fmt: skip
-                for caller in ("ana", "beto", "agent", "analyst"):
-                    login = {"agent": "agente.tickets", "analyst": "analista.tickets"}.get(caller, caller)
+                for caller in ("ana", "beto", "agent", "analyst", "admin"):
+                    login = {"agent": "agente.tickets", "analyst": "analista.tickets", "admin": "jefa.tickets"}.get(caller, caller)
                     found.tokens[caller] = await _sign_in(client, f"{login}@example.com")
                 found.tokens["partner"] = await _partner_token(client, "vt_socio", "secreto-del-socio")
                 found.tokens["reader"] = await _partner_token(client, "vt_lector", "secreto-del-socio")
