@@ -19,6 +19,10 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                -> files_store, files_directory, max_files_per_request, max_file_bytes, file_types,
                max_image_pixels
     [mail]     max_attempts, retry_seconds, poll_seconds, timeout_seconds -> mail_*
+    [commitments] max_days, cool_down_days -> commitments_max_days, commitments_cool_down_days
+               (B11, rules/commitments.py): a payment commitment extends the due date of what is
+               owed by 1..max_days days (default 10), and the account may ask for another only
+               cool_down_days days (default 30) after the last one, counted in [portal] timezone
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
@@ -184,6 +188,9 @@ class Settings(BaseSettings):
     mail_retry_seconds: float = 30.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
     mail_poll_seconds: float = 10.0  # how often a worker looks for mail queued elsewhere or due for a retry
     mail_timeout_seconds: float = 15.0  # one SMTP delivery, connection to last reply
+    # --- payment commitments ([commitments] in ventanilla.toml; rules/commitments.py, FEATURES.md B11) ---
+    commitments_max_days: int = 10  # the most days a commitment may extend the due date by (001 d1)
+    commitments_cool_down_days: int = 30  # days after one before the account may ask for another (001 d2)
 
     @classmethod
     def settings_customise_sources(
@@ -245,6 +252,7 @@ _SECTION_KEYS = {
     "files": {"store": "files_store", "directory": "files_directory", "max_per_request": "max_files_per_request",
               "max_bytes": "max_file_bytes", "types": "file_types", "max_pixels": "max_image_pixels"},
     "mail": {key: f"mail_{key}" for key in _MAIL_KEYS},
+    "commitments": {"max_days": "commitments_max_days", "cool_down_days": "commitments_cool_down_days"},
 }
 
 

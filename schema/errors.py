@@ -62,6 +62,15 @@ class ErrorCode(Enum):
     FILE_TOO_LARGE = strawberry.enum_value(
         "FILE_TOO_LARGE", description="An uploaded file has more bytes, or an image more pixels, than allowed."
     )
+    IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
+        "IDEMPOTENCY_KEY_REUSED", description="The idempotencyKey was used before with another input."
+    )
+    COOL_DOWN = strawberry.enum_value(
+        "COOL_DOWN", description="The action was used recently; the message says from which day it is available again."
+    )
+    NOTHING_OWED = strawberry.enum_value(
+        "NOTHING_OWED", description="A payment commitment was asked for an account that owes nothing."
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")

@@ -64,5 +64,6 @@ NOT_RECORDS: frozenset[type] = frozenset(
         access.RequestSignInCodePayload,
         admin.GrantPortalAccessPayload,
         admin.RevokePortalAccessPayload,
+        billing.RequestPaymentCommitmentPayload,  # B11: its commitment is checked as a PaymentCommitment
     }
 )

@@ -40,7 +40,13 @@ from .admin import (
     outgoing_emails,
     revoke_portal_access,
 )
-from .billing import invoice_type, payment_method_type, payment_type
+from .billing import (
+    RequestPaymentCommitmentPayload,
+    invoice_type,
+    payment_method_type,
+    payment_type,
+    request_payment_commitment,
+)
 from .catalog import Plan, contract_type, plan_type, subscription_type
 from .commerce import delivery_note_type, document_type, order_type, quote_type
 from .customer import (
@@ -51,7 +57,7 @@ from .customer import (
     customer_filter,
     customer_type,
 )
-from .permissions import Admin, ReadsEveryCustomer, SignedIn, SignedInUser, allow
+from .permissions import ActsForCustomers, Admin, ReadsEveryCustomer, SignedIn, SignedInUser, allow
 from .portal import PortalInfo, portal_info
 from .relay import After, Connection, First, Node, connection, from_global_id
 from .scopes import ScopeGate
@@ -187,6 +193,14 @@ class Mutation:
         resolver=revoke_portal_access,
         description="Take portal access away from a customer account, at once (admins).",
         extensions=allow(Admin),
+    )
+    # --- payment commitments (FEATURES.md B11; resolvers/commitments.py) ---
+    request_payment_commitment: RequestPaymentCommitmentPayload = strawberry.mutation(
+        resolver=request_payment_commitment,
+        description="Promise to pay what the account owes within `days` days (1..[commitments] max_days); "
+        "once per cool-down ([commitments] cool_down_days), else COOL_DOWN with the day it is available again. "
+        "Customers and partners with billing:write.",
+        extensions=allow(ActsForCustomers),
     )
 
 

@@ -359,6 +359,7 @@ DECLARED = {
     ("Mutation", "revokePortalAccess"): ["Admin"],
     ("Mutation", "signOut"): ["SignedInUser"],
     ("Mutation", "changePassword"): ["SignedInUser"],
+    ("Mutation", "requestPaymentCommitment"): ["ActsForCustomers"],
 }  # every other root field is open to anyone (docs/ownership.md)
 
 
