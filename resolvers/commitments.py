@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..auth.ownership import acting_account, authorize
 from ..connectors.records import Customer, PaymentCommitment, PaymentCommitmentStatus
 from ..connectors.routing import KEPT, NATIVE, commitment_target
+from ..errors import ApiError
 from ..rules.commitments import (
     ZERO,
     CommitmentRules,
@@ -61,10 +62,14 @@ async def request_payment_commitment(
 ) -> Requested:
     """A new commitment for `customer_id` (default: the caller's account) of what it owes, to be
     paid within `days`; the refusals are ApiErrors (COOL_DOWN is a `CoolDown`, with its date)."""
-    account = acting_account(ctx.principal, customer_id)
+    try:
+        account = acting_account(ctx.principal, customer_id)
+        refused: ApiError | None = None
+    except ApiError as refusal:  # refused in the work, so that perform audits it like every refusal
+        account, refused = customer_id or "", refusal
     action = Action(
         mutation="requestPaymentCommitment",
-        customer_id=account,
+        customer_id=account or None,
         request={"customerId": account, "days": days},
         idempotency_key=idempotency_key,
         feature=Feature.PAYMENT_COMMITMENTS,
@@ -72,11 +77,13 @@ async def request_payment_commitment(
     rules = commitment_rules(ctx)
 
     async def work(conn: AsyncConnection) -> Done:
+        if refused is not None:
+            raise refused
         rules.check_days(days)
         today = ctx.today
-        refused = await take(conn, counter_key(account), 1, rules.cool_down_ends(today, ctx.settings.timezone))
-        if refused is not None:
-            raise CoolDown(business_day(refused.until, ctx.settings.timezone))
+        full = await take(conn, counter_key(account), 1, rules.cool_down_ends(today, ctx.settings.timezone))
+        if full is not None:
+            raise CoolDown(business_day(full.until, ctx.settings.timezone))
         totals = await ctx.loaders.account_by_customer.load(account)
         new = store.NewCommitment(
             customer_id=account,

@@ -37,7 +37,7 @@ from ventanilla.rules.commitments import (
 )
 from ventanilla.schema.relay import to_global_id
 from ventanilla.settings import Feature, Settings
-from ventanilla.store.tables import events, kept_payment_commitments
+from ventanilla.store.tables import audit_log, events, kept_payment_commitments
 from ventanilla.store.users import create_user
 from ventanilla.web.app import create_app
 
@@ -324,6 +324,11 @@ async def test_another_customers_account_is_not_found(served: Served) -> None:
     missing = await served.request(token, 3, customerId=to_global_id("Customer", "999999"))
     assert missing["errors"] == refused["errors"]
     assert await served.stored(theirs) == 0
+    # and the attempt is in the audit log, like every refusal
+    async with served.store.connect() as conn:
+        outcomes = (await conn.execute(select(audit_log.c.outcome).where(
+            audit_log.c.event == "REQUEST_PAYMENT_COMMITMENT", audit_log.c.customer_id == theirs))).scalars().all()  # fmt: skip
+    assert outcomes == ["NOT_FOUND"]
 
 
 async def test_a_second_account_of_the_user_is_named_by_its_id(served: Served) -> None:
