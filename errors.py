@@ -85,8 +85,8 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Too many attempts. Try again in {seconds} seconds.",
     ),
     ErrorCode.SOURCE_UNAVAILABLE: (
-        "El sistema de facturación no responde; probá de nuevo en unos minutos.",
-        "The billing system is not answering; try again in a few minutes.",
+        "El sistema de gestión de la empresa no responde; probá de nuevo en unos minutos.",
+        "The business's management system is not answering; try again in a few minutes.",
     ),
     ErrorCode.STORE_UNAVAILABLE: (
         "El portal no puede verificar sesiones ni ingresos en este momento; probá de nuevo en unos segundos.",

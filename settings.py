@@ -19,6 +19,14 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                -> files_store, files_directory, max_files_per_request, max_file_bytes, file_types,
                max_image_pixels
     [mail]     max_attempts, retry_seconds, poll_seconds, timeout_seconds -> mail_*
+    [tickets]  daily_limit -> tickets_daily_limit (C5: tickets a customer account may open per
+               day of the business's time zone, [portal] timezone; 0 = no limit; default 5)
+    [tickets.defaults]  area, category, assignee, status, priority -> ticket_defaults: how a new
+               ticket is routed (C2); [receipts.ticket] -> receipt_ticket (the ticket of a payment
+               receipt, B10) and [plans.ticket] -> plan_ticket (of a plan request, D4), alike.
+               Names as the business's helpdesk spells them (an ISPCube source resolves them to
+               its catalog's ids; a name its catalog lacks leaves that column empty); status is
+               OPEN, IN_PROGRESS or CLOSED.
     [commitments] max_days, cool_down_days -> commitments_max_days, commitments_cool_down_days
                (B11, rules/commitments.py): a payment commitment extends the due date of what is
                owed by 1..max_days days (default 10), and the account may ask for another only
@@ -34,9 +42,9 @@ import os
 import tomllib
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -96,6 +104,18 @@ class FileStore(str, Enum):
 
     DIRECTORY = "directory"  # a directory on disk (the default, the demo's)
     DATABASE = "database"  # a table of the store: several instances without a shared disk
+
+
+class TicketRouting(BaseModel):
+    """The routing a new ticket of one kind takes ([tickets.defaults], [receipts.ticket], [plans.ticket])."""
+
+    model_config = {"extra": "forbid", "frozen": True}
+
+    area: str | None = None
+    category: str | None = None
+    assignee: str | None = None
+    status: Literal["OPEN", "IN_PROGRESS", "CLOSED"] = "OPEN"  # connectors/records.py TicketStatus
+    priority: str | None = None
 
 
 # What a customer may upload by default ([files] types): photos and PDFs (rules/uploads.py).
@@ -183,6 +203,11 @@ class Settings(BaseSettings):
     max_file_bytes: int = 10 * 1024 * 1024  # 10 MiB per file
     file_types: list[str] = DEFAULT_FILE_TYPES  # media types accepted, read from the content
     max_image_pixels: int = 50_000_000  # width x height an uploaded image may have (decompression bombs)
+    # --- tickets ([tickets], [tickets.defaults], [receipts.ticket], [plans.ticket]; README "Tickets") ---
+    tickets_daily_limit: int = 5  # C5: tickets per customer account per local day; 0 = no limit
+    ticket_defaults: TicketRouting = TicketRouting(area="Soporte Técnico", priority="Media")
+    receipt_ticket: TicketRouting = TicketRouting(area="Administración", category="Pagos", priority="Media")
+    plan_ticket: TicketRouting = TicketRouting(area="Comercial", category="Cambio de plan", priority="Baja")
     # --- outgoing mail ([mail] in ventanilla.toml; auth/outbox.py): queued in the store, sent by a worker ---
     mail_max_attempts: int = 10  # tries before it is failed, audited EMAIL_FAILED (≈3 h by default)
     mail_retry_seconds: float = 30.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
@@ -252,6 +277,9 @@ _SECTION_KEYS = {
     "files": {"store": "files_store", "directory": "files_directory", "max_per_request": "max_files_per_request",
               "max_bytes": "max_file_bytes", "types": "file_types", "max_pixels": "max_image_pixels"},
     "mail": {key: f"mail_{key}" for key in _MAIL_KEYS},
+    "tickets": {"daily_limit": "tickets_daily_limit", "defaults": "ticket_defaults"},
+    "receipts": {"ticket": "receipt_ticket"},
+    "plans": {"ticket": "plan_ticket"},
     "commitments": {"max_days": "commitments_max_days", "cool_down_days": "commitments_cool_down_days"},
 }
 

@@ -59,6 +59,19 @@ class ConsoleMailer:
         print(f"\n--- correo / email to {mail.to}: {mail.subject}\n{mail.body}---", file=sys.stdout, flush=True)
 
 
+class NoMailServer:
+    """No SMTP configured outside the demo: nothing is sent, and nothing secret is printed. The mail
+    stays in the queue with this reason (outgoingEmails) until the business configures a server
+    and the mail is retried, or it is given up."""
+
+    async def send(self, mail: Mail, message_id: str) -> None:
+        raise MailNotConfigured("no SMTP server is configured ([access] smtp_url)")
+
+
+class MailNotConfigured(Exception):
+    """The deployment has no SMTP server to hand mail to."""
+
+
 class SmtpMailer:
     """`smtp://[user:pass@]host[:port]` (STARTTLS when offered) or `smtps://` (TLS from the start)."""
 
@@ -91,5 +104,9 @@ class SmtpMailer:
         )
 
 
-def mailer_for(smtp_url: str | None, sender: str, timeout: float) -> Mailer:
-    return SmtpMailer(smtp_url, sender, timeout) if smtp_url else ConsoleMailer()
+def mailer_for(smtp_url: str | None, sender: str, timeout: float, demo: bool = False) -> Mailer:
+    """SMTP when configured; without it the demo prints each email (its reset links and codes are
+    a newcomer's way in), and a real deployment keeps them queued rather than print a secret to a log."""
+    if smtp_url:
+        return SmtpMailer(smtp_url, sender, timeout)
+    return ConsoleMailer() if demo else NoMailServer()

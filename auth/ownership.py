@@ -80,6 +80,7 @@ OWNERS: dict[type, Rule] = {
     r.Comment: Owned(_customer_id),
     r.PaymentMethod: Owned(_customer_id),
     r.PaymentCommitment: Owned(_customer_id),
+    r.NewTicket: Owned(_customer_id),  # a ticket to open, for its account (resolvers/tickets.py)
     r.Company: SHARED,
     r.Plan: PUBLIC,
     r.ContactEmail: Through((r.Customer,)),

@@ -50,7 +50,8 @@ class AccessServices:
             settings=settings,
             limiter=AttemptLimiter.for_settings(settings),
             outbox=Outbox(store, secret, settings,
-                          mailer_for(settings.smtp_url, settings.mail_from, settings.mail_timeout_seconds)),  # fmt: skip
+                          mailer_for(settings.smtp_url, settings.mail_from, settings.mail_timeout_seconds,
+                                     settings.demo)),  # fmt: skip
             templates=Templates(settings.mail_templates_dir),
         )
 

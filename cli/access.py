@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -34,10 +35,20 @@ def _run(args: argparse.Namespace, work: Callable[..., Awaitable[int]]) -> int:
     return asyncio.run(main())
 
 
-def _source(engine: AsyncEngine):  # noqa: ANN202 - the deployment's billing source
-    from ..connectors.native.source import NativeSource
+@asynccontextmanager
+async def _source(args: argparse.Namespace, services, engine: AsyncEngine):  # noqa: ANN001, ANN202
+    """The deployment's billing source, as the server builds it: the customers may live in a legacy
+    ERP that ventanilla.toml routes to, not in the store."""
+    from pathlib import Path
 
-    return NativeSource(engine)
+    from ..connectors.routing import build_source
+
+    source = build_source(services.settings, engine, Path(args.config) if args.config else None)
+    try:
+        yield source
+    finally:
+        if hasattr(source, "dispose"):
+            await source.dispose()  # the legacy pools (the store's engine is the caller's)
 
 
 async def _grant(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
@@ -45,8 +56,9 @@ async def _grant(args: argparse.Namespace, services, engine: AsyncEngine) -> int
     from ..auth.services import Caller
     from ..store.mail import SENT, mail_entries
 
-    granted = await grant_access(services, _source(engine), args.customer_id, args.login, not args.no_email,
-                                 CLI_ACTOR, Caller(language=args.language))  # fmt: skip
+    async with _source(args, services, engine) as source:
+        granted = await grant_access(services, source, args.customer_id, args.login, not args.no_email,
+                                     CLI_ACTOR, Caller(language=args.language))  # fmt: skip
     print(f"{granted.login}: {'nuevo usuario / new user' if granted.created else 'usuario existente / existing user'}")
     if granted.temporary_password:
         print(f"  contraseña temporal / temporary password: {granted.temporary_password}")
@@ -67,7 +79,8 @@ async def _revoke(args: argparse.Namespace, services, engine: AsyncEngine) -> in
     from ..auth.grants import revoke_access
     from ..auth.services import Caller
 
-    affected = await revoke_access(services, _source(engine), args.customer_id, CLI_ACTOR, Caller())
+    async with _source(args, services, engine) as source:
+        affected = await revoke_access(services, source, args.customer_id, CLI_ACTOR, Caller())
     print(f"{affected} usuario(s) sin acceso a / user(s) lost access to customer {args.customer_id}")
     return 0
 

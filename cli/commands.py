@@ -174,5 +174,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..errors import ApiError
+
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except ApiError as refusal:  # a refusal of the flow (a customer not found ...): its words, not a traceback
+        print(f"ventanilla: {refusal.message('es')} / {refusal.message('en')}", file=sys.stderr)
+        return 2

@@ -24,8 +24,10 @@ attributes it leaves out hold a `NotRead` (connectors/not_read.py), which fails 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .records import (
     AccountTotals,
@@ -43,6 +45,8 @@ from .records import (
     Invoice,
     InvoiceFilter,
     InvoiceLine,
+    NewMessage,
+    NewTicket,
     OpenItem,
     Order,
     Page,
@@ -57,6 +61,7 @@ from .records import (
     Ticket,
     TicketFilter,
     TicketMessage,
+    TicketStatus,
 )
 
 # {record class: the attributes a request reads}; a class that is absent is read whole.
@@ -77,6 +82,11 @@ class SourceTimeout(SourceError):
 
 class InvalidCursor(SourceError):
     """A pagination cursor that this source did not produce."""
+
+
+class WriteRefused(Exception):
+    """A legacy system cannot take a write as given (connectors/sql/writes.py): a name its catalog
+    must have and lacks (a helpdesk user), a key none of its rows can have. Not retryable."""
 
 
 class CustomerSource(Protocol):
@@ -202,3 +212,30 @@ class Source(
         `AttributeNotRead` when used; keys and whatever a source needs to page or join are read
         anyway. May return `self`.
         """
+
+
+class TicketWriter(Protocol):
+    """Where tickets are written (connectors/routing.py `ticket_writer`): the native tables, the
+    store's portal tables beside a read-only source, or a legacy system's own tables.
+
+    `conn` is the portal action's store transaction (resolvers/actions.py `perform`): a writer on
+    the store writes on it; a legacy writer writes in its own database's transaction, committed
+    before the store's (docs/connectors.md, "Writes"). Ids are canonical ids of the writer's reads.
+    """
+
+    async def open_ticket(self, conn: AsyncConnection, new: NewTicket, now: datetime) -> str:
+        """Insert the ticket and its first message with its files; the ticket's id."""
+        ...
+
+    async def add_message(
+        self, conn: AsyncConnection, new: NewMessage, now: datetime, status: TicketStatus | None = None
+    ) -> str | None:
+        """Append a message (with its files) to the ticket's thread, setting its status when given;
+        the message's id, or None when the ticket is not this writer's."""
+        ...
+
+    async def set_ticket_status(
+        self, conn: AsyncConnection, ticket_id: str, status: TicketStatus, now: datetime
+    ) -> bool:
+        """Set the ticket's status (CLOSED sets when it closed); False when it is not this writer's."""
+        ...

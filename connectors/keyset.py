@@ -139,17 +139,39 @@ class Keyset:
 
     def _encode(self, row: Row[Any]) -> str:
         values = (row._mapping[column.name] for column in self.key)
-        return _SEPARATOR.join(encode(value) for value, (encode, _) in zip(values, self._codecs))
+        return _SEPARATOR.join(_escaped(encode(value)) for value, (encode, _) in zip(values, self._codecs))
 
     def _decode(self, cursor: str) -> tuple[object, ...]:
-        # Only the first part may be free text (a name): split the others off the right.
-        parts = cursor.rsplit(_SEPARATOR, len(self.key) - 1)
-        if len(parts) != len(self.key):
+        # Free text (a name, a customer code) may hold the separator: it is escaped in each part.
+        parts = _parts(cursor)
+        if parts is None or len(parts) != len(self.key):
             raise InvalidCursor(f"not a cursor of this listing: {cursor!r}")
         try:
             return tuple(parse(text) for text, (_, parse) in zip(parts, self._codecs))
         except (ValueError, InvalidOperation) as exc:
             raise InvalidCursor(f"not a cursor of this listing: {cursor!r}") from exc
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(_SEPARATOR, "\\" + _SEPARATOR)
+
+
+def _parts(cursor: str) -> list[str] | None:
+    """The parts of a cursor, unescaped; None when an escape is left dangling."""
+    parts, current, chars = [], [], iter(cursor)
+    for char in chars:
+        if char == "\\":
+            following = next(chars, None)
+            if following is None:
+                return None
+            current.append(following)
+        elif char == _SEPARATOR:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
 
 
 Codec = tuple[Callable[[Any], str], Callable[[str], object]]

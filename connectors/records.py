@@ -271,6 +271,46 @@ class TicketMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class NewFile:
+    """A file to attach to a new message: already checked and kept in Ventanilla's blob store
+    under `sha256` (resolvers/uploads.py)."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """A ticket to open, with its first message (`body`, `files`), routed as given."""
+
+    customer_id: str  # canonical id
+    subject: str
+    body: str
+    author_name: str
+    status: TicketStatus = TicketStatus.OPEN
+    priority: str | None = None
+    area: str | None = None
+    category: str | None = None
+    assignee: str | None = None
+    files: tuple[NewFile, ...] = ()
+    from_customer: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to add to a ticket's thread (a reply)."""
+
+    ticket_id: str  # canonical id
+    body: str
+    author_name: str
+    from_customer: bool
+    files: tuple[NewFile, ...] = ()
+    internal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Contract:
     id: str
     customer_id: str

@@ -23,7 +23,7 @@ from copy import copy
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,11 +35,13 @@ from .base import (
     CustomerSource,
     Source,
     SupportSource,
+    TicketWriter,
     Wanted,
 )
 from .executor import connect_timeout_args, ping, pooled_engine
 from .files import BlobReader, share_of
 from .native.source import NativeSource
+from .portal_tickets import MergedTickets, PortalTickets
 from .records import (
     AccountTotals,
     Attachment,
@@ -135,6 +137,13 @@ class RoutedSource:
             domain: STORE_CAPABILITIES if name == STORE else self.sources[name].capabilities
             for domain, name in self.routes.items()
         }
+        # Tickets the routed source cannot take are kept in the store and merged into its reads.
+        engine = getattr(store, "engine", None)
+        self.portal_tickets = (
+            PortalTickets(engine, timeout=getattr(store, "timeout", 10.0), blobs=getattr(store, "blobs", None))
+            if engine is not None and self.routes["tickets"] != STORE and "tickets" not in self.capabilities["tickets"]
+            else None
+        )
         self._route()
         # Commitments the store keeps for customers it does not hold (store/commitments.py), merged
         # into `payment_commitments_of` when new ones are written there.
@@ -152,6 +161,8 @@ class RoutedSource:
         self.payment_methods: BillingSource = self.source_for("payment_methods")
         self.payment_commitments: BillingSource = self.source_for("payment_commitments")
         self.tickets: SupportSource = self.source_for("tickets")
+        if self.portal_tickets is not None:
+            self.tickets = MergedTickets(self.tickets, self.portal_tickets)
         self.contracts: ContractSource = self.source_for("contracts")
         self.plans: CatalogSource = self.source_for("plans")
         self.quotes: CommerceSource = self.source_for("quotes")
@@ -163,6 +174,9 @@ class RoutedSource:
         """Each source reading only the wanted record attributes (Source.reading)."""
         narrowed = copy(self)
         narrowed.store = self.store.reading(wanted)
+        if self.portal_tickets is not None and Ticket in wanted:
+            # Merged lists are ordered by when each ticket was opened: the ERP's are read with it.
+            wanted = {**wanted, Ticket: wanted[Ticket] | {"id", "created_at"}}
         narrowed.sources = {name: source.reading(wanted) for name, source in self.sources.items()}
         narrowed._route()
         return narrowed
@@ -171,10 +185,16 @@ class RoutedSource:
         name = self.routes[domain]
         return self.store if name == STORE else self.sources[name]
 
-    def writes_for(self, domain: str, write: str) -> Source:
-        """The source a `write` (e.g. "tickets") for `domain` is for: the routed one if it declares
-        the capability, else the store. No source writes yet; every write goes to the store (store/)."""
-        return self.source_for(domain) if write in self.capabilities[domain] else self.store
+    def writes_for(self, domain: str, write: str) -> Any:
+        """Where a `write` (e.g. "tickets") for `domain` goes: the routed source if its mapping
+        declares the capability (`writes = [...]`, written as its `[writes.*]` say), else the store:
+        its native tables for a domain routed to it, the portal tickets merged into a read-only
+        source's reads for tickets (connectors/portal_tickets.py)."""
+        if write in self.capabilities[domain]:
+            return self.source_for(domain)
+        if domain == "tickets" and self.portal_tickets is not None:
+            return self.portal_tickets
+        return self.store
 
     async def dispose(self) -> None:
         for source in self.sources.values():
@@ -393,6 +413,14 @@ def source_from(
         engine, load_connector(connector), params=spec.get("params"), timeout=timeout, label=name,
         blobs=blobs, share=share,
     )  # fmt: skip
+
+
+def ticket_writer(source: Source, write: str = "tickets") -> TicketWriter:
+    """Where a ticket `write` goes ("tickets": a new ticket, its status; "ticket_replies": a
+    message) for the source the app serves: the routed one's (`RoutedSource.writes_for`), or the
+    store's native tables."""
+    writer = source.writes_for("tickets", write) if isinstance(source, RoutedSource) else source
+    return cast(TicketWriter, writer)
 
 
 def source_checks(source: Source) -> dict[str, Callable[[], Awaitable[object]]]:

@@ -50,11 +50,11 @@ async def change_password(ctx: Context, current: str, new_password: str) -> Prin
 
 
 async def request_sign_in_code(ctx: Context, email: str) -> None:
-    require_feature(ctx.settings, Feature.SIGN_IN_CODES)
+    await require_feature(ctx, Feature.SIGN_IN_CODES)
     await flows.request_sign_in_code(ctx.services.access, email, caller(ctx))
 
 
 async def sign_in_with_code(ctx: Context, email: str, code: str) -> SignedIn:
-    require_feature(ctx.settings, Feature.SIGN_IN_CODES)
+    await require_feature(ctx, Feature.SIGN_IN_CODES)
     access = ctx.services.access
     return _acting(ctx, await flows.sign_in_with_code(access, ctx.loaders.source, email, code, caller(ctx)))

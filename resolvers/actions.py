@@ -11,13 +11,17 @@ takes the write) and returns what it did (`Done`). `perform` then, in that one t
 3. records the work's domain events in the outbox (store/events.py), owed to every sink;
 4. keeps the answer under the key, and audits the action.
 
-A refusal (an ApiError of the work or before it) changes nothing, and is audited with its code.
+A refusal (an ApiError of the work or before it) changes nothing, and is audited with its code
+in a transaction of its own; if that audit fails (the store went down meanwhile) the caller still
+gets the refusal, and the log says the audit was lost. The switch is read from the store once per
+request (`Context.features`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +39,7 @@ from .access import caller
 from .context import Context
 
 MAX_KEY_LENGTH = 200
+log = logging.getLogger("ventanilla.actions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +81,19 @@ async def perform(ctx: Context, action: Action, work: Work) -> dict[str, Any]:
     """Run `work` as `action` (see the module's text); its answer, or the first one for a repeated key."""
     try:
         if action.feature is not None:
-            require_feature(ctx.settings, action.feature)
+            await require_feature(ctx, action.feature)
         key = action.idempotency_key
         if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
             raise ApiError(ErrorCode.BAD_INPUT, field=["input", "idempotencyKey"],
                            detail=f"idempotencyKey (1..{MAX_KEY_LENGTH} characters)")  # fmt: skip
         digest = request_hash(action.request)
-        for _ in range(3):  # a first request that rolled back frees its key: take it then
+        for _ in range(3):  # a first request that rolled back, or a key past its 24 h, frees it: take it then
             try:
                 return await _run(ctx, action, digest, work)
             except idempotency.KeyTaken:
                 first = await _earlier(ctx, action)
                 if first is None:
+                    await _free(ctx, action)
                     continue
                 if first.request_hash != digest:
                     raise ApiError(
@@ -97,22 +103,35 @@ async def perform(ctx: Context, action: Action, work: Work) -> dict[str, Any]:
                 return first.answer
         raise ApiError(ErrorCode.IDEMPOTENCY_KEY_REUSED, field=["input", "idempotencyKey"])
     except ApiError as refusal:
-        await _audit(ctx, action, refusal.code.value, None)
+        if refusal.code is not ErrorCode.STORE_UNAVAILABLE:  # the store down cannot keep its own audit
+            await _audit_refusal(ctx, action, refusal)
         raise
 
 
 async def _run(ctx: Context, action: Action, digest: str, work: Work) -> dict[str, Any]:
     actor = ctx.principal.actor
-    async with ctx.services.store.begin() as conn:
-        claimed = None
-        if action.idempotency_key is not None:
-            claimed = await idempotency.claim(conn, actor, action.mutation, action.idempotency_key, digest)
-        done = await work(conn)
-        for event in done.events:
-            await record_event(conn, replace(event, actor=event.actor or actor), ctx.services.event_sinks)
-        if claimed is not None:
-            await idempotency.settle(conn, claimed, done.answer)
-        await audit(conn, action.event, "OK", **_who(ctx, action, done.object_id))
+    refusal: ApiError | None = None
+    try:
+        async with ctx.services.store.begin() as conn:
+            try:
+                claimed = None
+                if action.idempotency_key is not None:
+                    claimed = await idempotency.claim(conn, actor, action.mutation, action.idempotency_key, digest)
+                done = await work(conn)
+                for event in done.events:
+                    await record_event(conn, replace(event, actor=event.actor or actor), ctx.services.event_sinks)
+                if claimed is not None:
+                    await idempotency.settle(conn, claimed, done.answer)
+                await audit(conn, action.event, "OK", **_who(ctx, action, done.object_id))
+            except ApiError as error:
+                refusal = error
+                raise
+    except Exception:
+        if refusal is None:
+            raise
+        # The rollback failed as well (the store went down meanwhile): nothing was committed, and
+        # the caller is answered the refusal, not the outage that followed it.
+        raise refusal from None
     return done.answer
 
 
@@ -120,6 +139,20 @@ async def _earlier(ctx: Context, action: Action) -> idempotency.Earlier | None:
     assert action.idempotency_key is not None
     async with ctx.services.store.connect() as conn:
         return await idempotency.earlier(conn, ctx.principal.actor, action.mutation, action.idempotency_key)
+
+
+async def _free(ctx: Context, action: Action) -> None:
+    assert action.idempotency_key is not None
+    async with ctx.services.store.begin() as conn:
+        await idempotency.free(conn, ctx.principal.actor, action.mutation, action.idempotency_key)
+
+
+async def _audit_refusal(ctx: Context, action: Action, refusal: ApiError) -> None:
+    """Audit a refusal; if the store fails meanwhile, the caller still gets the refusal, not that."""
+    try:
+        await _audit(ctx, action, refusal.code.value, None)
+    except Exception:
+        log.exception("could not audit %s refused with %s", action.event, refusal.code.value)
 
 
 async def _audit(ctx: Context, action: Action, outcome: str, object_id: str | None) -> None:

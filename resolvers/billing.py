@@ -66,7 +66,7 @@ async def ledger(
     date_to: date | None,
 ) -> PageOf:
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.CURRENT_ACCOUNT)
+    await require_feature(ctx, Feature.CURRENT_ACCOUNT)
     requested: Page = page(ctx, first, after)
     return await ctx.loaders.ledger_by_customer.load((customer.id, requested, date_from, date_to))
 
@@ -81,7 +81,7 @@ async def customer_statement(
 ) -> StatementFigures:
     """The statement at `cut_off` (default today), for the API and for its downloads alike."""
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.STATEMENT)
+    await require_feature(ctx, Feature.STATEMENT)
     cut_off = cut_off or ctx.today
     items = await ctx.loaders.open_items_by_customer.load((customer.id, cut_off, company_id))
     return statement(items, cut_off, customer.currency, customer.credit_limit)
@@ -89,11 +89,11 @@ async def customer_statement(
 
 async def payment_methods(ctx: Context, customer: Customer) -> list[PaymentMethod]:
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.PAYMENT_METHODS)
+    await require_feature(ctx, Feature.PAYMENT_METHODS)
     return await ctx.loaders.payment_methods_by_customer.load(customer.id)
 
 
 async def payment_commitments(ctx: Context, customer: Customer) -> list[PaymentCommitment]:
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.PAYMENT_COMMITMENTS)
+    await require_feature(ctx, Feature.PAYMENT_COMMITMENTS)
     return await ctx.loaders.payment_commitments_by_customer.load(customer.id)

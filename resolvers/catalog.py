@@ -13,13 +13,13 @@ from .context import Context
 
 async def contracts(ctx: Context, customer: Customer, first: int | None, after: str | None) -> PageOf:
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.CONTRACTS)
+    await require_feature(ctx, Feature.CONTRACTS)
     return await ctx.loaders.contracts_by_customer.load((customer.id, page(ctx, first, after)))
 
 
 async def plans(ctx: Context, first: int | None, after: str | None) -> PageOf:
     """The plans the business offers in the portal (D4: 'available in portal'), to anyone."""
-    require_feature(ctx.settings, Feature.PLANS)
+    await require_feature(ctx, Feature.PLANS)
     return await ctx.loaders.reader.plan_page(page(ctx, first, after), True)
 
 
@@ -43,7 +43,7 @@ async def plan(ctx: Context, subscription: PlanSubscription) -> Plan:
 
 async def subscriptions(ctx: Context, customer: Customer) -> list[PlanSubscription]:
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.PLANS)
+    await require_feature(ctx, Feature.PLANS)
     return await ctx.loaders.subscriptions_by_customer.load(customer.id)
 
 

@@ -22,13 +22,13 @@ from .context import Context
 
 async def quotes(ctx: Context, customer: Customer, first: int | None, after: str | None) -> PageOf:
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.QUOTES)
+    await require_feature(ctx, Feature.QUOTES)
     return await ctx.loaders.quotes_by_customer.load((customer.id, page(ctx, first, after)))
 
 
 async def orders(ctx: Context, customer: Customer, first: int | None, after: str | None) -> PageOf:
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.ORDERS)
+    await require_feature(ctx, Feature.ORDERS)
     return await ctx.loaders.orders_by_customer.load((customer.id, page(ctx, first, after)))
 
 
@@ -36,13 +36,13 @@ async def delivery_notes(
     ctx: Context, customer: Customer, first: int | None, after: str | None
 ) -> PageOf:
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.DELIVERY_NOTES)
+    await require_feature(ctx, Feature.DELIVERY_NOTES)
     return await ctx.loaders.delivery_notes_by_customer.load((customer.id, page(ctx, first, after)))
 
 
 async def documents(ctx: Context, customer: Customer, first: int | None, after: str | None) -> PageOf:
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.DOCUMENTS)
+    await require_feature(ctx, Feature.DOCUMENTS)
     return await ctx.loaders.documents_by_customer.load((customer.id, page(ctx, first, after)))
 
 
@@ -75,5 +75,5 @@ async def lines(ctx: Context, document_kind: str, document: Quote | Order | Deli
 async def comments(ctx: Context, subject_kind: str, subject: Invoice | Quote | Order | DeliveryNote | Document) -> list[Comment]:
     """Comments on an invoice, quote, order, delivery note or document (`subject_kind` names it)."""
     authorize(ctx.principal, subject)
-    require_feature(ctx.settings, Feature.COMMENTS)
+    await require_feature(ctx, Feature.COMMENTS)
     return await ctx.loaders.comments_by_subject.load((subject.id, subject_kind))

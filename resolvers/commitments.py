@@ -149,7 +149,7 @@ async def _reloaded(ctx: Context, answer: dict[str, Any]) -> PaymentCommitment:
 async def account_committed(ctx: Context, customer: Customer, unpaid_total: Decimal) -> Committed:
     """What active commitments cover of what `customer` owes now (nothing with the feature off)."""
     authorize(ctx.principal, customer)
-    if not ctx.settings.has(Feature.PAYMENT_COMMITMENTS):
+    if Feature.PAYMENT_COMMITMENTS not in await ctx.features():
         return Committed(ZERO, None)
     found = await ctx.loaders.payment_commitments_by_customer.load(customer.id)
     return committed(found, unpaid_total, ctx.today)
@@ -158,7 +158,7 @@ async def account_committed(ctx: Context, customer: Customer, unpaid_total: Deci
 async def statement_commitments(ctx: Context, customer: Customer, cut_off: date) -> list[PaymentCommitment]:
     """The commitments active at a statement's cut-off, newest first (none with the feature off)."""
     authorize(ctx.principal, customer)
-    if not ctx.settings.has(Feature.PAYMENT_COMMITMENTS):
+    if Feature.PAYMENT_COMMITMENTS not in await ctx.features():
         return []
     found = await ctx.loaders.payment_commitments_by_customer.load(customer.id)
     return [c for c in found if active_on(c, cut_off, ctx.settings.timezone)]

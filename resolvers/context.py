@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -13,9 +14,11 @@ from ..auth.principals import Principal
 from ..auth.services import AccessServices
 from ..connectors.base import Source
 from ..errors import language_of
-from ..settings import Settings
+from ..rules.features import in_force
+from ..settings import Feature, Settings
 from ..store.blobs import BlobStore
 from ..store.engine import Store
+from ..store.features import read_switches
 from .loaders import Loaders
 
 
@@ -49,10 +52,27 @@ class Context:
     language: str = "es"
     request: Request | None = None
     response: Response | None = None
+    _features: asyncio.Future[frozenset[Feature]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    async def features(self) -> frozenset[Feature]:
+        """The features on for this request (rules/features.py): the store's switches over the
+        configuration, read with one statement the first time a resolver asks, then kept for the
+        request (resolvers running at once share the one read)."""
+        if self._features is None:
+            self._features = asyncio.ensure_future(self._read_features())
+        return await self._features
+
+    def forget_features(self) -> None:
+        """After a switch changed in this request: the next `features()` reads the store again."""
+        self._features = None
+
+    async def _read_features(self) -> frozenset[Feature]:
+        switches = await self.services.store.read(read_switches)
+        return in_force(self.settings.features, switches)
 
 
 def request_context(

@@ -17,7 +17,7 @@ async def tickets(
     ctx: Context, customer: Customer, first: int | None, after: str | None, filter: TicketFilter
 ) -> PageOf:
     authorize(ctx.principal, customer)
-    require_feature(ctx.settings, Feature.TICKETS)
+    await require_feature(ctx, Feature.TICKETS)
     filter = tickets_shown(ctx, filter)
     return await ctx.loaders.tickets_by_customer.load((customer.id, filter, page(ctx, first, after)))
 

@@ -63,10 +63,11 @@ class ErrorCode(Enum):
         "FILE_TOO_LARGE", description="An uploaded file has more bytes, or an image more pixels, than allowed."
     )
     IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
-        "IDEMPOTENCY_KEY_REUSED", description="The idempotencyKey was used before with another input."
+        "IDEMPOTENCY_KEY_REUSED",
+        description="This idempotencyKey was used before with another input: a new request needs a new key.",
     )
     COOL_DOWN = strawberry.enum_value(
-        "COOL_DOWN", description="The action was used recently; the message says from which day it is available again."
+        "COOL_DOWN", description="The action was done recently; the message says from when it is available again."
     )
     NOTHING_OWED = strawberry.enum_value(
         "NOTHING_OWED", description="A payment commitment was asked for an account that owes nothing."

@@ -7,7 +7,7 @@ schema and fails on a type in neither.
 from __future__ import annotations
 
 from ..connectors import records
-from . import access, admin, billing, catalog, commerce, common, customer, portal, relay, support
+from . import access, admin, billing, catalog, commerce, common, customer, portal, relay, support, tickets
 from . import errors as schema_errors
 
 # GraphQL type -> the record it shows; the record's rule (Owned, catalogue, through its parent) applies.
@@ -64,6 +64,9 @@ NOT_RECORDS: frozenset[type] = frozenset(
         access.RequestSignInCodePayload,
         admin.GrantPortalAccessPayload,
         admin.RevokePortalAccessPayload,
+        tickets.CreateTicketPayload,  # the ticket inside is reloaded through the guard (resolvers/tickets.py)
+        tickets.ReplyToTicketPayload,
+        tickets.CloseTicketPayload,
         billing.RequestPaymentCommitmentPayload,  # B11: its commitment is checked as a PaymentCommitment
     }
 )

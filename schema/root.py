@@ -57,11 +57,19 @@ from .customer import (
     customer_filter,
     customer_type,
 )
-from .permissions import ActsForCustomers, Admin, ReadsEveryCustomer, SignedIn, SignedInUser, allow
+from .permissions import ActsForCustomers, Admin, ReadsEveryCustomer, SignedIn, SignedInUser, Writer, allow
 from .portal import PortalInfo, portal_info
 from .relay import After, Connection, First, Node, connection, from_global_id
 from .scopes import ScopeGate
 from .support import ticket_type
+from .tickets import (
+    CloseTicketPayload,
+    CreateTicketPayload,
+    ReplyToTicketPayload,
+    close_ticket,
+    create_ticket,
+    reply_to_ticket,
+)
 
 # Global id type name -> how its record becomes a schema object.
 _NODE_TYPES: dict[str, Callable[[Any], Any]] = {
@@ -201,6 +209,25 @@ class Mutation:
         "once per cool-down ([commitments] cool_down_days), else COOL_DOWN with the day it is available again. "
         "Customers and partners with billing:write.",
         extensions=allow(ActsForCustomers),
+    )
+
+    # portal actions (FEATURES.md C): tickets
+    create_ticket: CreateTicketPayload = strawberry.mutation(
+        resolver=create_ticket,
+        description="Open a ticket with a description and photos (multipart request), routed by the business's "
+        "defaults; limited per account and day (customers; partners with support:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    reply_to_ticket: ReplyToTicketPayload = strawberry.mutation(
+        resolver=reply_to_ticket,
+        description="Add a message with photos to a ticket's thread: customers on their own tickets (reopening a "
+        "closed one), partners with support:write, the helpdesk (agents, admins) as staff.",
+        extensions=allow(Writer),
+    )
+    close_ticket: CloseTicketPayload = strawberry.mutation(
+        resolver=close_ticket,
+        description="Close a ticket: customers their own, partners with support:write, the helpdesk any.",
+        extensions=allow(Writer),
     )
 
 

@@ -100,3 +100,4 @@ class TicketFilter:
     search: str | None = strawberry.field(
         default=None, description="Words to find in the subject or the number, case and accents aside."
     )
+

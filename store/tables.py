@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -232,6 +233,52 @@ action_counters = Table(
     Column("counter_key", String(200), primary_key=True),  # e.g. tickets:<customer id>
     Column("taken", Integer, nullable=False),
     Column("window_ends", DateTime(timezone=True), nullable=False),
+)
+
+# Tickets the portal opened over a domain whose source takes no ticket writes (a read-only SAP
+# replica): kept here by the canonical customer id, merged into that source's reads
+# (connectors/portal_tickets.py; their canonical ids are "portal-<id>"). Messages may belong to
+# one of these (ticket_id "portal-<id>") or to the source's own tickets (its canonical id): a reply
+# to an ERP's ticket is kept here too.
+portal_tickets = Table(
+    "portal_tickets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(60), nullable=False),
+    Column("number", String(20), unique=True),  # WEB-<id>, set once the id is known
+    Column("subject", String(200), nullable=False),
+    Column("status", String(12), nullable=False),  # OPEN, IN_PROGRESS, CLOSED
+    Column("priority", String(60)),
+    Column("area", String(60)),
+    Column("category", String(60)),
+    Column("assignee", String(80)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Index("ix_portal_tickets_customer_created", "customer_id", "created_at", "id"),
+)
+
+portal_ticket_messages = Table(
+    "portal_ticket_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(80), nullable=False, index=True),  # canonical id of the ticket
+    Column("author_name", String(80), nullable=False),
+    Column("from_customer", Boolean, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("internal", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+portal_ticket_files = Table(
+    "portal_ticket_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", Integer, ForeignKey("portal_ticket_messages.id"), nullable=False, index=True),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(80), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),  # its bytes in the blob store (store/blobs.py)
 )
 
 # Payment commitments (FEATURES.md B11) the store keeps for customers it does not hold: those of a

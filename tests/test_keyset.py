@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Numeric, Table
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Numeric, String, Table
 from ventanilla.connectors.base import InvalidCursor
 from ventanilla.connectors.keyset import Keyset
 from ventanilla.connectors.records import Page
@@ -17,6 +17,7 @@ legacy = Table(
 )
 native = Table("native", metadata, Column("created_at", DateTime(timezone=True)), Column("id", Integer))
 plans = Table("plans", metadata, Column("price", Numeric(14, 2)), Column("id", Integer))
+people = Table("people", metadata, Column("name", String(80)), Column("code", String(20)), Column("id", Integer))
 
 
 def _row(**values: object) -> SimpleNamespace:
@@ -71,3 +72,21 @@ def test_a_float_amount_round_trips() -> None:
     page = keyset.page([_row(price=0.1 + 0.2, id=3)], Page(first=1), lambda r: r)  # SQLite NUMERIC
     assert page.cursors == ["0.30000000000000004|3"]
     keyset.statement(Page(first=1, after=page.cursors[0]))
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("Pérez | Hijos", "A|B"), ("Barra \\ invertida", "C\\|D"), ("|", "\\"), ("", "")],
+)
+def test_free_text_with_the_separator_or_a_backslash_round_trips(name: str, code: str) -> None:
+    # given a listing ordered by two free-text columns (customers: folded name, then code)
+    keyset = Keyset(people, ("name", "code", "id"), descending=False)
+    page = keyset.page([_row(name=name, code=code, id=9)], Page(first=1), lambda r: r)
+    # then the next page starts exactly after that row
+    assert set(_after(keyset, page.cursors[0])) == {name, code, 9}
+
+
+def test_a_dangling_escape_is_an_invalid_cursor() -> None:
+    keyset = Keyset(people, ("name", "code", "id"), descending=False)
+    with pytest.raises(InvalidCursor):
+        _after(keyset, "a|b|9\\")

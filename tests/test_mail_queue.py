@@ -385,3 +385,20 @@ async def test_shutdown_stops_the_worker_within_its_grace_even_mid_send(tmp_path
 
 async def _claimed(url: str) -> bool:
     return any(row["claimed_until"] is not None for row in await outgoing_rows(url))
+
+
+async def test_without_smtp_a_deployment_prints_no_reset_link_and_keeps_the_mail_queued(tmp_path, capsys):
+    async with store("sqlite", tmp_path) as url, serving(settings_for(url, None)) as client:
+        # given a deployment (not the demo) with no SMTP server configured
+        # when a customer asks for a reset link
+        answer = await promptly(gql(client, REQUEST_RESET, login=CUSTOMER))
+        assert answer == {"requestPasswordReset": {"ok": True, "errors": []}}
+
+        # then the mail waits in the queue with the reason, and no link was printed anywhere
+        async def tried() -> list[dict]:
+            return [row for row in await outgoing_rows(url) if row["attempts"] >= 1]
+
+        (row,) = await until(tried)
+        assert row["sent_at"] is None and "no SMTP server is configured" in row["last_error"]
+        printed = capsys.readouterr()
+        assert "token=" not in printed.out + printed.err

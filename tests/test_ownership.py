@@ -359,6 +359,9 @@ DECLARED = {
     ("Mutation", "revokePortalAccess"): ["Admin"],
     ("Mutation", "signOut"): ["SignedInUser"],
     ("Mutation", "changePassword"): ["SignedInUser"],
+    ("Mutation", "createTicket"): ["ActsForCustomers"],
+    ("Mutation", "replyToTicket"): ["Writer"],
+    ("Mutation", "closeTicket"): ["Writer"],
     ("Mutation", "requestPaymentCommitment"): ["ActsForCustomers"],
 }  # every other root field is open to anyone (docs/ownership.md)
 

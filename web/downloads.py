@@ -114,9 +114,10 @@ async def _serve(services: Services, request: Request) -> File:
     # The path as resolvers/links.py signed it, whatever prefix a proxy mounted the app under.
     path = f"/files/{kind_name}/{name}"
     principal = await principal_from_link(services.store, services.secret, path, request.url.query)
-    require_feature(services.settings, kind.feature)
+    ctx = request_context(services, principal, request)
+    await require_feature(ctx, kind.feature)
     params = {k: v for k, v in request.query_params.items() if k not in LINK_PARAMS}
-    return await kind.build(DownloadRequest(request_context(services, principal, request), raw_id, fmt, params))
+    return await kind.build(DownloadRequest(ctx, raw_id, fmt, params))
 
 
 async def _render(function: Callable[..., bytes], *args: Any) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from copy import copy
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, ColumnElement, Date, Table, bindparam, select
@@ -34,6 +34,8 @@ from ..records import (
     Invoice,
     InvoiceFilter,
     InvoiceLine,
+    NewMessage,
+    NewTicket,
     OpenItem,
     Order,
     Page,
@@ -48,7 +50,9 @@ from ..records import (
     Ticket,
     TicketFilter,
     TicketMessage,
+    TicketStatus,
 )
+from . import writes
 from .ids import INTEGER_BITS, db_id, db_ids, found_by
 from .tables import (
     allocations,
@@ -154,6 +158,7 @@ class NativeSource:
     def __init__(self, engine: AsyncEngine, *, timeout: float = 10.0, blobs: BlobReader | None = None) -> None:
         self.engine = engine
         self.blobs = blobs  # where the attachments' bytes are, by their sha256
+        self.timeout = timeout
         self._db = Executor(engine, timeout, "billing")
         self._wanted: Wanted = {}
 
@@ -444,6 +449,21 @@ class NativeSource:
 
     async def attachment_content(self, attachment: Attachment) -> bytes | None:
         return await files.attachment_content(attachment, self.blobs, None)
+
+    # --- ticket writes (TicketWriter, on the store's transaction: native/writes.py) ----------
+
+    async def open_ticket(self, conn: AsyncConnection, new: NewTicket, now: datetime) -> str:
+        return await writes.open_ticket(conn, new, now)
+
+    async def add_message(
+        self, conn: AsyncConnection, new: NewMessage, now: datetime, status: TicketStatus | None = None
+    ) -> str | None:
+        return await writes.add_message(conn, new, now, status)
+
+    async def set_ticket_status(
+        self, conn: AsyncConnection, ticket_id: str, status: TicketStatus, now: datetime
+    ) -> bool:
+        return await writes.set_ticket_status(conn, ticket_id, status, now)
 
     # --- contracts, plans ----------------------------------------------------------------
 

@@ -246,6 +246,14 @@ def minimum(args: list[Sql], **_: Any) -> Sql:
     return func.min(value)
 
 
+def blob_key(args: list[Sql], prefix: str = "ventanilla/", **_: Any) -> Sql:
+    """The SHA-256 key in Ventanilla's blob store of a file a portal write named `<prefix><sha256>/...`
+    in a legacy table (connectors/sql/writes.py); NULL for the system's own files."""
+    (path,) = args
+    head = func.substr(path, 1, len(prefix))
+    return case((head == literal(prefix), func.substr(path, len(prefix) + 1, 64)), else_=null())
+
+
 FUNCTIONS: dict[str, Callable[..., Sql]] = {
     "char8_date": char8_date,
     "char_instant": char_instant,
@@ -272,4 +280,5 @@ FUNCTIONS: dict[str, Callable[..., Sql]] = {
     "curr": curr,
     "sum": total,
     "min": minimum,
+    "blob_key": blob_key,
 }

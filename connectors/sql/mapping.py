@@ -5,10 +5,12 @@ A mapping is a TOML file (see docs/connectors.md):
     [mapping]   name, description, statement ("allocations" | "line_items"), writes = [...]
     [params]    defaults of `$name` placeholders, e.g. client = "100" (a source may override)
     [tables.T]  columns = {COL = "C10" | "N6" | "D" | "T" | "P13,2" | "int" | "varchar(40)" ...},
-                primary_key = [...], indexes = [[...], ...]
+                primary_key = [...], indexes = [[...], ...], autoincrement = "id" (the database numbers it)
     [relations.R]  keys = {id = "alpha:10", ...}; from, joins, where, group_by, columns
                    (or [[relations.R.parts]], each with its own from/joins/where/columns: a UNION ALL;
                    a part's key_prefix = {id = "R"} keeps its independently numbered keys apart)
+    [writes.W]  table, id | where, keys, values, after: an INSERT or UPDATE a portal action runs in the
+                legacy tables, for a write `[mapping] writes` lists (connectors/sql/writes.py)
 
 Relations have the names and columns of Ventanilla's native tables (connectors/native/tables.py),
 so that one engine serves every mapping; a relation a mapping leaves out reads as empty.
@@ -41,6 +43,7 @@ from sqlalchemy.types import TypeEngine
 
 from .keys import KeyCodec, key_codec
 from .part_keys import numbered, tagged
+from .writes import WriteSpec, parse_writes
 
 STATEMENT_MODELS = ("allocations", "line_items")
 
@@ -81,6 +84,7 @@ class Mapping:
     path: Path | None = None
     dialects: tuple[str, ...] = field(default=())
     key_prefixes: dict[str, int] = field(default_factory=dict)
+    write_specs: dict[str, WriteSpec] = field(default_factory=dict)  # [writes.*] (connectors/sql/writes.py)
 
     def table(self, name: str) -> Table:
         try:
@@ -122,8 +126,9 @@ def column_type(spec: str) -> TypeEngine[Any]:
 
 def _table(metadata: MetaData, name: str, spec: dict[str, Any]) -> Table:
     primary = set(spec.get("primary_key", ()))
+    generated = spec.get("autoincrement")  # AUTO_INCREMENT / SERIAL: the column a write leaves out
     columns = [
-        Column(col, column_type(kind), primary_key=col in primary, autoincrement=False)
+        Column(col, column_type(kind), primary_key=col in primary, autoincrement=col == generated)
         for col, kind in spec["columns"].items()
     ]
     table = Table(name, metadata, *columns)
@@ -187,6 +192,7 @@ def parse_mapping(data: dict[str, Any], path: Path | None = None) -> Mapping:
         path=path,
         dialects=tuple(head.get("dialects", ())),
         key_prefixes=numbers,
+        write_specs=parse_writes(data.get("writes", {}), metadata.tables),
     )
 
 

@@ -47,6 +47,8 @@ from .domains import DomainReads
 from .engine import CanonicalRow, Relations, grouped
 from .mapping import Mapping
 from .part_keys import lookup
+from .ticket_writes import LegacyTicketWrites
+from .writes import Writes
 
 T = TypeVar("T")
 
@@ -85,7 +87,7 @@ _RECORDS: dict[str, type] = {
 }
 
 
-class MappedSource(DomainReads):
+class MappedSource(DomainReads, LegacyTicketWrites):
     """Reads a legacy schema through its mapping (connectors/sql/mapping.py).
 
     Here the building blocks (by id, per owner, per page) and the customer and billing domains;
@@ -114,6 +116,9 @@ class MappedSource(DomainReads):
         self.capabilities: frozenset[str] = frozenset(mapping.writes)
         self.relations = Relations(mapping, {**mapping.params, **(params or {})})
         self.db = Executor(engine, timeout, label or mapping.name)
+        # The writes the mapping declares ([writes.*]), as a TicketWriter (sql/ticket_writes.py).
+        self.writes = Writes(mapping.write_specs, {**mapping.params, **(params or {})}, mapping.metadata.tables)
+        self.write_timeout, self.write_label = timeout, label or mapping.name
         self._listings: dict[str, Keyset] = {}
         self._wanted: Wanted = {}
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Numeric, String, insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Column, Numeric, String, Table, insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ...connectors.sql.mapping import Mapping
 
@@ -58,7 +58,20 @@ async def write_tables(
             table_rows = [defaults | row for row in rows.get(table.name, [])]
             for start in range(0, len(table_rows), _BATCH):
                 await conn.execute(insert(table), table_rows[start : start + _BATCH])
+            await _continue_numbering(conn, table)
     return {name: len(values) for name, values in rows.items()}
+
+
+async def _continue_numbering(conn: AsyncConnection, table: Table) -> None:
+    """A column the database numbers (a mapping's `autoincrement`) goes on after the demo's rows:
+    PostgreSQL's sequence does not see explicit ids (MariaDB's AUTO_INCREMENT and SQLite do)."""
+    numbered = table.autoincrement_column
+    if numbered is None or conn.dialect.name != "postgresql":
+        return
+    await conn.execute(
+        text(f"SELECT setval(pg_get_serial_sequence('{table.name}', '{numbered.name}'), "
+             f"COALESCE((SELECT MAX({numbered.name}) FROM {table.name}), 0) + 1, false)")
+    )  # fmt: skip
 
 
 def write_share(

@@ -5,7 +5,7 @@
   id (a string; the native `payment_commitments` table's integer foreign key cannot hold it).
 
 Revision ID: 0004_commitments
-Revises: 0003
+Revises: 0004_tickets
 Created: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_commitments"
-down_revision = "0003"
+down_revision = "0004_tickets"  # was "0003"; after main brought 0004_tickets, chained after it
 branch_labels = None
 depends_on = None
 

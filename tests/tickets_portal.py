@@ -1,0 +1,184 @@
+"""A portal for the ticket tests (tests/test_tickets_*.py): the demo business in a store, optionally
+also in a legacy ERP the tickets domain is routed to, served by the real app, with its callers."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PIL import Image
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from ventanilla.auth.passwords import hash_password
+from ventanilla.demo.business import generate_demo
+from ventanilla.demo.legacy import WRITERS
+from ventanilla.schema.relay import to_global_id
+from ventanilla.settings import Settings
+from ventanilla.store.blobs import DirectoryBlobs
+from ventanilla.store.partners import add_client
+from ventanilla.store.users import create_user
+from ventanilla.web.app import create_app
+
+from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+
+TODAY = date.today()
+CUSTOMERS, SEED = 6, 5
+PASSWORD = "clave.de.prueba.larga"
+# Legacy backends of each connector the tests route tickets to.
+LEGACY = {"ispcube": "mariadb", "sap": "postgresql"}
+
+CREATE = """mutation($input: CreateTicketInput!) { createTicket(input: $input) {
+  ticket { id number subject status area category priority assignee
+           messages { author fromCustomer body attachments { filename contentType size url } } }
+  errors { code message field } } }"""
+REPLY = """mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) {
+  ticket { id status updatedAt messages { author fromCustomer body attachments { filename url } } }
+  errors { code message field } } }"""
+CLOSE = """mutation($input: CloseTicketInput!) { closeTicket(input: $input) {
+  ticket { id status } errors { code message field } } }"""
+LIST = """query($id: ID!, $first: Int, $after: String, $filter: TicketFilter) { customer(id: $id) {
+  tickets(first: $first, after: $after, filter: $filter) { totalCount
+    nodes { id number subject status createdAt } pageInfo { hasNextPage endCursor } } } }"""
+NODE = """query($id: ID!) { node(id: $id) { ... on Ticket { id number subject status
+  messages { author fromCustomer body internal attachments { filename url } } } } }"""
+
+
+def photo(seed: int = 1, size: tuple[int, int] = (40, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.effect_noise(size, 20 + seed).convert("RGB").save(out, "JPEG")
+    return out.getvalue()
+
+
+@dataclass
+class Portal:
+    """The app, its store (and legacy ERP), and a token per caller."""
+
+    client: httpx.AsyncClient
+    store: AsyncEngine
+    legacy: AsyncEngine | None
+    connector: str
+    tokens: dict[str, str] = field(default_factory=dict)
+    customer_ids: dict[str, str] = field(default_factory=dict)  # caller -> its account's canonical id
+    files: Path | None = None
+    app: Any = None
+
+    async def gql(self, query: str, variables: dict | None = None, caller: str | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {self.tokens[caller]}"} if caller else {}
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                          headers=headers)  # fmt: skip
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def upload(
+        self, query: str, variables: dict, files: dict[str, tuple[str, bytes, str]], caller: str
+    ) -> dict:
+        """A multipart request (the GraphQL multipart request spec): `files` maps a variable path
+        (`input.attachments.0`) to (name, bytes, declared type)."""
+        names = {str(i): path for i, path in enumerate(files)}
+        form = {"operations": json.dumps({"query": query, "variables": variables}),
+                "map": json.dumps({i: [f"variables.{path}"] for i, path in names.items()})}  # fmt: skip
+        parts = {i: files[path] for i, path in names.items()}
+        response = await self.client.post(
+            "/graphql", data=form, files=parts,
+            headers={"Authorization": f"Bearer {self.tokens[caller]}", "X-Ventanilla-CSRF": "1"},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def account(self, caller: str) -> str:
+        return to_global_id("Customer", self.customer_ids[caller])
+
+
+async def _sign_in(client: httpx.AsyncClient, login: str) -> str:
+    response = await client.post("/graphql", json={"query": SIGN_IN, "variables": {"login": login, "password": PASSWORD}})
+    payload = response.json()["data"]["signIn"]
+    assert payload["errors"] == [], payload
+    return payload["accessToken"]
+
+
+async def _partner_token(client: httpx.AsyncClient, client_id: str, secret: str) -> str:
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    response = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                 headers={"Authorization": f"Basic {basic}"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+async def agent_name(legacy: AsyncEngine | None) -> str:
+    """The helpdesk agent's name: on ISPCube, one of its users (its messages name a user)."""
+    if legacy is None:
+        return "Carla Agente"
+    async with legacy.connect() as conn:
+        try:
+            found = (await conn.execute(text("SELECT name FROM users ORDER BY id LIMIT 1"))).scalar()
+        except Exception:
+            return "Carla Agente"
+    return found or "Carla Agente"
+
+
+@asynccontextmanager
+async def portal(
+    tmp: Path, connector: str = "native", store_backend: str = "sqlite", **settings: Any
+) -> AsyncIterator[Portal]:
+    """The demo business served by the app; with a `connector` (ispcube, sap) customers and tickets
+    are routed to that ERP. Callers: ana (customer of account 1), beto (of 2), agent, analyst,
+    partner (support:write), reader (a partner without it)."""
+    files = tmp / "files"
+    async with fresh_legacy_database(store_backend, tmp) as store_url:
+        store = create_async_engine(store_url)
+        await generate_demo(store, customers=CUSTOMERS, seed=SEED, today=TODAY, blobs=DirectoryBlobs(files))
+        legacy_cm = fresh_legacy_database(LEGACY[connector], tmp) if connector != "native" else None
+        legacy = None
+        config = None
+        if legacy_cm is not None:
+            legacy_url = await legacy_cm.__aenter__()
+            legacy = create_async_engine(legacy_url)
+            await WRITERS[connector](legacy, customers=CUSTOMERS, seed=SEED, today=TODAY)
+            config = tmp / "ventanilla.toml"
+            config.write_text(f'[sources.erp]\nconnector = "{connector}"\nurl = "{legacy_url}"\n\n'
+                              '[routes]\ncustomers = "erp"\ninvoices = "erp"\ntickets = "erp"\n')  # fmt: skip
+        async with store.begin() as conn:
+            for login, name, ids in (("ana@example.com", "Ana Pérez", ["1"]), ("beto@example.com", "Beto Gómez", ["2"])):
+                await create_user(conn, login=login, name=name, password=PASSWORD, kind="CUSTOMER", customer_ids=ids)
+            await create_user(conn, login="agente@example.com", name=await agent_name(legacy), password=PASSWORD,
+                              kind="STAFF", role="agent")  # fmt: skip
+            await create_user(conn, login="analista.tickets@example.com", name="Ana Lista", password=PASSWORD, kind="STAFF",
+                              role="analyst")  # fmt: skip
+            secret = await hash_password("secreto-del-socio")
+            await add_client(conn, "vt_socio", "Socio", secret, ["customers:read", "support:read", "support:write"], [])
+            await add_client(conn, "vt_lector", "Lector", secret, ["customers:read", "support:read"], [])
+        if config is not None:
+            os.environ["VENTANILLA_CONFIG"] = str(config)
+        try:
+            app = create_app(Settings(database_url=store_url, secret_key=TEST_SECRET, files_directory=str(files),
+                                      **settings))  # fmt: skip
+        finally:
+            os.environ.pop("VENTANILLA_CONFIG", None)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+                found = Portal(client, store, legacy, connector, files=files, app=app,
+                               customer_ids={"ana": "1", "beto": "2"})  # fmt: skip
+                for caller in ("ana", "beto", "agent", "analyst"):
+                    login = {"agent": "agente", "analyst": "analista.tickets"}.get(caller, caller)
+                    found.tokens[caller] = await _sign_in(client, f"{login}@example.com")
+                found.tokens["partner"] = await _partner_token(client, "vt_socio", "secreto-del-socio")
+                found.tokens["reader"] = await _partner_token(client, "vt_lector", "secreto-del-socio")
+                yield found
+        finally:
+            if hasattr(app.state.source, "dispose"):
+                await app.state.source.dispose()
+            await app.state.close()
+            await store.dispose()
+            if legacy is not None:
+                await legacy.dispose()
+            if legacy_cm is not None:
+                await legacy_cm.__aexit__(None, None, None)
