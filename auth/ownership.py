@@ -81,6 +81,7 @@ OWNERS: dict[type, Rule] = {
     r.PaymentMethod: Owned(_customer_id),
     r.PaymentCommitment: Owned(_customer_id),
     r.NewTicket: Owned(_customer_id),  # a ticket to open, for its account (resolvers/tickets.py)
+    r.NewCommitment: Owned(_customer_id),  # a payment commitment to write, for its account (resolvers/commitments.py)
     r.Company: SHARED,
     r.Plan: PUBLIC,
     r.ContactEmail: Through((r.Customer,)),

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth.ownership import acting_account, authorize
-from ..connectors.records import Customer, PaymentCommitment, PaymentCommitmentStatus
+from ..connectors.base import CommitmentWriter
+from ..connectors.records import Customer, NewCommitment, PaymentCommitment, PaymentCommitmentStatus
 from ..connectors.routing import KEPT, NATIVE, commitment_target
 from ..errors import ApiError
 from ..rules.commitments import (
@@ -85,7 +86,7 @@ async def request_payment_commitment(
         if full is not None:
             raise CoolDown(business_day(full.until, ctx.settings.timezone))
         totals = await ctx.loaders.account_by_customer.load(account)
-        new = store.NewCommitment(
+        new = NewCommitment(
             customer_id=account,
             requested_at=now(),
             days=days,
@@ -104,16 +105,17 @@ async def request_payment_commitment(
     return Requested(await _reloaded(ctx, answer))
 
 
-async def _write(ctx: Context, conn: AsyncConnection, new: store.NewCommitment) -> str:
+async def _write(ctx: Context, conn: AsyncConnection, new: NewCommitment) -> str:
     target = commitment_target(ctx.services.source)
     if target == NATIVE:
         return await store.insert_native(conn, new)
     if target == KEPT:
         return await store.insert_kept(conn, new)
-    raise NotImplementedError(f"payment commitments of a legacy source ({type(target).__name__}) are not written yet")
+    writer = cast(CommitmentWriter, target)  # a legacy source that declares the write (ISPCube)
+    return await writer.add_payment_commitment(conn, new)
 
 
-def _answer(commitment_id: str, new: store.NewCommitment) -> dict[str, Any]:
+def _answer(commitment_id: str, new: NewCommitment) -> dict[str, Any]:
     return {
         "id": commitment_id,
         "customerId": new.customer_id,

@@ -8,7 +8,7 @@ Where a new commitment goes is the routing's to say (`commitment_target` in conn
   cannot hold them. Their ids are `k<n>`, apart from any native one they are listed with, and
   `KeptCommitments` reads them for the routing layer to merge into `payment_commitments_of`;
 - a legacy source whose mapping declares the `payment_commitments` write (ISPCube) takes it
-  through its own write engine, not here.
+  through its `[writes.payment_commitment]` (connectors/sql/commitment_writes.py), not here.
 
 Both tables live in the store's database, so the insert runs on the portal action's transaction
 (resolvers/actions.py `perform`): a refused or failed action leaves no commitment behind.
@@ -18,9 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime
-from decimal import Decimal
+from dataclasses import replace
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -29,21 +27,10 @@ from ..connectors import builders
 from ..connectors.executor import Executor
 from ..connectors.native.ids import db_id
 from ..connectors.native.tables import payment_commitments
-from ..connectors.records import PaymentCommitment, PaymentCommitmentStatus
+from ..connectors.records import NewCommitment, PaymentCommitment
 from .tables import kept_payment_commitments
 
 KEPT_PREFIX = "k"
-
-
-@dataclass(frozen=True, slots=True)
-class NewCommitment:
-    customer_id: str  # canonical id
-    requested_at: datetime
-    days: int
-    promised_date: date
-    amount: Decimal
-    currency: str
-    status: PaymentCommitmentStatus = PaymentCommitmentStatus.ACTIVE
 
 
 def _values(new: NewCommitment) -> dict[str, object]:

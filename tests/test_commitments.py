@@ -1,6 +1,8 @@
-"""Payment commitments (FEATURES.md B11) through HTTP: on the native demo store (SQLite, PostgreSQL)
-and over the `sap` source, whose customers the store does not hold (the commitment is kept in the
-store's table and merged into reads); the rules of rules/commitments.py on their own."""
+"""Payment commitments (FEATURES.md B11) through HTTP: on the native demo store (SQLite, PostgreSQL),
+over the `sap` source, whose customers the store does not hold (the commitment is kept in the
+store's table and merged into reads), and over the `ispcube` source (MariaDB), which takes the
+commitment in its own table (read back with SQL and through the API); the rules of
+rules/commitments.py on their own."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ventanilla.auth.partners import register_client
 from ventanilla.connectors.native.tables import payment_commitments
@@ -45,7 +47,11 @@ from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
 
 CUSTOMERS, SEED = 24, 5
 MAX_DAYS, COOL_DOWN_DAYS = 10, 30
-SAP_ROUTES = ["customers", "invoices", "tickets", "contracts", "plans", "quotes", "orders", "delivery_notes"]
+ROUTES = {
+    "sap": ["customers", "invoices", "tickets", "contracts", "plans", "quotes", "orders", "delivery_notes"],
+    "ispcube": ["customers", "invoices", "tickets", "contracts", "plans", "payment_commitments"],
+}
+LEGACY_BACKENDS = {"sap": "postgresql", "ispcube": "mariadb"}
 
 REQUEST = """
 mutation($input: RequestPaymentCommitmentInput!) { requestPaymentCommitment(input: $input) {
@@ -78,6 +84,7 @@ class Served:
     app: Any
     client: httpx.AsyncClient
     store: AsyncEngine
+    legacy: AsyncEngine | None = None  # the ISPCube database, which keeps its own commitments
     debtors: list[str] = field(default_factory=list)  # raw ids of accounts that owe, with no active commitment
     paid_up: list[str] = field(default_factory=list)  # raw ids of accounts that owe nothing
     baseline: dict[str, int] = field(default_factory=dict)  # the demo's own commitments per account
@@ -118,9 +125,15 @@ class Served:
         return await self.counted(raw_id) - self.baseline.get(raw_id, 0)
 
     async def counted(self, raw_id: str) -> int:
+        if self.name == "ispcube":
+            assert self.legacy is not None
+            async with self.legacy.connect() as conn:
+                found = await conn.execute(text("SELECT COUNT(*) FROM payment_commitments WHERE customer_id = :c"),
+                                           {"c": int(raw_id)})  # fmt: skip
+                return int(found.scalar_one())
         async with self.store.connect() as conn:
             native = 0
-            if self.name != "sap":
+            if self.name == "sqlite" or self.name == "postgresql":
                 native = (await conn.execute(select(func.count()).where(
                     payment_commitments.c.customer_id == int(raw_id)))).scalar_one()  # fmt: skip
             kept = (await conn.execute(select(func.count()).where(
@@ -140,34 +153,35 @@ def _app(store_url: str, config: str | None = None, **settings: Any) -> tuple[An
     return app, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql", "sap"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "sap", "ispcube"])
 async def served(request, tmp_path_factory) -> AsyncIterator[Served]:
-    """The native demo on SQLite and on PostgreSQL, and the sap source (PostgreSQL) with its store (SQLite)."""
+    """The native demo on SQLite and on PostgreSQL; the sap source (PostgreSQL) and the ispcube one
+    (MariaDB), each with its store (SQLite) holding the sign-ins."""
     tmp = tmp_path_factory.mktemp("commitments")
-    backend = "sqlite" if request.param == "sap" else request.param
+    name = request.param
+    backend = "sqlite" if name in ROUTES else name
     async with fresh_legacy_database(backend, tmp) as store_url:
         store = create_async_engine(store_url)
         await generate_demo(store, customers=CUSTOMERS, seed=SEED, today=today())
-        config = None
-        legacy_cm = None
-        if request.param == "sap":
-            legacy_cm = fresh_legacy_database("postgresql", tmp)
+        config, legacy, legacy_cm = None, None, None
+        if name in ROUTES:
+            legacy_cm = fresh_legacy_database(LEGACY_BACKENDS[name], tmp)
             legacy_url = await legacy_cm.__aenter__()
             legacy = create_async_engine(legacy_url)
-            await WRITERS["sap"](legacy, customers=CUSTOMERS, seed=SEED, today=today())
-            await legacy.dispose()
-            path = tmp / "sap.toml"
-            routes = "\n".join(f'{domain} = "erp"' for domain in SAP_ROUTES)
-            path.write_text(f'[sources.erp]\nconnector = "sap"\nurl = "{legacy_url}"\n\n[routes]\n{routes}\n')
+            await WRITERS[name](legacy, customers=CUSTOMERS, seed=SEED, today=today())
+            path = tmp / f"{name}.toml"
+            routes = "\n".join(f'{domain} = "erp"' for domain in ROUTES[name])
+            path.write_text(f'[sources.erp]\nconnector = "{name}"\nurl = "{legacy_url}"\n\n[routes]\n{routes}\n')
             config = str(path)
         app, client = _app(store_url, config)
-        served = Served(request.param, app, client, store)
+        served = Served(name, app, client, store, legacy)
         await _sort_customers(served)
         yield served
         await client.aclose()
         await app.state.close()
         await store.dispose()
-        if legacy_cm is not None:
+        if legacy is not None and legacy_cm is not None:
+            await legacy.dispose()
             await legacy_cm.__aexit__(None, None, None)
 
 
@@ -244,6 +258,13 @@ async def test_a_commitment_is_listed_shown_committed_on_the_dashboard_and_on_th
         kept = (await conn.execute(select(kept_payment_commitments.c.customer_id))).scalars().all()
     assert (raw in kept) == (served.name == "sap")
     assert await served.stored(raw) == 1
+    if served.legacy is not None and served.name == "ispcube":  # in the ISP's own table, as it keeps them
+        async with served.legacy.connect() as conn:
+            row = (await conn.execute(text("SELECT customer_id, days, promised_date, amount, status, created_at "
+                                           "FROM payment_commitments WHERE id = :id"),
+                                      {"id": int(_raw(commitment["id"]))})).one()  # fmt: skip
+        assert row[:5] == (int(raw), 7, date.fromisoformat(promised), owed, "active")
+        assert abs(row.created_at.replace(tzinfo=UTC) - datetime.now(UTC)) < timedelta(minutes=5)
 
 
 async def test_the_event_is_in_the_outbox(served: Served) -> None:
