@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ventanilla.auth.partners import register_client
@@ -252,7 +253,9 @@ async def test_a_commitment_is_listed_shown_committed_on_the_dashboard_and_on_th
     rows = list(sheet["Compromisos de pago"].iter_rows(min_row=2, max_row=2, values_only=True))
     assert rows[0][1:4] == (7, datetime.fromisoformat(promised), Decimal(commitment["amount"]["amount"]))
     pdf = await served.client.get(statement["pdfUrl"])
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    printed = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    section = printed.upper().split("COMPROMISOS DE PAGO VIGENTES")  # section titles print in capitals
+    assert len(section) == 2 and date.fromisoformat(promised).strftime("%d/%m/%Y") in section[1]
     # and it was written where this deployment keeps it: the native table, or the store's own for SAP
     async with served.store.connect() as conn:
         kept = (await conn.execute(select(kept_payment_commitments.c.customer_id))).scalars().all()
