@@ -13,7 +13,7 @@ import asyncio
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -167,7 +167,10 @@ async def _statement_file(asked: DownloadRequest) -> File:
     if company_id and company is None:
         raise not_found("Company")
     figures = await billing.customer_statement(ctx, customer, cut_off, company_id)
-    promised = await commitments.statement_commitments(ctx, customer, figures.cut_off)  # listed, due dates kept
+    # The commitments active at the cut-off are listed (the due dates stay), asked on the business's day.
+    zone = ctx.services.zone
+    promised = [replace(c, requested_at=c.requested_at.astimezone(zone))
+                for c in await commitments.statement_commitments(ctx, customer, figures.cut_off)]  # fmt: skip
     render = statement_pdf if asked.fmt == "pdf" else statement_xlsx
     content = await _render(render, figures, customer, company, promised)
     filename = f"estado-de-cuenta-{_slug(customer.code)}-{cut_off.isoformat()}.{asked.fmt}"
