@@ -41,6 +41,7 @@ class ErrorCode(str, Enum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     COOL_DOWN = "COOL_DOWN"
     ALREADY_DECIDED = "ALREADY_DECIDED"  # a payment receipt accepted or rejected before
+    NOTHING_OWED = "NOTHING_OWED"  # a payment commitment for an account that owes nothing (B11)
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -150,7 +151,11 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ),
     ErrorCode.COOL_DOWN: (
         "Ya hiciste este pedido hace poco: vas a poder volver a hacerlo desde el {until}.",
-        "You made this request recently: you can make it again from {until}.",
+        "You made this request recently: you can make it again from {until_en}.",
+    ),
+    ErrorCode.NOTHING_OWED: (
+        "Tu cuenta no tiene deuda: no hay nada que comprometerse a pagar.",
+        "Your account owes nothing: there is nothing to commit to pay.",
     ),
     ErrorCode.ALREADY_DECIDED: (
         "Este comprobante ya fue resuelto ({status}): no se puede aceptar ni rechazar de nuevo.",

@@ -43,6 +43,10 @@ The TOML file groups settings in sections; each key maps to one flat setting:
         # mandatory = true            # an event no queue takes is retried, not dropped
 
     (or `VENTANILLA_EVENT_SINKS` as JSON: {"crm": {"kind": "webhook", "url": ..., "secret_env": ...}})
+    [commitments] max_days, cool_down_days -> commitments_max_days, commitments_cool_down_days
+               (B11, rules/commitments.py): a payment commitment extends the due date of what is
+               owed by 1..max_days days (default 10), and the account may ask for another only
+               cool_down_days days (default 30) after the last one, counted in [portal] timezone
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
@@ -289,6 +293,9 @@ class Settings(BaseSettings):
     # The sinks by name ([events.sinks.<name>], or VENTANILLA_EVENT_SINKS as JSON): every event is
     # owed to each sink configured when it is recorded.
     event_sinks: dict[str, EventSink] = {}
+    # --- payment commitments ([commitments] in ventanilla.toml; rules/commitments.py, FEATURES.md B11) ---
+    commitments_max_days: int = 10  # the most days a commitment may extend the due date by (001 d1)
+    commitments_cool_down_days: int = 30  # days after one before the account may ask for another (001 d2)
 
     @classmethod
     def settings_customise_sources(
@@ -371,6 +378,7 @@ _SECTION_KEYS = {
     "receipts": {"ticket": "receipt_ticket"},
     "plans": {"ticket": "plan_ticket"},
     "events": _EVENTS_KEYS,
+    "commitments": {"max_days": "commitments_max_days", "cool_down_days": "commitments_cool_down_days"},
 }
 
 

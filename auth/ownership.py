@@ -84,6 +84,7 @@ OWNERS: dict[type, Rule] = {
     r.PaymentCommitment: Owned(_customer_id),
     PaymentReceipt: Owned(_customer_id),  # the store's: a receipt a customer submitted (B10)
     PlanRequest: Owned(_customer_id),  # the store's: a plan change or new plan asked for (D4)
+    r.NewCommitment: Owned(_customer_id),  # a payment commitment to write, for its account (resolvers/commitments.py)
     r.Company: SHARED,
     r.Plan: PUBLIC,
     r.ContactEmail: Through((r.Customer,)),

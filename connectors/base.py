@@ -45,6 +45,7 @@ from .records import (
     Invoice,
     InvoiceFilter,
     InvoiceLine,
+    NewCommitment,
     NewMessage,
     NewTicket,
     OpenItem,
@@ -238,4 +239,17 @@ class TicketWriter(Protocol):
         self, conn: AsyncConnection, ticket_id: str, status: TicketStatus, now: datetime
     ) -> bool:
         """Set the ticket's status (CLOSED sets when it closed); False when it is not this writer's."""
+        ...
+
+
+class CommitmentWriter(Protocol):
+    """A legacy system that takes payment commitments (`writes = ["payment_commitments"]`, ISPCube);
+    the store's own tables are written by store/commitments.py (connectors/routing.py `commitment_target`).
+
+    `conn` is the portal action's store transaction; the legacy row is written in the legacy
+    database's own transaction, committed before the store's (docs/connectors.md, "Writes").
+    """
+
+    async def add_payment_commitment(self, conn: AsyncConnection, new: NewCommitment) -> str:
+        """Insert the commitment; its canonical id (as this source's reads give it)."""
         ...

@@ -445,6 +445,19 @@ class PaymentMethod:
 
 
 @dataclass(frozen=True, slots=True)
+class NewCommitment:
+    """A payment commitment to write (FEATURES.md B11): what the account owes, to be paid by `promised_date`."""
+
+    customer_id: str  # canonical id
+    requested_at: datetime
+    days: int
+    promised_date: date
+    amount: Decimal
+    currency: str
+    status: PaymentCommitmentStatus = PaymentCommitmentStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentCommitment:
     id: str
     customer_id: str

@@ -23,7 +23,7 @@ from copy import copy
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -76,6 +76,9 @@ from .records import (
 from .sql.mapping import load_connector
 from .sql.source import MappedSource
 
+if TYPE_CHECKING:
+    from ..store.commitments import KeptCommitments
+
 STORE = "store"
 
 # The domains `[routes]` may name, and what each one reads (protocols in connectors/base.py).
@@ -115,7 +118,11 @@ class RoutedSource:
     """
 
     def __init__(
-        self, store: Source, sources: Mapping[str, ConfiguredSource], routes: Mapping[str, str]
+        self,
+        store: Source,
+        sources: Mapping[str, ConfiguredSource],
+        routes: Mapping[str, str],
+        kept: KeptCommitments | None = None,
     ) -> None:
         unknown = set(routes) - set(DOMAINS)
         if unknown:
@@ -138,6 +145,14 @@ class RoutedSource:
             else None
         )
         self._route()
+        # Commitments the store keeps for customers it does not hold (store/commitments.py), merged
+        # into `payment_commitments_of` when new ones are written there.
+        self.kept: KeptCommitments | None = None
+        if commitment_target(self) == KEPT:
+            from ..store.commitments import KeptCommitments
+
+            engine = getattr(store, "engine", None)
+            self.kept = kept or (KeptCommitments(engine) if engine is not None else None)
 
     def _route(self) -> None:
         """Resolve each domain's source from `routes` (again in each `reading` view)."""
@@ -257,7 +272,15 @@ class RoutedSource:
         return await self.payment_methods.payment_methods_by_id(ids)
 
     async def payment_commitments_of(self, customer_ids: Sequence[str]) -> list[list[PaymentCommitment]]:
-        return await self.payment_commitments.payment_commitments_of(customer_ids)
+        """The routed source's, with those the store keeps for customers of a legacy source, newest first."""
+        found = await self.payment_commitments.payment_commitments_of(customer_ids)
+        if self.kept is None:
+            return found
+        kept = await self.kept.payment_commitments_of(customer_ids)
+        return [
+            sorted([*theirs, *ours], key=lambda c: (c.requested_at, c.id), reverse=True)
+            for theirs, ours in zip(found, kept, strict=True)
+        ]
 
     # --- support -------------------------------------------------------------------------
 
@@ -408,6 +431,23 @@ def source_checks(source: Source) -> dict[str, Callable[[], Awaitable[object]]]:
     return {f"sources.{name}": partial(ping, each.engine) for name, each in source.sources.items()}
 
 
+# Where a new payment commitment is written (store/commitments.py), when not in a legacy source.
+NATIVE, KEPT = "native", "kept"
+
+
+def commitment_target(source: Any) -> str | Source:
+    """Where a new payment commitment goes: the legacy source routed `payment_commitments` when its
+    mapping declares that write (ISPCube); else the store, in the native table (NATIVE) when the
+    customers are the store's too, or in the store's table keyed by canonical id (KEPT) when they
+    live in a legacy source (SAP)."""
+    if not isinstance(source, RoutedSource):
+        return NATIVE
+    target = source.writes_for("payment_commitments", "payment_commitments")
+    if target is not source.store:
+        return target
+    return NATIVE if source.routes["customers"] == STORE else KEPT
+
+
 def read_routing(path: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
     """`[sources]` and `[routes]` of a ventanilla.toml (both empty without a file)."""
     if path is None:
@@ -433,5 +473,8 @@ def build_source(
         for name, spec in specs.items()
         if name in routes.values()
     }
-    routed: Source = RoutedSource(native, sources, routes)  # mypy checks it serves every domain
+    from ..store.commitments import KeptCommitments
+
+    kept = KeptCommitments(store, timeout)
+    routed: Source = RoutedSource(native, sources, routes, kept)  # mypy checks it serves every domain
     return routed

@@ -17,6 +17,7 @@ from ..connectors.records import (
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
+    PaymentCommitment,
 )
 from ..rules.billing import StatementFigures, days_overdue, invoice_status
 from ._blocks import Voucher, amounts, company_line, customer_block, signatures, voucher_header
@@ -222,8 +223,14 @@ def delivery_note_pdf(
     return sheet.output_bytes()
 
 
-def statement_pdf(figures: StatementFigures, customer: Customer, company: Company | None) -> bytes:
-    """The account statement at a cut-off date: balances, aging of the overdue part, open items."""
+def statement_pdf(
+    figures: StatementFigures,
+    customer: Customer,
+    company: Company | None,
+    commitments: Sequence[PaymentCommitment] = (),
+) -> bytes:
+    """The account statement at a cut-off date: balances, aging of the overdue part, open items, and
+    the payment commitments active at the cut-off (the open items keep their legal due dates)."""
     c = figures.currency
     issuer = company.name if company else ""
     title = f"Estado de cuenta {customer.code} al {day(figures.cut_off)}"
@@ -246,7 +253,23 @@ def statement_pdf(figures: StatementFigures, customer: Customer, company: Compan
     sheet.grid(("Días de atraso", "Comprobantes", "Importe"), aging, (90, 40, 50), ("L", "R", "R"), total)
     sheet.section("Comprobantes abiertos")
     _open_items(sheet, figures)
+    if commitments:
+        sheet.section("Compromisos de pago vigentes")
+        _commitments(sheet, commitments)
     return sheet.output_bytes()
+
+
+def _commitments(sheet: Sheet, commitments: Sequence[PaymentCommitment]) -> None:
+    """The commitments active at the cut-off: they do not move the due dates above."""
+    rows = [
+        (day(c.requested_at.date()), str(c.days), day(c.promised_date), money(c.amount, c.currency))
+        for c in commitments
+    ]
+    headings = ("Pedido el", "Días", "Fecha comprometida", "Importe comprometido")
+    sheet.grid(headings, rows, (45, 25, 55, 55), ("C", "R", "C", "R"))
+    sheet.line_text(
+        "Los compromisos de pago no modifican los vencimientos de los comprobantes.", size=8, color=MUTED
+    )
 
 
 def _balances(sheet: Sheet, figures: StatementFigures) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -11,7 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..connectors.records import Company, Customer
+from ..connectors.records import Company, Customer, PaymentCommitment
 from ..rules.billing import StatementFigures, days_overdue
 from ._format import ENTRY_KINDS, address, aging_label, cents, tax_id
 
@@ -25,8 +26,14 @@ SHADE = PatternFill("solid", fgColor="E9ECEF")
 RULE = Border(bottom=Side(style="thin", color="ADB5BD"))
 
 
-def statement_xlsx(figures: StatementFigures, customer: Customer, company: Company | None) -> bytes:
-    """One sheet "Estado de cuenta": header, balances, aging, then the open items table."""
+def statement_xlsx(
+    figures: StatementFigures,
+    customer: Customer,
+    company: Company | None,
+    commitments: Sequence[PaymentCommitment] = (),
+) -> bytes:
+    """One sheet "Estado de cuenta": header, balances, aging, the open items table, and the payment
+    commitments active at the cut-off (a second sheet, "Compromisos de pago", when there are any)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook always has one sheet
@@ -37,6 +44,8 @@ def statement_xlsx(figures: StatementFigures, customer: Customer, company: Compa
     _open_items(sheet, figures, row)
     for index, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+    if commitments:
+        _commitments(book.create_sheet("Compromisos de pago"), commitments)
     book.properties.title = f"Estado de cuenta {customer.code} al {figures.cut_off:%d/%m/%Y}"
     book.properties.creator = "Ventanilla"
     out = BytesIO()
@@ -108,6 +117,24 @@ def _open_items(sheet: Worksheet, figures: StatementFigures, row: int) -> int:
         _amount_cell(sheet, row, 7, item.open_amount)
     sheet.auto_filter.ref = f"A{header}:{get_column_letter(len(HEADINGS))}{max(row, header)}"
     return row
+
+
+COMMITMENT_HEADINGS = ("Pedido el", "Días", "Fecha comprometida", "Importe comprometido", "Moneda")
+
+
+def _commitments(sheet: Worksheet, commitments: Sequence[PaymentCommitment]) -> None:
+    """The commitments active at the cut-off; the open items keep their legal due dates."""
+    _heading_row(sheet, 1, COMMITMENT_HEADINGS)
+    for row, c in enumerate(commitments, start=2):
+        sheet.cell(row, 1, c.requested_at.date()).number_format = DATE
+        sheet.cell(row, 2, c.days)
+        sheet.cell(row, 3, c.promised_date).number_format = DATE
+        _amount_cell(sheet, row, 4, c.amount)
+        sheet.cell(row, 5, c.currency)
+    note = len(commitments) + 3
+    sheet.cell(note, 1, "Los compromisos de pago no modifican los vencimientos de los comprobantes.")
+    for index, width in enumerate((14, 8, 20, 22, 10), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
 
 
 def _pairs(sheet: Worksheet, rows: list[tuple[str, object]], row: int) -> int:

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from ..connectors import records
+from ..errors import ApiError
 from ..resolvers import billing as resolve
 from ..resolvers import commerce as resolve_commerce
+from ..resolvers import commitments as resolve_commitments
 from ..resolvers import customers as resolve_customers
 from ..resolvers import links
 from ..rules.billing import AgingBucket as AgingFigures
 from ..rules.billing import StatementFigures, days_overdue, invoice_status
+from ..rules.commitments import CoolDown, overdue_uncommitted
 from .common import Money, maybe_money, money
 from .enums import InvoiceKind, InvoiceStatus, LedgerEntryKind, PaymentCommitmentStatus
-from .relay import Node, to_global_id
+from .errors import UserError
+from .relay import Node, from_global_id, to_global_id
 
 if TYPE_CHECKING:
     from .commerce import Comment
@@ -257,9 +262,19 @@ class Statement:
         description="Credit limit minus the total balance, never below zero; null without a limit."
     )
     aging: list[AgingBucket] = strawberry.field(description="Overdue amounts by days past due.")
-    open_items: list[OpenItem] = strawberry.field(description="The documents open at the cut-off.")
+    open_items: list[OpenItem] = strawberry.field(
+        description="The documents open at the cut-off, with their legal due dates (a payment commitment does not move them)."
+    )
     record: strawberry.Private[records.Customer]
     company_id: strawberry.Private[str | None]
+
+    @strawberry.field(
+        description="Payment commitments active at the cut-off (B11), newest first: listed beside the open "
+        "items, whose due dates and aging they do not change."
+    )
+    async def commitments(self, info: Info) -> list[PaymentCommitment] | None:
+        found = await resolve_commitments.statement_commitments(info.context, self.record, self.cut_off)
+        return [payment_commitment_type(c) for c in found]
 
     @strawberry.field(description="The customer account of the statement.")
     def customer(self, info: Info) -> CustomerRef:
@@ -311,7 +326,37 @@ class AccountSummary:
     available_credit: Money | None = strawberry.field(
         description="Credit limit plus the balance, never below zero; null without a limit."
     )
-    overdue: Money = strawberry.field(description="Balance due of invoices past their due date.")
+    overdue: Money = strawberry.field(
+        description="Balance due of invoices past their due date: the legal figure, which a payment "
+        "commitment does not change (see committed and overdueUncommitted)."
+    )
+    customer: strawberry.Private[records.Customer]  # the account (the summary's record is its totals)
+    unpaid: strawberry.Private[decimal.Decimal]
+    overdue_amount: strawberry.Private[decimal.Decimal]
+    currency: strawberry.Private[str]
+
+    @strawberry.field(
+        description="What an active payment commitment covers of what is owed now (its amount, at most the "
+        "unpaid total); zero without one (B11)."
+    )
+    async def committed(self, info: Info) -> Money | None:
+        covered = await resolve_commitments.account_committed(info.context, self.customer, self.unpaid)
+        return money(covered.amount, self.currency)
+
+    @strawberry.field(
+        description="The date the customer promised to pay the committed amount by; null without an active commitment."
+    )
+    async def committed_until(self, info: Info) -> datetime.date | None:
+        covered = await resolve_commitments.account_committed(info.context, self.customer, self.unpaid)
+        return covered.until
+
+    @strawberry.field(
+        description="Overdue beyond what an active payment commitment covers: what a dashboard should show as "
+        "overdue while a commitment is in force (equal to overdue without one)."
+    )
+    async def overdue_uncommitted(self, info: Info) -> Money | None:
+        covered = await resolve_commitments.account_committed(info.context, self.customer, self.unpaid)
+        return money(overdue_uncommitted(self.overdue_amount, covered), self.currency)
 
 
 @strawberry.type(description="A saved payment method for automatic debits (FEATURES.md B12).")
@@ -353,3 +398,52 @@ def payment_commitment_type(r: records.PaymentCommitment) -> PaymentCommitment:
         amount=money(r.amount, r.currency),
         status=PaymentCommitmentStatus(r.status.value),
     )
+
+
+# --- requestPaymentCommitment (FEATURES.md B11) ----------------------------------------------------
+
+
+@strawberry.input(description="A payment commitment: pay what the account owes within a few days.")
+class RequestPaymentCommitmentInput:
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global id of the account; default: the caller's own (partners must name one)."
+    )
+    days: int = strawberry.field(
+        description="Days to extend the due date of what is owed by: 1 to the business's maximum ([commitments] max_days)."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A key of the caller's choosing: a repeated request with it answers the first answer again."
+    )
+
+
+@strawberry.type(description="The answer to requestPaymentCommitment.")
+class RequestPaymentCommitmentPayload:
+    commitment: PaymentCommitment | None = strawberry.field(description="The commitment made; null when refused.")
+    cool_down_until: datetime.date | None = strawberry.field(
+        description="With a COOL_DOWN error: the first day a new commitment may be asked for."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why it was refused: FEATURE_DISABLED, BAD_INPUT (days), NOTHING_OWED, COOL_DOWN, NOT_FOUND, "
+        "IDEMPOTENCY_KEY_REUSED; empty when done."
+    )
+
+
+async def request_payment_commitment(
+    info: Info,
+    input: Annotated[RequestPaymentCommitmentInput, strawberry.argument(description="The account and the days.")],
+) -> RequestPaymentCommitmentPayload:
+    from .access import user_error  # schema/access imports this module (through schema/customer)
+
+    ctx = info.context
+    try:
+        customer_id = None if input.customer_id is None else from_global_id(input.customer_id, "Customer")[1]
+        done = await resolve_commitments.request_payment_commitment(
+            ctx, customer_id, input.days, input.idempotency_key
+        )
+    except ApiError as error:
+        until = error.until if isinstance(error, CoolDown) else None
+        return RequestPaymentCommitmentPayload(
+            commitment=None, cool_down_until=until, errors=[user_error(error, ctx.language)]
+        )
+    return RequestPaymentCommitmentPayload(commitment=payment_commitment_type(done.commitment), cool_down_until=None,
+                                           errors=[])  # fmt: skip

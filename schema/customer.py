@@ -135,6 +135,10 @@ class Customer(Node):
             credit_limit=maybe_money(s.credit_limit, s.currency),
             available_credit=maybe_money(s.available_credit, s.currency),
             overdue=money(s.overdue, s.currency),
+            customer=self.record,
+            unpaid=s.unpaid_total,
+            overdue_amount=s.overdue,
+            currency=s.currency,
         )
 
     @strawberry.field(description="Invoices, credit and debit notes, newest first (B3).")

@@ -72,6 +72,9 @@ class ErrorCode(Enum):
     ALREADY_DECIDED = strawberry.enum_value(
         "ALREADY_DECIDED", description="The payment receipt was accepted or rejected before: it is decided once."
     )
+    NOTHING_OWED = strawberry.enum_value(
+        "NOTHING_OWED", description="A payment commitment was asked for an account that owes nothing."
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")

@@ -94,5 +94,6 @@ NOT_RECORDS: frozenset[type] = frozenset(
         tickets.CloseTicketPayload,
         features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
         events.ResendEventPayload,
+        billing.RequestPaymentCommitmentPayload,  # B11: its commitment is checked as a PaymentCommitment
     }
 )

@@ -40,7 +40,13 @@ from .admin import (
     outgoing_emails,
     revoke_portal_access,
 )
-from .billing import invoice_type, payment_method_type, payment_type
+from .billing import (
+    RequestPaymentCommitmentPayload,
+    invoice_type,
+    payment_method_type,
+    payment_type,
+    request_payment_commitment,
+)
 from .catalog import Plan, contract_type, plan_type, subscription_type
 from .commerce import delivery_note_type, document_type, order_type, quote_type
 from .customer import (
@@ -245,6 +251,15 @@ class Mutation:
         resolver=set_feature,
         description="Switch an optional feature on or off for every customer, on every instance at once (admins).",
         extensions=allow(Admin),
+    )
+
+    # --- payment commitments (FEATURES.md B11; resolvers/commitments.py) ---
+    request_payment_commitment: RequestPaymentCommitmentPayload = strawberry.mutation(
+        resolver=request_payment_commitment,
+        description="Promise to pay what the account owes within `days` days (1..[commitments] max_days); "
+        "once per cool-down ([commitments] cool_down_days), else COOL_DOWN with the day it is available again. "
+        "Customers and partners with billing:write.",
+        extensions=allow(ActsForCustomers),
     )
 
     # portal actions (FEATURES.md C): tickets

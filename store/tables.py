@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -285,3 +286,18 @@ plan_requests = Table(
     Index("ix_plan_requests_customer", "customer_id", "id"),
 )
 
+# Payment commitments (FEATURES.md B11) the store keeps for customers it does not hold: those of a
+# legacy source that takes no commitments (SAP), whose canonical ids a native table's integer foreign
+# key cannot hold. Merged into reads of `Customer.paymentCommitments` (connectors/routing.py).
+kept_payment_commitments = Table(
+    "kept_payment_commitments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(60), nullable=False, index=True),  # canonical id of the customer
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("promised_date", Date, nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(10), nullable=False),  # ACTIVE, FULFILLED, BROKEN
+)

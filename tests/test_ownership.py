@@ -372,6 +372,7 @@ DECLARED = {
     ("Mutation", "rejectPaymentReceipt"): ["Agent"],
     ("Mutation", "requestPlanChange"): ["ActsForCustomers"],
     ("Mutation", "requestPlan"): ["ActsForCustomers"],
+    ("Mutation", "requestPaymentCommitment"): ["ActsForCustomers"],
 }  # every other root field is open to anyone (docs/ownership.md)
 
 

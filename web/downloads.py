@@ -13,7 +13,7 @@ import asyncio
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -29,7 +29,7 @@ from ..connectors.records import Contract, DeliveryNote, Invoice, InvoiceKind
 from ..errors import ApiError, ErrorCode, language_of, not_found
 from ..render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
 from ..render.xlsx import statement_xlsx
-from ..resolvers import billing, commerce, customers, links, nodes, support
+from ..resolvers import billing, commerce, commitments, customers, links, nodes, support
 from ..resolvers.context import Context, Services, request_context
 from ..rules.features import require_feature
 from ..settings import Feature
@@ -167,8 +167,12 @@ async def _statement_file(asked: DownloadRequest) -> File:
     if company_id and company is None:
         raise not_found("Company")
     figures = await billing.customer_statement(ctx, customer, cut_off, company_id)
+    # The commitments active at the cut-off are listed (the due dates stay), asked on the business's day.
+    zone = ctx.services.zone
+    promised = [replace(c, requested_at=c.requested_at.astimezone(zone))
+                for c in await commitments.statement_commitments(ctx, customer, figures.cut_off)]  # fmt: skip
     render = statement_pdf if asked.fmt == "pdf" else statement_xlsx
-    content = await _render(render, figures, customer, company)
+    content = await _render(render, figures, customer, company, promised)
     filename = f"estado-de-cuenta-{_slug(customer.code)}-{cut_off.isoformat()}.{asked.fmt}"
     return File(content, filename, PDF if asked.fmt == "pdf" else XLSX)
 
