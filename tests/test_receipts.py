@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from ventanilla.connectors.native.tables import payments
+from ventanilla.connectors.native.tables import payments, portal_tickets
 from ventanilla.rules.billing import OwedDocument, allocate, oldest_first, receipt_amount_problem
 from ventanilla.settings import Feature
-from ventanilla.store.tables import audit_log, payment_receipts, portal_tickets
+from ventanilla.store.tables import audit_log, payment_receipts
 
 from .portal_actions import codes, demo_portal, global_id, pdf, photo, raw_id, sap_portal
 
