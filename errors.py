@@ -208,6 +208,7 @@ class ApiError(Exception):
         self.code = code
         self.field = field
         self.params = params
+        self.audited = False  # a portal action's refusal already in the audit log (resolvers/actions.py)
 
     def message(self, language: str = "es") -> str:
         es, en = MESSAGES[self.code]

@@ -19,13 +19,14 @@ request (`Context.features`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -37,6 +38,8 @@ from ..store.access import audit
 from ..store.events import DomainEvent, record_event
 from .access import caller
 from .context import Context
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 MAX_KEY_LENGTH = 200
 log = logging.getLogger("ventanilla.actions")
@@ -106,7 +109,27 @@ async def perform(ctx: Context, action: Action, work: Work) -> dict[str, Any]:
     except ApiError as refusal:
         if refusal.code is not ErrorCode.STORE_UNAVAILABLE:  # the store down cannot keep its own audit
             await _audit_refusal(ctx, action, refusal)
+        refusal.audited = True
         raise
+
+
+def audited(mutation: str) -> Callable[[F], F]:
+    """An action's resolver whose checks before `perform` (its input, its account, its object, its
+    files) are audited too: a refusal there lands in the audit log like one of `perform`'s, once."""
+
+    def decorate(resolver: F) -> F:
+        @functools.wraps(resolver)
+        async def checked(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await resolver(ctx, *args, **kwargs)
+            except ApiError as refusal:
+                if not refusal.audited and refusal.code is not ErrorCode.STORE_UNAVAILABLE:
+                    await _audit_refusal(ctx, Action(mutation, None, {}), refusal)
+                raise
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
 
 
 async def _run(ctx: Context, action: Action, digest: str, work: Work) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from ..store import commitments as store
 from ..store.access import now
 from ..store.counters import take
 from ..store.events import DomainEvent
-from .actions import Action, Done, perform
+from .actions import Action, Done, audited, perform
 from .context import Context
 
 EVENT = "PaymentCommitmentRequested"
@@ -58,6 +58,7 @@ class Requested:
     commitment: PaymentCommitment
 
 
+@audited("requestPaymentCommitment")
 async def request_payment_commitment(
     ctx: Context, customer_id: str | None, days: int, idempotency_key: str | None
 ) -> Requested:

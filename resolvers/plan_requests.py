@@ -17,7 +17,7 @@ from ..settings import Feature
 from ..store import receipts as store
 from ..store.events import DomainEvent
 from ..store.receipts import PlanRequest, PlanRequestKind
-from .actions import Action, Done, perform
+from .actions import Action, Done, audited, perform
 from .context import Context
 from .tickets_link import open_kind_ticket
 
@@ -45,6 +45,7 @@ async def _portal_plan(ctx: Context, plan_id: str) -> Plan:
     return plan
 
 
+@audited("requestPlanChange")
 async def request_change(
     ctx: Context, subscription_id: str, plan_id: str, comment: str | None, idempotency_key: str | None
 ) -> str:
@@ -86,6 +87,7 @@ async def request_change(
     return str((await perform(ctx, action, work))["id"])
 
 
+@audited("requestPlan")
 async def request_new(
     ctx: Context,
     customer_id: str | None,

@@ -35,7 +35,7 @@ from ..settings import Feature
 from ..store import receipts as store
 from ..store.events import DomainEvent
 from ..store.receipts import PaymentReceipt, ReceiptFile, ReceiptStatus
-from .actions import Action, Done, perform
+from .actions import Action, Done, audited, perform
 from .context import Context
 from .tickets import add_message
 from .tickets_link import open_kind_ticket
@@ -81,6 +81,7 @@ async def _own_unpaid_invoices(ctx: Context, customer_id: str, invoice_ids: Sequ
     return owed
 
 
+@audited("submitPaymentReceipt")
 async def submit(
     ctx: Context,
     customer_id: str | None,
@@ -163,6 +164,7 @@ def already_decided(status: ReceiptStatus) -> ApiError:
     return ApiError(ErrorCode.ALREADY_DECIDED, field=["input", "receiptId"], status=es, status_en=en)
 
 
+@audited("acceptPaymentReceipt")
 async def accept(
     ctx: Context, receipt_id: str, invoice_ids: Sequence[str] | None, idempotency_key: str | None
 ) -> str:
@@ -222,6 +224,7 @@ async def _named_of(ctx: Context, customer_id: str, invoice_ids: Sequence[str]) 
             raise ApiError(ErrorCode.NOT_FOUND, field=["input", "invoiceIds", str(index)], what="Invoice")
 
 
+@audited("rejectPaymentReceipt")
 async def reject(ctx: Context, receipt_id: str, reason: str, idempotency_key: str | None) -> str:
     """Reject a SUBMITTED receipt with a reason the customer reads (agents); the receipt's id."""
     request = {"receiptId": receipt_id, "reason": reason}

@@ -28,7 +28,7 @@ from ..rules.uploads import Upload, UploadLimits
 from ..settings import Feature, Settings, TicketRouting
 from ..store import counters
 from ..store.events import DomainEvent
-from .actions import Action, Done, perform
+from .actions import Action, Done, audited, perform
 from .context import Context
 from .uploads import keep_uploads
 
@@ -96,6 +96,7 @@ class Written:
     ticket: Ticket
 
 
+@audited("createTicket")
 async def create_ticket(
     ctx: Context, customer_id: str | None, subject: str | None, description: str, files: Sequence[Upload],
     idempotency_key: str | None,
@@ -131,6 +132,7 @@ async def create_ticket(
     return Written(await _reloaded(ctx, answer["id"]))
 
 
+@audited("replyToTicket")
 async def reply_to_ticket(
     ctx: Context, ticket_id: str, body: str, files: Sequence[Upload], idempotency_key: str | None
 ) -> Written:
@@ -161,6 +163,7 @@ async def reply_to_ticket(
     return Written(await _reloaded(ctx, ticket.id))
 
 
+@audited("closeTicket")
 async def close_ticket(ctx: Context, ticket_id: str, idempotency_key: str | None) -> Written:
     """C4: customers close their own tickets, the helpdesk any; closing a closed ticket changes nothing."""
     ticket = await _ticket(ctx, ticket_id)

@@ -129,6 +129,15 @@ async def test_a_bad_or_oversized_file_creates_no_ticket_and_keeps_no_file(nativ
     assert [e["code"] for e in errors] == ["FILE_TOO_LARGE"]
     assert await count(native.store, tickets) == before_tickets
     assert await count(native.store, blobs) == before_blobs
+    # and each refusal is in the audit log, once
+    assert await last_outcomes(native.store, "CREATE_TICKET", 2) == ["INVALID_FILE", "FILE_TOO_LARGE"]
+
+
+async def last_outcomes(store, event: str, n: int) -> list[str]:  # noqa: ANN001 - the store's engine
+    async with store.connect() as conn:
+        rows = (await conn.execute(select(audit_log.c.outcome).where(audit_log.c.event == event)
+                                   .order_by(audit_log.c.id.desc()).limit(n))).scalars().all()  # fmt: skip
+    return list(reversed(rows))
 
 
 async def test_another_customers_account_is_not_found_like_a_missing_one(native) -> None:
@@ -137,6 +146,7 @@ async def test_another_customers_account_is_not_found_like_a_missing_one(native)
                                 "ana"))  # fmt: skip
     assert [e["code"] for e in theirs["data"]["createTicket"]["errors"]] == ["NOT_FOUND"]
     assert theirs["data"]["createTicket"]["errors"] == missing["data"]["createTicket"]["errors"]
+    assert await last_outcomes(native.store, "CREATE_TICKET", 2) == ["NOT_FOUND", "NOT_FOUND"]
 
 
 async def test_an_analyst_and_a_partner_without_support_write_cannot_create_tickets(native) -> None:
