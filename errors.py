@@ -40,6 +40,9 @@ class ErrorCode(str, Enum):
     # portal actions (resolvers/actions.py)
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     COOL_DOWN = "COOL_DOWN"
+    # portal actions II (quotes)
+    QUOTE_EXPIRED = "QUOTE_EXPIRED"
+    ALREADY_DECIDED = "ALREADY_DECIDED"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -150,6 +153,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.COOL_DOWN: (
         "Ya hiciste este pedido hace poco: vas a poder volver a hacerlo desde el {until}.",
         "You made this request recently: you can make it again from {until}.",
+    ),
+    ErrorCode.QUOTE_EXPIRED: (
+        "El presupuesto venció el {valid_until}: ya no se puede aceptar ni rechazar. Pedí uno nuevo.",
+        "The quote expired on {valid_until}: it can no longer be accepted or rejected. Ask for a new one.",
+    ),
+    ErrorCode.ALREADY_DECIDED: (
+        "El presupuesto ya fue {status}: no se puede cambiar la decisión.",
+        "The quote was already {status_en}: the decision cannot be changed.",
     ),
 }
 

@@ -69,6 +69,12 @@ class ErrorCode(Enum):
     COOL_DOWN = strawberry.enum_value(
         "COOL_DOWN", description="The action was done recently; the message says from when it is available again."
     )
+    QUOTE_EXPIRED = strawberry.enum_value(
+        "QUOTE_EXPIRED", description="The quote is past its last valid day (in the business's time zone) or expired."
+    )
+    ALREADY_DECIDED = strawberry.enum_value(
+        "ALREADY_DECIDED", description="The quote was already accepted or rejected (maybe by another call just now)."
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")
