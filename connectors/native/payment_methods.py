@@ -1,8 +1,8 @@
 """Payment method writes on the native `payment_methods` table (FEATURES.md B12), on the store's
 transaction of the portal action (`conn`).
 
-Every write first locks the customer's methods (SELECT ... FOR UPDATE; SQLite runs one writer at
-a time), so two concurrent changes of one customer's methods apply one after the other and the
+Every write first locks the customer's methods (a no-op UPDATE of them, then SELECT ... FOR
+UPDATE; SQLite runs one writer at a time from that first write), so two concurrent changes of one customer's methods apply one after the other and the
 customer never ends with two default methods, or none while some are left.
 
 Removing the default method makes the most recently added other method (the highest id) the
@@ -21,6 +21,9 @@ pm = payment_methods.c
 
 
 async def _locked(conn: AsyncConnection, customer: int) -> dict[int, bool]:
+    # A write first: SQLite's deferred transaction takes its write lock only then (a read alone
+    # would let two removals read the same state); PostgreSQL and MariaDB lock the rows.
+    await conn.execute(update(payment_methods).where(pm.customer_id == customer).values(customer_id=customer))
     rows = await conn.execute(
         select(pm.id, pm.is_default).where(pm.customer_id == customer).order_by(pm.id).with_for_update()
     )
