@@ -1,4 +1,4 @@
-"""The `ventanilla` command: demo, serve, migrate, export-schema, access, features."""
+"""The `ventanilla` command: demo, serve, migrate, export-schema, access, features, documents."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import access, features, sources
+from . import access, documents, features, sources
 
 DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
@@ -176,6 +176,7 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export_schema)
     access.add_access_commands(commands)  # access, partners, staff
     features.add_features_command(commands)  # features list|on|off
+    documents.add_documents_command(commands)  # documents add
     sources.register(commands)  # demo-data, check-mapping
     return root
 

@@ -11,10 +11,13 @@ from . import (
     access,
     admin,
     billing,
+    billing_actions,
     catalog,
     commerce,
+    commerce_actions,
     common,
     customer,
+    documents_actions,
     features,
     portal,
     relay,
@@ -81,5 +84,12 @@ NOT_RECORDS: frozenset[type] = frozenset(
         tickets.ReplyToTicketPayload,
         tickets.CloseTicketPayload,
         features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
+        # portal actions II: what is inside is reloaded through the guard (resolvers/quotes.py ...)
+        commerce_actions.AcceptQuotePayload,
+        commerce_actions.RejectQuotePayload,
+        commerce_actions.AddCommentPayload,
+        billing_actions.SetDefaultPaymentMethodPayload,
+        billing_actions.RemovePaymentMethodPayload,
+        documents_actions.ShareDocumentPayload,
     }
 )

@@ -65,8 +65,18 @@ from .customer import (
     customer_filter,
     customer_type,
 )
+from .documents_actions import ShareDocumentPayload, share_document
 from .features import SetFeaturePayload, set_feature
-from .permissions import ActsForCustomers, Admin, ReadsEveryCustomer, SignedIn, SignedInUser, Writer, allow
+from .permissions import (
+    ActsForCustomers,
+    Admin,
+    Agent,
+    ReadsEveryCustomer,
+    SignedIn,
+    SignedInUser,
+    Writer,
+    allow,
+)
 from .portal import PortalInfo, portal_info
 from .relay import After, Connection, First, Node, connection, from_global_id
 from .scopes import ScopeGate
@@ -266,6 +276,12 @@ class Mutation:
         description="Remove one of the caller's saved payment methods; if it was the default, the most recently "
         "added other one becomes the default (customers; partners with billing:write).",
         extensions=allow(ActsForCustomers),
+    )
+    share_document: ShareDocumentPayload = strawberry.mutation(
+        resolver=share_document,
+        description="Share a file (PDF or image, multipart request) with a customer: it lists it in its documents "
+        "and downloads it through a link signed for it (agents, admins).",
+        extensions=allow(Agent),
     )
 
 

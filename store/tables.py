@@ -308,3 +308,12 @@ portal_comments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_portal_comments_subject", "subject_kind", "subject_id"),
 )
+
+# The file of each document staff shared (shareDocument, `ventanilla documents add`): the native
+# `documents` row by id, its bytes in the blob store by SHA-256 (resolvers/documents.py).
+shared_document_files = Table(
+    "shared_document_files",
+    metadata,
+    Column("document_id", Integer, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False),
+)

@@ -363,6 +363,12 @@ DECLARED = {
     ("Mutation", "createTicket"): ["ActsForCustomers"],
     ("Mutation", "replyToTicket"): ["Writer"],
     ("Mutation", "closeTicket"): ["Writer"],
+    ("Mutation", "acceptQuote"): ["ActsForCustomers"],
+    ("Mutation", "rejectQuote"): ["ActsForCustomers"],
+    ("Mutation", "addComment"): ["Writer"],
+    ("Mutation", "setDefaultPaymentMethod"): ["ActsForCustomers"],
+    ("Mutation", "removePaymentMethod"): ["ActsForCustomers"],
+    ("Mutation", "shareDocument"): ["Agent"],
 }  # every other root field is open to anyone (docs/ownership.md)
 
 

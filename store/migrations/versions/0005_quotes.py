@@ -4,6 +4,7 @@
   one row per quote (its primary key: one of two racing decisions wins), overlaid on reads.
 - `portal_comments`: addComment on a document of a read-only legacy source, merged into reads.
 (connectors/portal_commerce.py)
+- `shared_document_files`: the blob (SHA-256) of each document staff shared (resolvers/documents.py).
 
 Revision ID: 0005_quotes
 Revises: 0004_tickets
@@ -48,9 +49,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_portal_comments_subject", "portal_comments", ["subject_kind", "subject_id"], unique=False)
+    op.create_table(
+        "shared_document_files",
+        sa.Column("document_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("document_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("shared_document_files")
     op.drop_index("ix_portal_comments_subject", table_name="portal_comments")
     op.drop_table("portal_comments")
     op.drop_index(op.f("ix_portal_quote_decisions_customer_id"), table_name="portal_quote_decisions")
