@@ -391,8 +391,8 @@ class RoutedSource:
 
     async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
         theirs = await self.documents.comments_of(subject_kind, subject_ids)
-        if self.portal_commerce is None:
-            return theirs
+        if self.portal_commerce is None or all(map(self.takes_natively, COMMENT_DOMAINS.values())):
+            return theirs  # every comment is written natively: none is kept beside a legacy source
         return merged_comments(theirs, await self.portal_commerce.comments_of(subject_kind, subject_ids))
 
 
@@ -439,7 +439,7 @@ def ticket_writer(source: Source, write: str = "tickets") -> TicketWriter:
 
 # The domain of each kind of document a comment is on.
 COMMENT_DOMAINS = {"Invoice": "invoices", "Quote": "quotes", "Order": "orders", "DeliveryNote": "delivery_notes",
-                   "Document": "documents"}  # fmt: skip
+                   "Document": "documents", "Contract": "contracts"}  # fmt: skip
 
 
 def commerce_writer(source: Source, domain: str) -> CommerceWriter:

@@ -1,5 +1,5 @@
-"""addComment (FEATURES.md D9): a comment on an invoice, quote, order, delivery note or shared
-document the caller may see.
+"""addComment (FEATURES.md D9): a comment on an invoice, quote, order, delivery note, shared
+document or contract the caller may see.
 
 Customers and partners (commerce:write) comment on their own documents (another customer's
 answers NOT_FOUND like a missing one); the helpdesk (agents, admins) answers on any, as the
@@ -29,7 +29,7 @@ from .context import Context
 MAX_BODY = 4000
 # Each kind of subject a comment may be on, and the loader of its record.
 SUBJECT_LOADERS = {"Invoice": "invoice_by_id", "Quote": "quote_by_id", "Order": "order_by_id",
-                   "DeliveryNote": "delivery_note_by_id", "Document": "document_by_id"}  # fmt: skip
+                   "DeliveryNote": "delivery_note_by_id", "Document": "document_by_id", "Contract": "contract_by_id"}  # fmt: skip
 
 
 async def add_comment(ctx: Context, subject_kind: str, subject_id: str, body: str, idempotency_key: str | None) -> Comment:
@@ -64,8 +64,8 @@ async def _subject(ctx: Context, subject_kind: str, subject_id: str) -> Any:
     loader_name = SUBJECT_LOADERS.get(subject_kind)
     if loader_name is None:
         raise ApiError(ErrorCode.BAD_INPUT, field=["input", "subjectId"],
-                       detail="subjectId: una factura, presupuesto, pedido, remito o documento / an invoice, quote, "
-                       "order, delivery note or document")  # fmt: skip
+                       detail="subjectId: una factura, presupuesto, pedido, remito, documento o contrato / an invoice, "
+                       "quote, order, delivery note, document or contract")  # fmt: skip
     record = await getattr(ctx.loaders, loader_name).load(subject_id)
     if record is None:
         raise not_found(subject_kind)

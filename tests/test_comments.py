@@ -100,3 +100,14 @@ async def test_on_sap_comments_on_erp_quotes_are_kept_in_the_store_and_read_with
         invoice = await first_of(sap, INVOICES, "invoices")
         assert (await sap.gql(ADD, {"input": {"subjectId": invoice, "body": "Gracias"}}, "ana"))["data"]["addComment"]["errors"] == []
         assert [c["body"] for c in (await sap.gql(THREAD, {"id": invoice}, "ana"))["data"]["node"]["comments"]][-1] == "Gracias"
+
+
+async def test_contracts_take_comments_too(native) -> None:
+    query = """query($id: ID!) { customer(id: $id) { contracts(first: 1) { nodes { id } } } }"""
+    contract = await first_of(native, query, "contracts")
+    body = await native.gql(ADD, {"input": {"subjectId": contract, "body": "¿Cuándo lo firmo?"}}, "ana")
+    assert body["data"]["addComment"]["errors"] == []
+    read = """query($id: ID!) { node(id: $id) { ... on Contract { comments { body fromCustomer } } } }"""
+    assert (await native.gql(read, {"id": contract}, "ana"))["data"]["node"]["comments"][-1] == {
+        "body": "¿Cuándo lo firmo?", "fromCustomer": True}
+    assert codes(await native.gql(ADD, {"input": {"subjectId": contract, "body": "Hola"}}, "beto")) == ["NOT_FOUND"]
