@@ -154,3 +154,15 @@ async def test_on_sap_the_decision_is_kept_in_the_store_and_overlays_the_erp(tmp
         # an expired ERP quote is refused
         late = await sap_quote(sap.legacy, "0000000002", valid_until=TODAY - timedelta(days=3))
         assert codes(await sap.gql(REJECT, {"input": {"quoteId": late}}, "beto"), "rejectQuote") == ["QUOTE_EXPIRED"]
+
+
+async def test_a_repeated_idempotency_key_answers_the_first_answer_and_decides_nothing_more(native) -> None:
+    quote = await native_quote(native.store, 1)
+    variables = {"input": {"quoteId": quote, "idempotencyKey": "acepto-1"}}
+    async with native.store.connect() as conn:
+        before = (await conn.execute(select(func.count()).select_from(events))).scalar()
+    first = await native.gql(ACCEPT, variables, "ana")
+    again = await native.gql(ACCEPT, variables, "ana")
+    assert first["data"] == again["data"] and first["data"]["acceptQuote"]["errors"] == []
+    async with native.store.connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(events))).scalar() == before + 1
