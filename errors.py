@@ -40,8 +40,9 @@ class ErrorCode(str, Enum):
     # portal actions (resolvers/actions.py)
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     COOL_DOWN = "COOL_DOWN"
-    ALREADY_DECIDED = "ALREADY_DECIDED"  # a payment receipt accepted or rejected before
+    ALREADY_DECIDED = "ALREADY_DECIDED"  # a payment receipt or a quote accepted or rejected before
     NOTHING_OWED = "NOTHING_OWED"  # a payment commitment for an account that owes nothing (B11)
+    QUOTE_EXPIRED = "QUOTE_EXPIRED"  # a quote past its last valid day
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -157,9 +158,13 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Tu cuenta no tiene deuda: no hay nada que comprometerse a pagar.",
         "Your account owes nothing: there is nothing to commit to pay.",
     ),
+    ErrorCode.QUOTE_EXPIRED: (
+        "El presupuesto venció el {valid_until}: ya no se puede aceptar ni rechazar. Pedí uno nuevo.",
+        "The quote expired on {valid_until}: it can no longer be accepted or rejected. Ask for a new one.",
+    ),
     ErrorCode.ALREADY_DECIDED: (
-        "Este comprobante ya fue resuelto ({status}): no se puede aceptar ni rechazar de nuevo.",
-        "This receipt was already decided ({status}): it cannot be accepted or rejected again.",
+        "{thing} ya fue {status}: no se puede aceptar ni rechazar de nuevo.",
+        "{thing_en} was already {status_en}: it cannot be accepted or rejected again.",
     ),
 }
 

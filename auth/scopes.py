@@ -23,6 +23,7 @@ SUPPORT_READ = "support:read"
 SUPPORT_WRITE = "support:write"
 BILLING_WRITE = "billing:write"
 CONTRACTS_WRITE = "contracts:write"
+COMMERCE_WRITE = "commerce:write"
 
 SCOPES: dict[str, str] = {
     CUSTOMERS_READ: "Read customers: the list, one by id, their identity, addresses and contact data.",
@@ -33,8 +34,10 @@ SCOPES: dict[str, str] = {
     DOCUMENTS_READ: "Read the documents the business shared with customers.",
     SUPPORT_READ: "Read tickets and their messages.",
     SUPPORT_WRITE: "Create, answer and close tickets on behalf of customers.",
-    BILLING_WRITE: "Submit payment receipts and request payment commitments on behalf of customers.",
+    BILLING_WRITE: "Submit payment receipts, request payment commitments, and choose or remove saved payment "
+    "methods on behalf of customers.",
     CONTRACTS_WRITE: "Request plans and plan changes on behalf of customers.",
+    COMMERCE_WRITE: "Accept and reject quotes, and comment on documents, on behalf of customers.",
 }
 
 # Root fields and fields that open a domain: selecting them needs the scope.
@@ -65,6 +68,11 @@ FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Mutation", "requestPaymentCommitment"): BILLING_WRITE,
     ("Mutation", "requestPlanChange"): CONTRACTS_WRITE,
     ("Mutation", "requestPlan"): CONTRACTS_WRITE,
+    ("Mutation", "acceptQuote"): COMMERCE_WRITE,
+    ("Mutation", "rejectQuote"): COMMERCE_WRITE,
+    ("Mutation", "addComment"): COMMERCE_WRITE,
+    ("Mutation", "setDefaultPaymentMethod"): BILLING_WRITE,
+    ("Mutation", "removePaymentMethod"): BILLING_WRITE,
 }
 
 # Types whose every field needs the scope, however they are reached (`node(id:)` included).

@@ -1,4 +1,4 @@
-"""The `ventanilla` command: demo, serve, migrate, export-schema, access, features."""
+"""The `ventanilla` command: demo, serve, migrate, export-schema, access, features, documents."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import access, events, features, sources
+from . import access, documents, events, features, sources
 
 DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
@@ -177,6 +177,7 @@ def parser() -> argparse.ArgumentParser:
     access.add_access_commands(commands)  # access, partners, staff
     features.add_features_command(commands)  # features list|on|off
     events.add_events_commands(commands)  # events list|resend
+    documents.add_documents_command(commands)  # documents add
     sources.register(commands)  # demo-data, check-mapping
     return root
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from copy import copy
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -41,6 +42,7 @@ from .base import (
 from .executor import connect_timeout_args, ping, pooled_engine
 from .files import BlobReader, share_of
 from .native.source import NativeSource
+from .portal_commerce import CommerceWriter, NativeCommerce, PortalCommerce, merged_comments
 from .portal_tickets import MergedTickets, PortalTickets
 from .records import (
     AccountTotals,
@@ -144,6 +146,11 @@ class RoutedSource:
             if engine is not None and self.routes["tickets"] != STORE and "tickets" not in self.capabilities["tickets"]
             else None
         )
+        # Decisions on quotes and comments on documents of read-only sources: kept in the store,
+        # shown on the sources' reads (connectors/portal_commerce.py).
+        self.portal_commerce = (
+            PortalCommerce(engine, timeout=getattr(store, "timeout", 10.0)) if engine is not None else None
+        )
         self._route()
         # Commitments the store keeps for customers it does not hold (store/commitments.py), merged
         # into `payment_commitments_of` when new ones are written there.
@@ -177,6 +184,12 @@ class RoutedSource:
         if self.portal_tickets is not None and Ticket in wanted:
             # Merged lists are ordered by when each ticket was opened: the ERP's are read with it.
             wanted = {**wanted, Ticket: wanted[Ticket] | {"id", "created_at"}}
+        if self.portal_commerce is not None:
+            # A decision is overlaid by the quote's id; merged comments are ordered by their time.
+            if Quote in wanted:
+                wanted = {**wanted, Quote: wanted[Quote] | {"id"}}
+            if Comment in wanted:
+                wanted = {**wanted, Comment: wanted[Comment] | {"id", "created_at"}}
         narrowed.sources = {name: source.reading(wanted) for name, source in self.sources.items()}
         narrowed._route()
         return narrowed
@@ -195,6 +208,24 @@ class RoutedSource:
         if domain == "tickets" and self.portal_tickets is not None:
             return self.portal_tickets
         return self.store
+
+    def takes_natively(self, domain: str) -> bool:
+        """Whether `domain` is Ventanilla's own (routed to the store's native tables)."""
+        return self.routes[domain] == STORE
+
+    def _decided(self) -> PortalCommerce | None:
+        """The store's quote decisions, when quotes are read from a legacy source (no mapping
+        writes decisions into an ERP yet: they are kept in the store)."""
+        if self.takes_natively("quotes"):
+            return None
+        return self.portal_commerce
+
+    async def _overlaid(self, found: Sequence[Quote | None]) -> list[Quote | None]:
+        decided = self._decided()
+        if decided is None:
+            return list(found)
+        decisions = await decided.decisions([q.id for q in found if q is not None])
+        return [q if q is None or q.id not in decisions else replace(q, status=decisions[q.id]) for q in found]
 
     async def dispose(self) -> None:
         for source in self.sources.values():
@@ -335,10 +366,13 @@ class RoutedSource:
     # --- commerce and documents ----------------------------------------------------------
 
     async def quotes_by_id(self, ids: Sequence[str]) -> list[Quote | None]:
-        return await self.quotes.quotes_by_id(ids)
+        return await self._overlaid(await self.quotes.quotes_by_id(ids))
 
     async def quotes_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
-        return await self.quotes.quotes_of(customer_ids, page)
+        pages = await self.quotes.quotes_of(customer_ids, page)
+        if self._decided() is None:
+            return pages
+        return [replace(p, items=await self._overlaid(p.items)) for p in pages]
 
     async def quote_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self.quotes.quote_counts_of(customer_ids)
@@ -379,7 +413,10 @@ class RoutedSource:
         return await self.documents.document_counts_of(customer_ids)
 
     async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
-        return await self.documents.comments_of(subject_kind, subject_ids)
+        theirs = await self.documents.comments_of(subject_kind, subject_ids)
+        if self.portal_commerce is None or all(map(self.takes_natively, COMMENT_DOMAINS.values())):
+            return theirs  # every comment is written natively: none is kept beside a legacy source
+        return merged_comments(theirs, await self.portal_commerce.comments_of(subject_kind, subject_ids))
 
 
 def _engine(url: str, timeout: float, pool_size: int) -> AsyncEngine:
@@ -421,6 +458,25 @@ def ticket_writer(source: Source, write: str = "tickets") -> TicketWriter:
     store's native tables."""
     writer = source.writes_for("tickets", write) if isinstance(source, RoutedSource) else source
     return cast(TicketWriter, writer)
+
+
+# The domain of each kind of document a comment is on.
+COMMENT_DOMAINS = {"Invoice": "invoices", "Quote": "quotes", "Order": "orders", "DeliveryNote": "delivery_notes",
+                   "Document": "documents", "Contract": "contracts"}  # fmt: skip
+
+
+def commerce_writer(source: Source, domain: str) -> CommerceWriter:
+    """Where a quote decision (`domain` "quotes") or a comment (the subject's domain, see
+    COMMENT_DOMAINS) is written: the native tables when the domain is the store's (and, for
+    comments, so are the documents comments are read with), else the store's portal tables
+    (connectors/portal_commerce.py)."""
+    if not isinstance(source, RoutedSource) or source.portal_commerce is None:
+        return NativeCommerce()
+    if domain == "quotes":
+        return NativeCommerce() if source._decided() is None else source.portal_commerce
+    if source.takes_natively(domain) and source.takes_natively("documents"):
+        return NativeCommerce()
+    return source.portal_commerce
 
 
 def source_checks(source: Source) -> dict[str, Callable[[], Awaitable[object]]]:

@@ -6,6 +6,7 @@ from ..auth.ownership import authorize
 from ..connectors.records import (
     Comment,
     CommercialLine,
+    Contract,
     Customer,
     DeliveryNote,
     Document,
@@ -72,8 +73,10 @@ async def lines(ctx: Context, document_kind: str, document: Quote | Order | Deli
     return await ctx.loaders.lines_by_commercial_document.load((document.id, document_kind))
 
 
-async def comments(ctx: Context, subject_kind: str, subject: Invoice | Quote | Order | DeliveryNote | Document) -> list[Comment]:
-    """Comments on an invoice, quote, order, delivery note or document (`subject_kind` names it)."""
+async def comments(
+    ctx: Context, subject_kind: str, subject: Invoice | Quote | Order | DeliveryNote | Document | Contract
+) -> list[Comment]:
+    """Comments on an invoice, quote, order, delivery note, document or contract (`subject_kind` names it)."""
     authorize(ctx.principal, subject)
     await require_feature(ctx, Feature.COMMENTS)
     return await ctx.loaders.comments_by_subject.load((subject.id, subject_kind))

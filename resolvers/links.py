@@ -15,7 +15,7 @@ from datetime import date
 from ..auth.links import signed_link
 from ..auth.ownership import authorize
 from ..auth.principals import Principal
-from ..connectors.records import Attachment, Contract, Customer, DeliveryNote, Invoice, Ticket
+from ..connectors.records import Attachment, Contract, Customer, DeliveryNote, Document, Invoice, Ticket
 from .context import Context
 
 
@@ -30,6 +30,13 @@ def attachment_url(ctx: Context, ticket: Ticket, attachment: Attachment) -> str:
     """A link to an attachment of one of `ticket`'s messages, signed like the others."""
     authorize(ctx.principal, ticket)
     path = f"/files/attachment/{attachment_name(ticket.id, attachment.id)}"
+    return _base(ctx) + signed_link(ctx.services.secret, path, *_signer(ctx.principal))
+
+
+def document_url(ctx: Context, document: Document) -> str:
+    """A link to a shared document's file (D8), signed like the others: only the caller opens it."""
+    authorize(ctx.principal, document)
+    path = f"/files/document/{document.id}"
     return _base(ctx) + signed_link(ctx.services.secret, path, *_signer(ctx.principal))
 
 

@@ -161,7 +161,8 @@ async def _decided_meanwhile(conn: AsyncConnection, receipt_id: str) -> ApiError
 
 def already_decided(status: ReceiptStatus) -> ApiError:
     es, en = ("aceptado", "accepted") if status is ReceiptStatus.ACCEPTED else ("rechazado", "rejected")
-    return ApiError(ErrorCode.ALREADY_DECIDED, field=["input", "receiptId"], status=es, status_en=en)
+    return ApiError(ErrorCode.ALREADY_DECIDED, field=["input", "receiptId"], status=es, status_en=en,
+                    thing="El comprobante", thing_en="The receipt")  # fmt: skip
 
 
 @audited("acceptPaymentReceipt")

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from ..connectors import records
 from ..resolvers import catalog as resolve
+from ..resolvers import commerce as resolve_commerce
 from ..resolvers import links
 from .common import Address, Money, address, maybe_money, money
 from .enums import ContractStatus
 from .relay import Node, to_global_id
+
+if TYPE_CHECKING:
+    from .commerce import Comment
+
+CommentRef = Annotated["Comment", strawberry.lazy("ventanilla.schema.commerce")]
 
 
 @strawberry.type(description="A contract of the customer with the business (FEATURES.md D1).")
@@ -34,6 +41,12 @@ class Contract(Node):
     @strawberry.field(description="Link to download the contract as PDF; valid for a few minutes.")
     def pdf_url(self, info: Info) -> str:
         return links.file_url(info.context, "contract", self.record, "pdf")
+
+    @strawberry.field(description="Comments on the contract, oldest first (D9).")
+    async def comments(self, info: Info) -> list[CommentRef] | None:
+        from .commerce import comment_type
+
+        return [comment_type(c) for c in await resolve_commerce.comments(info.context, "Contract", self.record)]
 
 
 def contract_type(r: records.Contract) -> Contract:

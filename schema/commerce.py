@@ -175,6 +175,12 @@ class Document(Node):
     async def comments(self, info: Info) -> list[Comment] | None:
         return await _comments(info, "Document", self.record)
 
+    @strawberry.field(
+        description="Link to download the file, signed for the caller (only they open it); valid for a few minutes."
+    )
+    def url(self, info: Info) -> str | None:
+        return links.document_url(info.context, self.record)
+
 
 def document_type(r: records.Document) -> Document:
     return Document(

@@ -70,10 +70,14 @@ class ErrorCode(Enum):
         "COOL_DOWN", description="The action was done recently; the message says from when it is available again."
     )
     ALREADY_DECIDED = strawberry.enum_value(
-        "ALREADY_DECIDED", description="The payment receipt was accepted or rejected before: it is decided once."
+        "ALREADY_DECIDED",
+        description="A payment receipt or a quote was already accepted or rejected (maybe by another call just now).",
     )
     NOTHING_OWED = strawberry.enum_value(
         "NOTHING_OWED", description="A payment commitment was asked for an account that owes nothing."
+    )
+    QUOTE_EXPIRED = strawberry.enum_value(
+        "QUOTE_EXPIRED", description="The quote is past its last valid day (in the business's time zone) or expired."
     )
 
 

@@ -12,10 +12,13 @@ from . import (
     access,
     admin,
     billing,
+    billing_actions,
     catalog,
     commerce,
+    commerce_actions,
     common,
     customer,
+    documents_actions,
     events,
     features,
     portal,
@@ -95,5 +98,12 @@ NOT_RECORDS: frozenset[type] = frozenset(
         features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
         events.ResendEventPayload,
         billing.RequestPaymentCommitmentPayload,  # B11: its commitment is checked as a PaymentCommitment
+        # portal actions II: what is inside is reloaded through the guard (resolvers/quotes.py ...)
+        commerce_actions.AcceptQuotePayload,
+        commerce_actions.RejectQuotePayload,
+        commerce_actions.AddCommentPayload,
+        billing_actions.SetDefaultPaymentMethodPayload,
+        billing_actions.RemovePaymentMethodPayload,
+        documents_actions.ShareDocumentPayload,
     }
 )

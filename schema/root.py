@@ -47,8 +47,22 @@ from .billing import (
     payment_type,
     request_payment_commitment,
 )
+from .billing_actions import (
+    RemovePaymentMethodPayload,
+    SetDefaultPaymentMethodPayload,
+    remove_payment_method,
+    set_default_payment_method,
+)
 from .catalog import Plan, contract_type, plan_type, subscription_type
 from .commerce import delivery_note_type, document_type, order_type, quote_type
+from .commerce_actions import (
+    AcceptQuotePayload,
+    AddCommentPayload,
+    RejectQuotePayload,
+    accept_quote,
+    add_comment,
+    reject_quote,
+)
 from .customer import (
     Company,
     Customer,
@@ -57,6 +71,7 @@ from .customer import (
     customer_filter,
     customer_type,
 )
+from .documents_actions import ShareDocumentPayload, share_document
 from .events import EventDelivery, ResendEventPayload, event_deliveries, resend_event
 from .features import SetFeaturePayload, set_feature
 from .permissions import (
@@ -309,6 +324,44 @@ class Mutation:
         description="Ask for a new plan available in the portal; it opens a ticket (customers; partners with "
         "contracts:write).",
         extensions=allow(ActsForCustomers),
+    )
+
+    # portal actions II (FEATURES.md D5, D9, B12, D8): quotes, comments, payment methods, shared documents
+    accept_quote: AcceptQuotePayload = strawberry.mutation(
+        resolver=accept_quote,
+        description="Accept one of the caller's PENDING quotes before its last valid day; the new status shows at "
+        "once on every read of it (customers; partners with commerce:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    reject_quote: RejectQuotePayload = strawberry.mutation(
+        resolver=reject_quote,
+        description="Reject one of the caller's PENDING quotes before its last valid day, optionally saying why "
+        "(customers; partners with commerce:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    add_comment: AddCommentPayload = strawberry.mutation(
+        resolver=add_comment,
+        description="Comment on an invoice, quote, order, delivery note or shared document: customers on their own "
+        "(partners with commerce:write), the helpdesk (agents, admins) as the business.",
+        extensions=allow(Writer),
+    )
+    set_default_payment_method: SetDefaultPaymentMethodPayload = strawberry.mutation(
+        resolver=set_default_payment_method,
+        description="Make one of the caller's saved payment methods the default one for automatic debits "
+        "(customers; partners with billing:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    remove_payment_method: RemovePaymentMethodPayload = strawberry.mutation(
+        resolver=remove_payment_method,
+        description="Remove one of the caller's saved payment methods; if it was the default, the most recently "
+        "added other one becomes the default (customers; partners with billing:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    share_document: ShareDocumentPayload = strawberry.mutation(
+        resolver=share_document,
+        description="Share a file (PDF or image, multipart request) with a customer: it lists it in its documents "
+        "and downloads it through a link signed for it (agents, admins).",
+        extensions=allow(Agent),
     )
 
 

@@ -301,3 +301,42 @@ kept_payment_commitments = Table(
     Column("currency", String(3), nullable=False),
     Column("status", String(10), nullable=False),  # ACTIVE, FULFILLED, BROKEN
 )
+
+# Decisions on quotes of a read-only legacy source (acceptQuote, rejectQuote): one row per quote,
+# keyed by its canonical id (the primary key makes a second decision fail: one of two racing calls
+# wins), overlaid on the source's status by the routing (connectors/portal_commerce.py).
+portal_quote_decisions = Table(
+    "portal_quote_decisions",
+    metadata,
+    Column("quote_id", String(80), primary_key=True),
+    Column("customer_id", String(60), nullable=False, index=True),
+    Column("status", String(10), nullable=False),  # ACCEPTED, REJECTED
+    Column("reason", Text),
+    Column("decided_by", String(120), nullable=False),  # the principal's actor
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+
+# Comments on documents of a read-only legacy source (addComment), by canonical ids, merged into
+# the reads of comments (connectors/portal_commerce.py).
+portal_comments = Table(
+    "portal_comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(60), nullable=False),
+    Column("subject_kind", String(20), nullable=False),  # Invoice, Quote, Order, DeliveryNote, Document
+    Column("subject_id", String(80), nullable=False),
+    Column("author_name", String(80), nullable=False),
+    Column("from_customer", Boolean, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_portal_comments_subject", "subject_kind", "subject_id"),
+)
+
+# The file of each document staff shared (shareDocument, `ventanilla documents add`): the native
+# `documents` row by id, its bytes in the blob store by SHA-256 (resolvers/documents.py).
+shared_document_files = Table(
+    "shared_document_files",
+    metadata,
+    Column("document_id", Integer, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False),
+)

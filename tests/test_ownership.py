@@ -373,6 +373,12 @@ DECLARED = {
     ("Mutation", "requestPlanChange"): ["ActsForCustomers"],
     ("Mutation", "requestPlan"): ["ActsForCustomers"],
     ("Mutation", "requestPaymentCommitment"): ["ActsForCustomers"],
+    ("Mutation", "acceptQuote"): ["ActsForCustomers"],
+    ("Mutation", "rejectQuote"): ["ActsForCustomers"],
+    ("Mutation", "addComment"): ["Writer"],
+    ("Mutation", "setDefaultPaymentMethod"): ["ActsForCustomers"],
+    ("Mutation", "removePaymentMethod"): ["ActsForCustomers"],
+    ("Mutation", "shareDocument"): ["Agent"],
 }  # every other root field is open to anyone (docs/ownership.md)
 
 

@@ -127,11 +127,14 @@ async def agent_name(legacy: AsyncEngine | None) -> str:
 
 @asynccontextmanager
 async def portal(
-    tmp: Path, connector: str = "native", store_backend: str = "sqlite", **settings: Any
+    tmp: Path, connector: str = "native", store_backend: str = "sqlite",
+    routed: tuple[str, ...] = ("customers", "invoices", "tickets"), partner_scopes: tuple[str, ...] = (),
+    **settings: Any,
 ) -> AsyncIterator[Portal]:
     """The demo business served by the app; with a `connector` (ispcube, sap) customers and tickets
     are routed to that ERP. Callers: ana (customer of account 1), beto (of 2), agent, analyst,
-    admin (named as no ISPCube user), partner (support:write), reader (a partner without it)."""
+    admin (named as no ISPCube user), partner (support:write and `partner_scopes`),
+    reader (a partner without them). `routed`: the domains routed to the ERP."""
     files = tmp / "files"
     async with fresh_legacy_database(store_backend, tmp) as store_url:
         store = create_async_engine(store_url)
@@ -144,8 +147,8 @@ async def portal(
             legacy = create_async_engine(legacy_url)
             await WRITERS[connector](legacy, customers=CUSTOMERS, seed=SEED, today=TODAY)
             config = tmp / "ventanilla.toml"
-            config.write_text(f'[sources.erp]\nconnector = "{connector}"\nurl = "{legacy_url}"\n\n'
-                              '[routes]\ncustomers = "erp"\ninvoices = "erp"\ntickets = "erp"\n')  # fmt: skip
+            routes = "".join(f'{domain} = "erp"\n' for domain in routed)
+            config.write_text(f'[sources.erp]\nconnector = "{connector}"\nurl = "{legacy_url}"\n\n[routes]\n{routes}')
         async with store.begin() as conn:
             for login, name, ids in (("ana@example.com", "Ana Pérez", ["1"]), ("beto@example.com", "Beto Gómez", ["2"])):
                 await create_user(conn, login=login, name=name, password=PASSWORD, kind="CUSTOMER", customer_ids=ids)
@@ -156,7 +159,8 @@ async def portal(
             await create_user(conn, login="jefa.tickets@example.com", name="Jefa Sin Usuario", password=PASSWORD,
                               kind="STAFF", role="admin")  # fmt: skip
             secret = await hash_password("secreto-del-socio")
-            await add_client(conn, "vt_socio", "Socio", secret, ["customers:read", "support:read", "support:write"], [])
+            await add_client(conn, "vt_socio", "Socio", secret, ["customers:read", "support:read", "support:write",
+                                                                *partner_scopes], [])  # fmt: skip
             await add_client(conn, "vt_lector", "Lector", secret, ["customers:read", "support:read"], [])
         if config is not None:
             os.environ["VENTANILLA_CONFIG"] = str(config)

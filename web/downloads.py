@@ -1,5 +1,6 @@
 """Signed file downloads: GET /files/{kind}/{id}.{fmt} renders invoice, contract, delivery note and statement
-files; GET /files/attachment/{name} serves a ticket message's attachment as it was kept.
+files; GET /files/attachment/{name} serves a ticket message's attachment as it was kept, and
+GET /files/document/{id} a document staff shared with the customer (resolvers/documents.py).
 
 A download is one more client of what the GraphQL resolvers use: the link's user gets the
 same per-request context (loaders over the same source), each document comes through the
@@ -30,6 +31,7 @@ from ..errors import ApiError, ErrorCode, language_of, not_found
 from ..render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
 from ..render.xlsx import statement_xlsx
 from ..resolvers import billing, commerce, commitments, customers, links, nodes, support
+from ..resolvers import documents as shared
 from ..resolvers.context import Context, Services, request_context
 from ..rules.features import require_feature
 from ..settings import Feature
@@ -191,6 +193,17 @@ async def _attachment_file(asked: DownloadRequest) -> File:
     return File(content, _slug(attachment.filename), media_type)
 
 
+async def _document_file(asked: DownloadRequest) -> File:
+    """A document staff shared with the customer (D8): through the guard, its bytes from the blob store."""
+    ctx = asked.ctx
+    document = await nodes.fetch(ctx, "Document", asked.raw_id)
+    content = await shared.document_content(ctx, document)
+    if content is None:
+        raise not_found("Document")
+    media_type = document.content_type if _MEDIA_TYPE.fullmatch(document.content_type) else OCTETS
+    return File(content, _slug(document.filename), media_type)
+
+
 def _cut_off(asked: DownloadRequest) -> date:
     text = asked.params.get("cutOff")
     if not text:
@@ -213,4 +226,5 @@ FILE_KINDS: dict[str, FileKind] = {
     "delivery-note": FileKind(Feature.DELIVERY_NOTES, ("pdf",), _delivery_note_file),
     "statement": FileKind(Feature.STATEMENT, ("pdf", "xlsx"), _statement_file),
     "attachment": FileKind(Feature.TICKETS, None, _attachment_file),
+    "document": FileKind(Feature.DOCUMENTS, None, _document_file),
 }
