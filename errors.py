@@ -40,6 +40,8 @@ class ErrorCode(str, Enum):
     # portal actions (resolvers/actions.py)
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     COOL_DOWN = "COOL_DOWN"
+    # portal actions II (resolvers/contracts.py)
+    ALREADY_SIGNED = "ALREADY_SIGNED"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -73,7 +75,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ),
     ErrorCode.BAD_INPUT: (
         "Dato inválido: {detail}.",
-        "Invalid input: {detail}.",
+        "Invalid input: {detail_en}.",
     ),
     ErrorCode.PASSWORD_CHANGE_REQUIRED: (
         "Tenés que cambiar tu contraseña temporal antes de continuar.",
@@ -150,6 +152,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.COOL_DOWN: (
         "Ya hiciste este pedido hace poco: vas a poder volver a hacerlo desde el {until}.",
         "You made this request recently: you can make it again from {until}.",
+    ),
+    ErrorCode.ALREADY_SIGNED: (
+        "Este contrato ya fue firmado: una firma no se puede repetir ni cambiar.",
+        "This contract is already signed: a signature cannot be repeated or changed.",
     ),
 }
 

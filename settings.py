@@ -213,6 +213,11 @@ class Settings(BaseSettings):
     ticket_defaults: TicketRouting = TicketRouting(area="Soporte Técnico", priority="Media")
     receipt_ticket: TicketRouting = TicketRouting(area="Administración", category="Pagos", priority="Media")
     plan_ticket: TicketRouting = TicketRouting(area="Comercial", category="Cambio de plan", priority="Baja")
+    # --- contracts ([contracts] in ventanilla.toml; README "Contract signature") ---
+    # PEM files of the business's key and certificate: the signed copy of a contract carries a PAdES
+    # signature made with them. Without both, signContract answers FEATURE_DISABLED.
+    contracts_signing_key: str | None = None
+    contracts_certificate: str | None = None
     # --- outgoing mail ([mail] in ventanilla.toml; auth/outbox.py): queued in the store, sent by a worker ---
     mail_max_attempts: int = 10  # tries before it is failed, audited EMAIL_FAILED (≈3 h by default)
     mail_retry_seconds: float = 30.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
@@ -302,6 +307,7 @@ _SECTION_KEYS = {
     "tickets": {"daily_limit": "tickets_daily_limit", "defaults": "ticket_defaults"},
     "receipts": {"ticket": "receipt_ticket"},
     "plans": {"ticket": "plan_ticket"},
+    "contracts": {"signing_key": "contracts_signing_key", "certificate": "contracts_certificate"},
 }
 
 

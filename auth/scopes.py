@@ -23,6 +23,7 @@ SUPPORT_READ = "support:read"
 SUPPORT_WRITE = "support:write"
 BILLING_WRITE = "billing:write"
 CONTRACTS_WRITE = "contracts:write"
+CUSTOMERS_WRITE = "customers:write"
 
 SCOPES: dict[str, str] = {
     CUSTOMERS_READ: "Read customers: the list, one by id, their identity, addresses and contact data.",
@@ -33,8 +34,10 @@ SCOPES: dict[str, str] = {
     DOCUMENTS_READ: "Read the documents the business shared with customers.",
     SUPPORT_READ: "Read tickets and their messages.",
     SUPPORT_WRITE: "Create, answer and close tickets on behalf of customers.",
-    BILLING_WRITE: "Submit payment receipts and request payment commitments on behalf of customers.",
-    CONTRACTS_WRITE: "Request plans and plan changes on behalf of customers.",
+    BILLING_WRITE: "Submit payment receipts, request payment commitments and update billing data on behalf "
+    "of customers.",
+    CONTRACTS_WRITE: "Request plans and plan changes, and sign contracts, on behalf of customers.",
+    CUSTOMERS_WRITE: "Add and edit customers' e-mails and phones on behalf of customers.",
 }
 
 # Root fields and fields that open a domain: selecting them needs the scope.
@@ -63,6 +66,10 @@ FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Mutation", "requestPaymentCommitment"): BILLING_WRITE,
     ("Mutation", "requestPlanChange"): CONTRACTS_WRITE,
     ("Mutation", "requestPlan"): CONTRACTS_WRITE,
+    # portal actions II: contract signature, contact and billing data
+    ("Mutation", "signContract"): CONTRACTS_WRITE,
+    ("Mutation", "updateContactInfo"): CUSTOMERS_WRITE,
+    ("Mutation", "updateBillingInfo"): BILLING_WRITE,
 }
 
 # Types whose every field needs the scope, however they are reached (`node(id:)` included).

@@ -73,6 +73,7 @@ from .records import (
     TicketFilter,
     TicketMessage,
 )
+from .signed_contracts import SignedContracts
 from .sql.mapping import load_connector
 from .sql.source import MappedSource
 
@@ -137,6 +138,14 @@ class RoutedSource:
             if engine is not None and self.routes["tickets"] != STORE and "tickets" not in self.capabilities["tickets"]
             else None
         )
+        # Contracts of a source that takes no signatures read SIGNED from the store's signature rows.
+        self.signatures_overlay = (
+            engine
+            if engine is not None and self.routes["contracts"] != STORE
+            and "contract_signatures" not in self.capabilities["contracts"]
+            else None
+        )  # fmt: skip
+        self._store_timeout = getattr(store, "timeout", 10.0)
         self._route()
 
     def _route(self) -> None:
@@ -149,6 +158,8 @@ class RoutedSource:
         if self.portal_tickets is not None:
             self.tickets = MergedTickets(self.tickets, self.portal_tickets)
         self.contracts: ContractSource = self.source_for("contracts")
+        if self.signatures_overlay is not None:
+            self.contracts = SignedContracts(self.contracts, self.signatures_overlay, self._store_timeout)
         self.plans: CatalogSource = self.source_for("plans")
         self.quotes: CommerceSource = self.source_for("quotes")
         self.orders: CommerceSource = self.source_for("orders")

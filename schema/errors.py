@@ -69,6 +69,9 @@ class ErrorCode(Enum):
     COOL_DOWN = strawberry.enum_value(
         "COOL_DOWN", description="The action was done recently; the message says from when it is available again."
     )
+    ALREADY_SIGNED = strawberry.enum_value(
+        "ALREADY_SIGNED", description="The contract is signed already: a signature is never repeated or changed."
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")

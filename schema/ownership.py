@@ -14,6 +14,7 @@ from . import (
     catalog,
     commerce,
     common,
+    contracts,
     customer,
     features,
     portal,
@@ -81,5 +82,8 @@ NOT_RECORDS: frozenset[type] = frozenset(
         tickets.ReplyToTicketPayload,
         tickets.CloseTicketPayload,
         features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
+        # portal actions II: the contract inside is reloaded through the guard (resolvers/contracts.py)
+        contracts.SignContractPayload,
+        catalog.ContractSignature,  # a value of its Contract, read after the contract's guard
     }
 )

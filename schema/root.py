@@ -43,6 +43,7 @@ from .admin import (
 from .billing import invoice_type, payment_method_type, payment_type
 from .catalog import Plan, contract_type, plan_type, subscription_type
 from .commerce import delivery_note_type, document_type, order_type, quote_type
+from .contracts import SignContractPayload, sign_contract
 from .customer import (
     Company,
     Customer,
@@ -220,6 +221,16 @@ class Mutation:
         resolver=close_ticket,
         description="Close a ticket: customers their own, partners with support:write, the helpdesk any.",
         extensions=allow(Writer),
+    )
+
+
+    # portal actions II (FEATURES.md D2, E1-E2, B13): contract signature, contact and billing data
+    sign_contract: SignContractPayload = strawberry.mutation(
+        resolver=sign_contract,
+        description="Sign a contract pending signature: consent and a drawn signature (PNG, multipart request); "
+        "keeps the evidence and a signed copy with the business's PAdES signature; a contract is signed once "
+        "(customers; partners with contracts:write).",
+        extensions=allow(ActsForCustomers),
     )
 
 

@@ -278,3 +278,25 @@ portal_ticket_files = Table(
     Column("size", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),  # its bytes in the blob store (store/blobs.py)
 )
+
+# The evidence of each contract signature (FEATURES.md D2; resolvers/contracts.py): who signed, for
+# which account, when, from where, and the SHA-256 of the contract PDF the customer was shown, of
+# the drawn signature and of the signed copy (its bytes are in the blob store under that key). One
+# row per contract (`contract_id` unique: of two concurrent signatures one wins). For a contract of
+# a read-only legacy source this row is also what makes it read SIGNED (connectors/signed_contracts.py).
+contract_signatures = Table(
+    "contract_signatures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contract_id", String(80), nullable=False, unique=True),  # canonical id
+    Column("customer_id", String(60), nullable=False),
+    Column("user_id", Integer),  # the signing user (a partner has none)
+    Column("signer", String(120), nullable=False),  # the user's name as the evidence page prints it
+    Column("actor", String(120), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("ip", String(45)),
+    Column("user_agent", String(400)),
+    Column("contract_sha256", String(64), nullable=False),  # the contract PDF as the customer was shown it
+    Column("signature_sha256", String(64), nullable=False),  # the PNG as uploaded
+    Column("signed_pdf_sha256", String(64), nullable=False),  # the signed copy; its blob key
+)

@@ -363,6 +363,7 @@ DECLARED = {
     ("Mutation", "createTicket"): ["ActsForCustomers"],
     ("Mutation", "replyToTicket"): ["Writer"],
     ("Mutation", "closeTicket"): ["Writer"],
+    ("Mutation", "signContract"): ["ActsForCustomers"],
 }  # every other root field is open to anyone (docs/ownership.md)
 
 

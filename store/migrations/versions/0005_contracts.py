@@ -1,0 +1,42 @@
+"""Contract signatures, contact data and billing data of portal actions II (2026-12-02).
+
+- `contract_signatures`: the evidence of each signature and the key of the signed copy (D2).
+
+Revision ID: 0005_contracts
+Revises: 0004_tickets
+Created: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005_contracts"
+down_revision = "0004_tickets"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "contract_signatures",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("contract_id", sa.String(length=80), nullable=False),
+        sa.Column("customer_id", sa.String(length=60), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("signer", sa.String(length=120), nullable=False),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ip", sa.String(length=45), nullable=True),
+        sa.Column("user_agent", sa.String(length=400), nullable=True),
+        sa.Column("contract_sha256", sa.String(length=64), nullable=False),
+        sa.Column("signature_sha256", sa.String(length=64), nullable=False),
+        sa.Column("signed_pdf_sha256", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("contract_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("contract_signatures")
