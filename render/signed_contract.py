@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from ._sheet import MUTED, Sheet
@@ -81,9 +82,11 @@ def evidence_page(evidence: Evidence, signature_png: bytes) -> bytes:
     sheet.line_text(f"Contrato {evidence.contract_number}: {evidence.contract_title}", size=10)
     sheet.section("Firma del cliente")
     top = sheet.get_y()
-    width = 80.0
+    with Image.open(io.BytesIO(signature_png)) as drawn:
+        ratio = drawn.height / drawn.width
+    width = min(80.0, 45.0 / ratio)  # at most 80 mm wide and 45 mm high
     sheet.image(io.BytesIO(signature_png), x=sheet.l_margin + (sheet.epw - width) / 2, y=top + 2, w=width)
-    bottom = sheet.get_y()
+    bottom = top + 2 + width * ratio
     sheet.set_draw_color(*MUTED)
     sheet.line(sheet.l_margin + 40, bottom + 2, sheet.l_margin + sheet.epw - 40, bottom + 2)
     sheet.set_y(bottom + 3)
