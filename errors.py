@@ -42,6 +42,7 @@ class ErrorCode(str, Enum):
     COOL_DOWN = "COOL_DOWN"
     # portal actions II (resolvers/contracts.py)
     ALREADY_SIGNED = "ALREADY_SIGNED"
+    READ_ONLY_FIELD = "READ_ONLY_FIELD"  # resolvers/contact.py
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -156,6 +157,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.ALREADY_SIGNED: (
         "Este contrato ya fue firmado: una firma no se puede repetir ni cambiar.",
         "This contract is already signed: a signature cannot be repeated or changed.",
+    ),
+    ErrorCode.READ_ONLY_FIELD: (
+        "Ese dato lo registró la empresa y no se puede cambiar desde el portal: {detail}. Podés agregar otros.",
+        "The business registered this and it cannot be changed in the portal: {detail}. You can add others.",
     ),
 }
 

@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     # start with the origin the request came to (scheme://host[:port] and the app's root path).
     public_url: str | None = None
     timezone: str = "America/Argentina/Buenos_Aires"  # the business's "today" (due dates, aging)
+    # The business's country (ISO 3166 alpha-2, [portal] country): the default region of phone
+    # numbers customers type without a country code (rules/contact.py).
+    country: str = "AR"
 
     portal_name: str = "Portal de Clientes"
     logo_url: str | None = None
@@ -297,7 +300,7 @@ _SECTION_KEYS = {
     "metrics": {"enabled": "metrics_enabled", "token": "metrics_token"},
     "tracing": {"enabled": "tracing_enabled", "exporter": "tracing_exporter", "service_name": "tracing_service_name"},
     "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
-    "portal": _PORTAL_KEYS | {"timezone": "timezone"},
+    "portal": _PORTAL_KEYS | {"timezone": "timezone", "country": "country"},
     "limits": _LIMIT_KEYS,
     "access": {key: key for key in _ACCESS_KEYS},  # --- access (FEATURES.md A) ---
     "logging": {"level": "log_level", "format": "log_format", "access": "access_log"},

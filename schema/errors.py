@@ -72,6 +72,10 @@ class ErrorCode(Enum):
     ALREADY_SIGNED = strawberry.enum_value(
         "ALREADY_SIGNED", description="The contract is signed already: a signature is never repeated or changed."
     )
+    READ_ONLY_FIELD = strawberry.enum_value(
+        "READ_ONLY_FIELD",
+        description="The change would alter data the business registered (read-only); the message names it.",
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")

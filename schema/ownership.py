@@ -14,6 +14,7 @@ from . import (
     catalog,
     commerce,
     common,
+    contact,
     contracts,
     customer,
     features,
@@ -84,6 +85,7 @@ NOT_RECORDS: frozenset[type] = frozenset(
         features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
         # portal actions II: the contract inside is reloaded through the guard (resolvers/contracts.py)
         contracts.SignContractPayload,
+        contact.UpdateContactInfoPayload,  # the customer inside was loaded through the guard (resolvers/contact.py)
         catalog.ContractSignature,  # a value of its Contract, read after the contract's guard
     }
 )

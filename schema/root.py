@@ -43,6 +43,7 @@ from .admin import (
 from .billing import invoice_type, payment_method_type, payment_type
 from .catalog import Plan, contract_type, plan_type, subscription_type
 from .commerce import delivery_note_type, document_type, order_type, quote_type
+from .contact import UpdateContactInfoPayload, update_contact_info
 from .contracts import SignContractPayload, sign_contract
 from .customer import (
     Company,
@@ -230,6 +231,12 @@ class Mutation:
         description="Sign a contract pending signature: consent and a drawn signature (PNG, multipart request); "
         "keeps the evidence and a signed copy with the business's PAdES signature; a contract is signed once "
         "(customers; partners with contracts:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    update_contact_info: UpdateContactInfoPayload = strawberry.mutation(
+        resolver=update_contact_info,
+        description="Add and edit the account's e-mails and phones beside the ones the business registered, "
+        "which stay read-only (customers; partners with customers:write).",
         extensions=allow(ActsForCustomers),
     )
 

@@ -300,3 +300,18 @@ contract_signatures = Table(
     Column("signature_sha256", String(64), nullable=False),  # the PNG as uploaded
     Column("signed_pdf_sha256", String(64), nullable=False),  # the signed copy; its blob key
 )
+
+# E-mails and phones a customer added in the portal (updateContactInfo, FEATURES.md E1): appended to
+# what the business registered (which stays read-only), for any source, by canonical customer id;
+# merged after the source's own in every read (resolvers/contact.py). Phones are kept in E.164.
+portal_contacts = Table(
+    "portal_contacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(60), nullable=False),
+    Column("kind", String(5), nullable=False),  # EMAIL, PHONE
+    Column("value", String(120), nullable=False),  # the normalized address, or the number in E.164
+    Column("phone_kind", String(10)),  # phones: MOBILE, LANDLINE
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("customer_id", "kind", "value", name="uq_portal_contacts"),
+)

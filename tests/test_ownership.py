@@ -364,6 +364,7 @@ DECLARED = {
     ("Mutation", "replyToTicket"): ["Writer"],
     ("Mutation", "closeTicket"): ["Writer"],
     ("Mutation", "signContract"): ["ActsForCustomers"],
+    ("Mutation", "updateContactInfo"): ["ActsForCustomers"],
 }  # every other root field is open to anyone (docs/ownership.md)
 
 

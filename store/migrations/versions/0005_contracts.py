@@ -1,6 +1,7 @@
 """Contract signatures, contact data and billing data of portal actions II (2026-12-02).
 
 - `contract_signatures`: the evidence of each signature and the key of the signed copy (D2).
+- `portal_contacts`: e-mails and phones customers added in the portal, beside the business's (E1).
 
 Revision ID: 0005_contracts
 Revises: 0004_tickets
@@ -36,7 +37,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("contract_id"),
     )
+    op.create_table(
+        "portal_contacts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("customer_id", sa.String(length=60), nullable=False),
+        sa.Column("kind", sa.String(length=5), nullable=False),
+        sa.Column("value", sa.String(length=120), nullable=False),
+        sa.Column("phone_kind", sa.String(length=10), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("customer_id", "kind", "value", name="uq_portal_contacts"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("portal_contacts")
     op.drop_table("contract_signatures")
