@@ -221,6 +221,8 @@ class Settings(BaseSettings):
     # signature made with them. Without both, signContract answers FEATURE_DISABLED.
     contracts_signing_key: str | None = None
     contracts_certificate: str | None = None
+    # --- billing data ([billing_data] in ventanilla.toml; FEATURES.md B13) ---
+    billing_data_review: bool = False  # [billing_data] review: a change waits for staff (agents, admins)
     # --- outgoing mail ([mail] in ventanilla.toml; auth/outbox.py): queued in the store, sent by a worker ---
     mail_max_attempts: int = 10  # tries before it is failed, audited EMAIL_FAILED (≈3 h by default)
     mail_retry_seconds: float = 30.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
@@ -310,6 +312,7 @@ _SECTION_KEYS = {
     "tickets": {"daily_limit": "tickets_daily_limit", "defaults": "ticket_defaults"},
     "receipts": {"ticket": "receipt_ticket"},
     "plans": {"ticket": "plan_ticket"},
+    "billing_data": {"review": "billing_data_review"},
     "contracts": {"signing_key": "contracts_signing_key", "certificate": "contracts_certificate"},
 }
 

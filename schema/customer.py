@@ -10,9 +10,9 @@ from strawberry.types import Info
 
 from ..connectors import records
 from ..resolvers import billing as resolve_billing
+from ..resolvers import billing_data, contact
 from ..resolvers import catalog as resolve_catalog
 from ..resolvers import commerce as resolve_commerce
-from ..resolvers import contact
 from ..resolvers import customers as resolve
 from ..resolvers import support as resolve_support
 from .billing import (
@@ -31,6 +31,7 @@ from .billing import (
     payment_type,
     statement_type,
 )
+from .billing_data import BillingInfoChange, change_type
 from .catalog import Contract, PlanSubscription, contract_type, subscription_type
 from .commerce import (
     DeliveryNote,
@@ -123,6 +124,14 @@ class Customer(Node):
         merged = await contact.phones(info.context, self.record, found)  # and those added in the portal
         return [ContactPhone(number=p.value, kind=p.kind or "MOBILE", primary=p.primary, editable=p.editable)
                 for p in merged]  # fmt: skip
+
+    @strawberry.field(
+        description="The billing data changes asked for in the portal (updateBillingInfo), newest first, with "
+        "their state: applied, pending review, or rejected with the reason.",
+        metadata={"reads": ("id",)},
+    )  # fmt: skip
+    async def billing_info_changes(self, info: Info) -> list[BillingInfoChange] | None:
+        return [change_type(c) for c in await billing_data.changes_of(info.context, self.record)]
 
     @strawberry.field(description="The company of the group this account belongs to.")
     async def company(self, info: Info) -> Company | None:

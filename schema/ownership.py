@@ -11,6 +11,7 @@ from . import (
     access,
     admin,
     billing,
+    billing_data,
     catalog,
     commerce,
     common,
@@ -85,7 +86,10 @@ NOT_RECORDS: frozenset[type] = frozenset(
         features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
         # portal actions II: the contract inside is reloaded through the guard (resolvers/contracts.py)
         contracts.SignContractPayload,
-        contact.UpdateContactInfoPayload,  # the customer inside was loaded through the guard (resolvers/contact.py)
+        contact.UpdateContactInfoPayload,
+        billing_data.UpdateBillingInfoPayload,  # the change inside is read through its account's guard
+        billing_data.DecideBillingInfoChangePayload,
+        billing_data.BillingInfoChange,  # a store row of its account, read after the customer's guard  # the customer inside was loaded through the guard (resolvers/contact.py)
         catalog.ContractSignature,  # a value of its Contract, read after the contract's guard
     }
 )

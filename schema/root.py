@@ -41,6 +41,12 @@ from .admin import (
     revoke_portal_access,
 )
 from .billing import invoice_type, payment_method_type, payment_type
+from .billing_data import (
+    DecideBillingInfoChangePayload,
+    UpdateBillingInfoPayload,
+    decide_billing_info_change,
+    update_billing_info,
+)
 from .catalog import Plan, contract_type, plan_type, subscription_type
 from .commerce import delivery_note_type, document_type, order_type, quote_type
 from .contact import UpdateContactInfoPayload, update_contact_info
@@ -54,7 +60,16 @@ from .customer import (
     customer_type,
 )
 from .features import SetFeaturePayload, set_feature
-from .permissions import ActsForCustomers, Admin, ReadsEveryCustomer, SignedIn, SignedInUser, Writer, allow
+from .permissions import (
+    ActsForCustomers,
+    Admin,
+    Agent,
+    ReadsEveryCustomer,
+    SignedIn,
+    SignedInUser,
+    Writer,
+    allow,
+)
 from .portal import PortalInfo, portal_info
 from .relay import After, Connection, First, Node, connection, from_global_id
 from .scopes import ScopeGate
@@ -238,6 +253,18 @@ class Mutation:
         description="Add and edit the account's e-mails and phones beside the ones the business registered, "
         "which stay read-only (customers; partners with customers:write).",
         extensions=allow(ActsForCustomers),
+    )
+    update_billing_info: UpdateBillingInfoPayload = strawberry.mutation(
+        resolver=update_billing_info,
+        description="Ask to change the account's billing data (name, tax id checked with its check digits, tax "
+        "condition, address): applied at once, or waiting for staff review where the business asks for it "
+        "(customers; partners with billing:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    decide_billing_info_change: DecideBillingInfoChangePayload = strawberry.mutation(
+        resolver=decide_billing_info_change,
+        description="Apply or reject (with a reason) a billing data change waiting for review (agents, admins).",
+        extensions=allow(Agent),
     )
 
 

@@ -315,3 +315,24 @@ portal_contacts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("customer_id", "kind", "value", name="uq_portal_contacts"),
 )
+
+# Changes of billing data a customer asked for (updateBillingInfo, FEATURES.md B13): applied at once
+# or waiting for staff review ([billing_data] review), then APPLIED or REJECTED with a reason. The
+# ERP learns each from the BillingInfoChangeRequested / BillingInfoChangeDecided events.
+billing_changes = Table(
+    "billing_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(60), nullable=False, index=True),
+    Column("name", String(200)),
+    Column("tax_id", String(30)),
+    Column("tax_kind", String(10)),  # CUIT, DNI, NIF, NIE, CIF, RFC, NIT
+    Column("tax_condition", String(60)),
+    Column("address", String(300)),
+    Column("state", String(16), nullable=False),  # APPLIED, PENDING_REVIEW, REJECTED
+    Column("reason", String(300)),  # why staff rejected it
+    Column("requested_by", String(120), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(120)),
+    Column("decided_at", DateTime(timezone=True)),
+)

@@ -365,6 +365,8 @@ DECLARED = {
     ("Mutation", "closeTicket"): ["Writer"],
     ("Mutation", "signContract"): ["ActsForCustomers"],
     ("Mutation", "updateContactInfo"): ["ActsForCustomers"],
+    ("Mutation", "updateBillingInfo"): ["ActsForCustomers"],
+    ("Mutation", "decideBillingInfoChange"): ["Agent"],
 }  # every other root field is open to anyone (docs/ownership.md)
 
 

@@ -2,6 +2,7 @@
 
 - `contract_signatures`: the evidence of each signature and the key of the signed copy (D2).
 - `portal_contacts`: e-mails and phones customers added in the portal, beside the business's (E1).
+- `billing_changes`: billing data changes customers asked for, applied or waiting for review (B13).
 
 Revision ID: 0005_contracts
 Revises: 0004_tickets
@@ -48,8 +49,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("customer_id", "kind", "value", name="uq_portal_contacts"),
     )
+    op.create_table(
+        "billing_changes",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("customer_id", sa.String(length=60), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("tax_id", sa.String(length=30), nullable=True),
+        sa.Column("tax_kind", sa.String(length=10), nullable=True),
+        sa.Column("tax_condition", sa.String(length=60), nullable=True),
+        sa.Column("address", sa.String(length=300), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=True),
+        sa.Column("requested_by", sa.String(length=120), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(length=120), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_billing_changes_customer_id"), "billing_changes", ["customer_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_billing_changes_customer_id"), table_name="billing_changes")
+    op.drop_table("billing_changes")
     op.drop_table("portal_contacts")
     op.drop_table("contract_signatures")
