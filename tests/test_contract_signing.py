@@ -213,3 +213,41 @@ async def test_of_two_concurrent_signatures_one_wins(tmp_path) -> None:
         async with p.store.connect() as conn:
             assert len((await conn.execute(select(contract_signatures))).all()) == 1
             assert len((await conn.execute(select(events).where(events.c.type == "ContractSigned"))).all()) == 1
+
+
+async def test_a_read_only_sources_contract_reads_signed_from_the_stores_evidence(tmp_path) -> None:
+    """The overlay RoutedSource lays over a `contracts` domain whose source takes no signatures: here
+    over the native tables read as if they were an ERP's (its row stays PENDING_SIGNATURE)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from ventanilla.connectors.native.source import NativeSource
+    from ventanilla.connectors.records import ContractStatus, Page
+    from ventanilla.connectors.signed_contracts import SignedContracts
+    from ventanilla.demo.business import generate_demo
+    from ventanilla.store.blobs import DirectoryBlobs
+
+    from .conftest import fresh_database
+
+    async with fresh_database("sqlite", tmp_path) as url:
+        engine = create_async_engine(url)
+        try:
+            await generate_demo(engine, customers=2, seed=3, blobs=DirectoryBlobs(tmp_path / "files"))
+            async with engine.begin() as conn:
+                done = await conn.execute(insert(contracts).values(
+                    customer_id=1, number="CT-ERP", title="Contrato", status="PENDING_SIGNATURE",
+                    issued_at=datetime(2026, 11, 2, 12, tzinfo=UTC), body="...",
+                ))  # fmt: skip
+                erp_id = str(done.inserted_primary_key[0])
+                await conn.execute(insert(contract_signatures).values(
+                    contract_id=erp_id, customer_id="1", signer="Ana", actor="customer:1",
+                    signed_at=datetime(2026, 12, 1, 10, tzinfo=UTC), contract_sha256="a" * 64,
+                    signature_sha256="b" * 64, signed_pdf_sha256="c" * 64,
+                ))  # fmt: skip
+            erp = NativeSource(engine)
+            overlaid = SignedContracts(erp, engine)
+            (plain,), (signed,) = await erp.contracts_by_id([erp_id]), await overlaid.contracts_by_id([erp_id])
+            assert plain.status is ContractStatus.PENDING_SIGNATURE
+            assert signed.status is ContractStatus.SIGNED and signed.signed_at == datetime(2026, 12, 1, 10, tzinfo=UTC)
+            (page,) = await overlaid.contracts_of(["1"], Page(first=50))
+            assert {c.id: c.status for c in page.items}[erp_id] is ContractStatus.SIGNED
+        finally:
+            await engine.dispose()
