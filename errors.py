@@ -43,6 +43,9 @@ class ErrorCode(str, Enum):
     ALREADY_DECIDED = "ALREADY_DECIDED"  # a payment receipt or a quote accepted or rejected before
     NOTHING_OWED = "NOTHING_OWED"  # a payment commitment for an account that owes nothing (B11)
     QUOTE_EXPIRED = "QUOTE_EXPIRED"  # a quote past its last valid day
+    # portal actions II (resolvers/contracts.py)
+    ALREADY_SIGNED = "ALREADY_SIGNED"
+    READ_ONLY_FIELD = "READ_ONLY_FIELD"  # resolvers/contact.py
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -76,7 +79,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ),
     ErrorCode.BAD_INPUT: (
         "Dato inválido: {detail}.",
-        "Invalid input: {detail}.",
+        "Invalid input: {detail_en}.",
     ),
     ErrorCode.PASSWORD_CHANGE_REQUIRED: (
         "Tenés que cambiar tu contraseña temporal antes de continuar.",
@@ -165,6 +168,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.ALREADY_DECIDED: (
         "{thing} ya fue {status}: no se puede aceptar ni rechazar de nuevo.",
         "{thing_en} was already {status_en}: it cannot be accepted or rejected again.",
+    ),
+    ErrorCode.ALREADY_SIGNED: (
+        "Este contrato ya fue firmado: una firma no se puede repetir ni cambiar.",
+        "This contract is already signed: a signature cannot be repeated or changed.",
+    ),
+    ErrorCode.READ_ONLY_FIELD: (
+        "Ese dato lo registró la empresa y no se puede cambiar desde el portal: {detail}. Podés agregar otros.",
+        "The business registered this and it cannot be changed in the portal: {detail}. You can add others.",
     ),
 }
 

@@ -195,6 +195,9 @@ class Settings(BaseSettings):
     # start with the origin the request came to (scheme://host[:port] and the app's root path).
     public_url: str | None = None
     timezone: str = "America/Argentina/Buenos_Aires"  # the business's "today" (due dates, aging)
+    # The business's country (ISO 3166 alpha-2, [portal] country): the default region of phone
+    # numbers customers type without a country code (rules/contact.py).
+    country: str = "AR"
 
     portal_name: str = "Portal de Clientes"
     logo_url: str | None = None
@@ -269,6 +272,13 @@ class Settings(BaseSettings):
     ticket_defaults: TicketRouting = TicketRouting(area="Soporte Técnico", priority="Media")
     receipt_ticket: TicketRouting = TicketRouting(area="Administración", category="Pagos", priority="Media")
     plan_ticket: TicketRouting = TicketRouting(area="Comercial", category="Cambio de plan", priority="Baja")
+    # --- contracts ([contracts] in ventanilla.toml; README "Contract signature") ---
+    # PEM files of the business's key and certificate: the signed copy of a contract carries a PAdES
+    # signature made with them. Without both, signContract answers FEATURE_DISABLED.
+    contracts_signing_key: str | None = None
+    contracts_certificate: str | None = None
+    # --- billing data ([billing_data] in ventanilla.toml; FEATURES.md B13) ---
+    billing_data_review: bool = False  # [billing_data] review: a change waits for staff (agents, admins)
     # --- outgoing mail ([mail] in ventanilla.toml; auth/outbox.py): queued in the store, sent by a worker ---
     mail_max_attempts: int = 10  # tries before it is failed, audited EMAIL_FAILED (≈3 h by default)
     mail_retry_seconds: float = 30.0  # the first retry's delay, doubled after each failure (±50%, ≤ 1 h)
@@ -367,7 +377,7 @@ _SECTION_KEYS = {
     "metrics": {"enabled": "metrics_enabled", "token": "metrics_token"},
     "tracing": {"enabled": "tracing_enabled", "exporter": "tracing_exporter", "service_name": "tracing_service_name"},
     "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
-    "portal": _PORTAL_KEYS | {"timezone": "timezone"},
+    "portal": _PORTAL_KEYS | {"timezone": "timezone", "country": "country"},
     "limits": _LIMIT_KEYS,
     "access": {key: key for key in _ACCESS_KEYS},  # --- access (FEATURES.md A) ---
     "logging": {"level": "log_level", "format": "log_format", "access": "access_log"},
@@ -379,6 +389,8 @@ _SECTION_KEYS = {
     "plans": {"ticket": "plan_ticket"},
     "events": _EVENTS_KEYS,
     "commitments": {"max_days": "commitments_max_days", "cool_down_days": "commitments_cool_down_days"},
+    "billing_data": {"review": "billing_data_review"},
+    "contracts": {"signing_key": "contracts_signing_key", "certificate": "contracts_certificate"},
 }
 
 

@@ -24,6 +24,7 @@ SUPPORT_WRITE = "support:write"
 BILLING_WRITE = "billing:write"
 CONTRACTS_WRITE = "contracts:write"
 COMMERCE_WRITE = "commerce:write"
+CUSTOMERS_WRITE = "customers:write"
 
 SCOPES: dict[str, str] = {
     CUSTOMERS_READ: "Read customers: the list, one by id, their identity, addresses and contact data.",
@@ -34,10 +35,11 @@ SCOPES: dict[str, str] = {
     DOCUMENTS_READ: "Read the documents the business shared with customers.",
     SUPPORT_READ: "Read tickets and their messages.",
     SUPPORT_WRITE: "Create, answer and close tickets on behalf of customers.",
-    BILLING_WRITE: "Submit payment receipts, request payment commitments, and choose or remove saved payment "
-    "methods on behalf of customers.",
-    CONTRACTS_WRITE: "Request plans and plan changes on behalf of customers.",
+    BILLING_WRITE: "Submit payment receipts, request payment commitments, choose or remove saved payment "
+    "methods and update billing data on behalf of customers.",
+    CONTRACTS_WRITE: "Request plans and plan changes, and sign contracts, on behalf of customers.",
     COMMERCE_WRITE: "Accept and reject quotes, and comment on documents, on behalf of customers.",
+    CUSTOMERS_WRITE: "Add and edit customers' e-mails and phones on behalf of customers.",
 }
 
 # Root fields and fields that open a domain: selecting them needs the scope.
@@ -73,6 +75,10 @@ FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Mutation", "addComment"): COMMERCE_WRITE,
     ("Mutation", "setDefaultPaymentMethod"): BILLING_WRITE,
     ("Mutation", "removePaymentMethod"): BILLING_WRITE,
+    # portal actions II: contract signature, contact and billing data
+    ("Mutation", "signContract"): CONTRACTS_WRITE,
+    ("Mutation", "updateContactInfo"): CUSTOMERS_WRITE,
+    ("Mutation", "updateBillingInfo"): BILLING_WRITE,
 }
 
 # Types whose every field needs the scope, however they are reached (`node(id:)` included).

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import access, documents, events, features, sources
+from . import access, contracts, documents, events, features, sources
 
 DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
@@ -76,11 +76,22 @@ def _demo(args: argparse.Namespace) -> int:
     # Reset links in the demo's e-mails point at this server, unless a portal is configured.
     portal = None if os.environ.get("VENTANILLA_PORTAL_URL") else f"http://{args.host}:{args.port}"
     settings = load_settings(
-        database_url=url, demo=True, portal_url=portal, files_store="directory", files_directory=str(files)
-    )
+        database_url=url, demo=True, portal_url=portal, files_store="directory", files_directory=str(files),
+        **_demo_signer(db),
+    )  # fmt: skip
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_config=logging_config(settings), access_log=False)
     return 0
+
+
+def _demo_signer(db: Path) -> dict[str, str]:
+    """The demo's contract-signing key and self-signed certificate, next to its database (made once)."""
+    from ..render.signed_contract import self_signed_pair
+
+    key, certificate = db.with_name(f"{db.stem}-firma.key.pem"), db.with_name(f"{db.stem}-firma.cert.pem")
+    if not (key.exists() and certificate.exists()):
+        self_signed_pair(key, certificate, "Ventanilla Demo (certificado de prueba)")
+    return {"contracts_signing_key": str(key), "contracts_certificate": str(certificate)}
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -179,6 +190,7 @@ def parser() -> argparse.ArgumentParser:
     events.add_events_commands(commands)  # events list|resend
     documents.add_documents_command(commands)  # documents add
     sources.register(commands)  # demo-data, check-mapping
+    contracts.add_contracts_command(commands)  # contracts verify
     return root
 
 

@@ -75,6 +75,7 @@ from .records import (
     TicketFilter,
     TicketMessage,
 )
+from .signed_contracts import SignedContracts
 from .sql.mapping import load_connector
 from .sql.source import MappedSource
 
@@ -151,6 +152,14 @@ class RoutedSource:
         self.portal_commerce = (
             PortalCommerce(engine, timeout=getattr(store, "timeout", 10.0)) if engine is not None else None
         )
+        # Contracts of a source that takes no signatures read SIGNED from the store's signature rows.
+        self.signatures_overlay = (
+            engine
+            if engine is not None and self.routes["contracts"] != STORE
+            and "contract_signatures" not in self.capabilities["contracts"]
+            else None
+        )  # fmt: skip
+        self._store_timeout = getattr(store, "timeout", 10.0)
         self._route()
         # Commitments the store keeps for customers it does not hold (store/commitments.py), merged
         # into `payment_commitments_of` when new ones are written there.
@@ -171,6 +180,8 @@ class RoutedSource:
         if self.portal_tickets is not None:
             self.tickets = MergedTickets(self.tickets, self.portal_tickets)
         self.contracts: ContractSource = self.source_for("contracts")
+        if self.signatures_overlay is not None:
+            self.contracts = SignedContracts(self.contracts, self.signatures_overlay, self._store_timeout)
         self.plans: CatalogSource = self.source_for("plans")
         self.quotes: CommerceSource = self.source_for("quotes")
         self.orders: CommerceSource = self.source_for("orders")

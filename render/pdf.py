@@ -161,9 +161,13 @@ def _payment_codes(sheet: Sheet, invoice: Invoice) -> None:
 
 
 def contract_pdf(contract: Contract, customer: Customer, company: Company | None) -> bytes:
-    """The contract as the business registered it: parties, object, validity, status, signatures."""
+    """The contract as the business registered it: parties, object, validity, status, signatures;
+    the same bytes for the same data."""
     issuer = company.name if company else ""
     sheet = Sheet(f"Contrato {contract.number}", issuer, f"{issuer} - Contrato {contract.number}")
+    # Dated by the contract, not by the moment it is drawn: the same contract is the same bytes, so
+    # the SHA-256 a signature records (resolvers/contracts.py) is of the very file the download served.
+    sheet.set_creation_date(contract.issued_at)
     voucher = Voucher(
         title="Contrato",
         number=contract.number,

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from ..connectors import records
 from ..resolvers import catalog as resolve
 from ..resolvers import commerce as resolve_commerce
+from ..resolvers import contracts as signing
 from ..resolvers import links
 from .common import Address, Money, address, maybe_money, money
 from .enums import ContractStatus
@@ -47,6 +48,43 @@ class Contract(Node):
         from .commerce import comment_type
 
         return [comment_type(c) for c in await resolve_commerce.comments(info.context, "Contract", self.record)]
+
+    @strawberry.field(
+        description="The evidence of its signature in the portal (signContract); null when it was not signed "
+        "there, or the store is not answering.",
+        metadata={"reads": ("id",)},
+    )  # fmt: skip
+    async def signature(self, info: Info) -> ContractSignature | None:
+        found = await signing.signature_of(info.context, self.record)
+        return None if found is None else contract_signature_type(found)
+
+    @strawberry.field(
+        description="Link to download the signed copy (the contract's pages, the drawn signature and the "
+        "evidence page, with the business's PAdES digital signature); valid for a few minutes; null "
+        "while it is not signed in the portal.",
+        metadata={"reads": ("id",)},
+    )  # fmt: skip
+    async def signed_pdf_url(self, info: Info) -> str | None:
+        found = await signing.signature_of(info.context, self.record)
+        return None if found is None else links.file_url(info.context, "signed-contract", self.record, "pdf")
+
+
+@strawberry.type(description="The evidence kept of a contract's signature (FEATURES.md D2).")
+class ContractSignature:
+    signer: str = strawberry.field(description="Who signed: the portal user's name.")
+    signed_at: datetime.datetime = strawberry.field(description="When.")
+    contract_sha256: str = strawberry.field(
+        description="SHA-256 (hex) of the contract PDF the customer was shown when signing."
+    )
+    signature_sha256: str = strawberry.field(description="SHA-256 (hex) of the drawn signature image (PNG).")
+    signed_pdf_sha256: str = strawberry.field(description="SHA-256 (hex) of the signed copy.")
+
+
+def contract_signature_type(r: signing.Signature) -> ContractSignature:
+    return ContractSignature(
+        signer=r.signer, signed_at=r.signed_at, contract_sha256=r.contract_sha256,
+        signature_sha256=r.signature_sha256, signed_pdf_sha256=r.signed_pdf_sha256,
+    )  # fmt: skip
 
 
 def contract_type(r: records.Contract) -> Contract:

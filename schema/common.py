@@ -76,6 +76,10 @@ def tax_id(value: records.TaxId | None) -> TaxId | None:
 class ContactEmail:
     address: str = strawberry.field(description="The email address.")
     primary: bool = strawberry.field(description="True for the address the business writes to first.")
+    editable: bool = strawberry.field(
+        default=False, description="True for an address the customer added in the portal (updateContactInfo); "
+        "false for one the business registered, which is read-only.",
+    )  # fmt: skip
 
 
 @strawberry.type(description="A phone number of a customer.")
@@ -83,3 +87,7 @@ class ContactPhone:
     number: str = strawberry.field(description="The phone number as the customer gave it.")
     kind: str = strawberry.field(description="MOBILE or LANDLINE.")
     primary: bool = strawberry.field(description="True for the number the business calls first.")
+    editable: bool = strawberry.field(
+        default=False, description="True for a number the customer added in the portal (kept in E.164); false "
+        "for one the business registered, which is read-only.",
+    )  # fmt: skip

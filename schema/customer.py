@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from ..connectors import records
 from ..resolvers import billing as resolve_billing
+from ..resolvers import billing_data, contact
 from ..resolvers import catalog as resolve_catalog
 from ..resolvers import commerce as resolve_commerce
 from ..resolvers import customers as resolve
@@ -30,6 +31,7 @@ from .billing import (
     payment_type,
     statement_type,
 )
+from .billing_data import BillingInfoChange, change_type
 from .catalog import Contract, PlanSubscription, contract_type, subscription_type
 from .commerce import (
     DeliveryNote,
@@ -114,12 +116,23 @@ class Customer(Node):
     @strawberry.field(description="Email addresses, the primary one first.")
     async def emails(self, info: Info) -> list[ContactEmail] | None:
         found = await resolve.emails(info.context, self.record)
-        return [ContactEmail(address=e.address, primary=e.primary) for e in found]
+        merged = await contact.emails(info.context, self.record, found)  # and those added in the portal
+        return [ContactEmail(address=e.value, primary=e.primary, editable=e.editable) for e in merged]
 
     @strawberry.field(description="Phone numbers, the primary one first.")
     async def phones(self, info: Info) -> list[ContactPhone] | None:
         found = await resolve.phones(info.context, self.record)
-        return [ContactPhone(number=p.number, kind=p.kind, primary=p.primary) for p in found]
+        merged = await contact.phones(info.context, self.record, found)  # and those added in the portal
+        return [ContactPhone(number=p.value, kind=p.kind or "MOBILE", primary=p.primary, editable=p.editable)
+                for p in merged]  # fmt: skip
+
+    @strawberry.field(
+        description="The billing data changes asked for in the portal (updateBillingInfo), newest first, with "
+        "their state: applied, pending review, or rejected with the reason.",
+        metadata={"reads": ("id",)},
+    )  # fmt: skip
+    async def billing_info_changes(self, info: Info) -> list[BillingInfoChange] | None:
+        return [change_type(c) for c in await billing_data.changes_of(info.context, self.record)]
 
     @strawberry.field(description="The company of the group this account belongs to.")
     async def company(self, info: Info) -> Company | None:

@@ -79,6 +79,13 @@ class ErrorCode(Enum):
     QUOTE_EXPIRED = strawberry.enum_value(
         "QUOTE_EXPIRED", description="The quote is past its last valid day (in the business's time zone) or expired."
     )
+    ALREADY_SIGNED = strawberry.enum_value(
+        "ALREADY_SIGNED", description="The contract is signed already: a signature is never repeated or changed."
+    )
+    READ_ONLY_FIELD = strawberry.enum_value(
+        "READ_ONLY_FIELD",
+        description="The change would alter data the business registered (read-only); the message names it.",
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, e.g. a wrong password.")

@@ -13,10 +13,13 @@ from . import (
     admin,
     billing,
     billing_actions,
+    billing_data,
     catalog,
     commerce,
     commerce_actions,
     common,
+    contact,
+    contracts,
     customer,
     documents_actions,
     events,
@@ -105,5 +108,12 @@ NOT_RECORDS: frozenset[type] = frozenset(
         billing_actions.SetDefaultPaymentMethodPayload,
         billing_actions.RemovePaymentMethodPayload,
         documents_actions.ShareDocumentPayload,
+        # portal actions II: the contract inside is reloaded through the guard (resolvers/contracts.py)
+        contracts.SignContractPayload,
+        contact.UpdateContactInfoPayload,
+        billing_data.UpdateBillingInfoPayload,  # the change inside is read through its account's guard
+        billing_data.DecideBillingInfoChangePayload,
+        billing_data.BillingInfoChange,  # a store row of its account, read after the customer's guard  # the customer inside was loaded through the guard (resolvers/contact.py)
+        catalog.ContractSignature,  # a value of its Contract, read after the contract's guard
     }
 )

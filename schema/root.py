@@ -53,6 +53,12 @@ from .billing_actions import (
     remove_payment_method,
     set_default_payment_method,
 )
+from .billing_data import (
+    DecideBillingInfoChangePayload,
+    UpdateBillingInfoPayload,
+    decide_billing_info_change,
+    update_billing_info,
+)
 from .catalog import Plan, contract_type, plan_type, subscription_type
 from .commerce import delivery_note_type, document_type, order_type, quote_type
 from .commerce_actions import (
@@ -63,6 +69,8 @@ from .commerce_actions import (
     add_comment,
     reject_quote,
 )
+from .contact import UpdateContactInfoPayload, update_contact_info
+from .contracts import SignContractPayload, sign_contract
 from .customer import (
     Company,
     Customer,
@@ -361,6 +369,34 @@ class Mutation:
         resolver=share_document,
         description="Share a file (PDF or image, multipart request) with a customer: it lists it in its documents "
         "and downloads it through a link signed for it (agents, admins).",
+        extensions=allow(Agent),
+    )
+
+
+    # portal actions II (FEATURES.md D2, E1-E2, B13): contract signature, contact and billing data
+    sign_contract: SignContractPayload = strawberry.mutation(
+        resolver=sign_contract,
+        description="Sign a contract pending signature: consent and a drawn signature (PNG, multipart request); "
+        "keeps the evidence and a signed copy with the business's PAdES signature; a contract is signed once "
+        "(customers; partners with contracts:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    update_contact_info: UpdateContactInfoPayload = strawberry.mutation(
+        resolver=update_contact_info,
+        description="Add and edit the account's e-mails and phones beside the ones the business registered, "
+        "which stay read-only (customers; partners with customers:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    update_billing_info: UpdateBillingInfoPayload = strawberry.mutation(
+        resolver=update_billing_info,
+        description="Ask to change the account's billing data (name, tax id checked with its check digits, tax "
+        "condition, address): applied at once, or waiting for staff review where the business asks for it "
+        "(customers; partners with billing:write).",
+        extensions=allow(ActsForCustomers),
+    )
+    decide_billing_info_change: DecideBillingInfoChangePayload = strawberry.mutation(
+        resolver=decide_billing_info_change,
+        description="Apply or reject (with a reason) a billing data change waiting for review (agents, admins).",
         extensions=allow(Agent),
     )
 

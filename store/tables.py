@@ -340,3 +340,61 @@ shared_document_files = Table(
     Column("document_id", Integer, primary_key=True, autoincrement=False),
     Column("sha256", String(64), nullable=False),
 )
+
+# The evidence of each contract signature (FEATURES.md D2; resolvers/contracts.py): who signed, for
+# which account, when, from where, and the SHA-256 of the contract PDF the customer was shown, of
+# the drawn signature and of the signed copy (its bytes are in the blob store under that key). One
+# row per contract (`contract_id` unique: of two concurrent signatures one wins). For a contract of
+# a read-only legacy source this row is also what makes it read SIGNED (connectors/signed_contracts.py).
+contract_signatures = Table(
+    "contract_signatures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contract_id", String(80), nullable=False, unique=True),  # canonical id
+    Column("customer_id", String(60), nullable=False),
+    Column("user_id", Integer),  # the signing user (a partner has none)
+    Column("signer", String(120), nullable=False),  # the user's name as the evidence page prints it
+    Column("actor", String(120), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("ip", String(45)),
+    Column("user_agent", String(400)),
+    Column("contract_sha256", String(64), nullable=False),  # the contract PDF as the customer was shown it
+    Column("signature_sha256", String(64), nullable=False),  # the PNG as uploaded
+    Column("signed_pdf_sha256", String(64), nullable=False),  # the signed copy; its blob key
+)
+
+# E-mails and phones a customer added in the portal (updateContactInfo, FEATURES.md E1): appended to
+# what the business registered (which stays read-only), for any source, by canonical customer id;
+# merged after the source's own in every read (resolvers/contact.py). Phones are kept in E.164.
+portal_contacts = Table(
+    "portal_contacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(60), nullable=False),
+    Column("kind", String(5), nullable=False),  # EMAIL, PHONE
+    Column("value", String(120), nullable=False),  # the normalized address, or the number in E.164
+    Column("phone_kind", String(10)),  # phones: MOBILE, LANDLINE
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("customer_id", "kind", "value", name="uq_portal_contacts"),
+)
+
+# Changes of billing data a customer asked for (updateBillingInfo, FEATURES.md B13): applied at once
+# or waiting for staff review ([billing_data] review), then APPLIED or REJECTED with a reason. The
+# ERP learns each from the BillingInfoChangeRequested / BillingInfoChangeDecided events.
+billing_changes = Table(
+    "billing_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(60), nullable=False, index=True),
+    Column("name", String(200)),
+    Column("tax_id", String(30)),
+    Column("tax_kind", String(10)),  # CUIT, DNI, NIF, NIE, CIF, RFC, NIT
+    Column("tax_condition", String(60)),
+    Column("address", String(300)),
+    Column("state", String(16), nullable=False),  # APPLIED, PENDING_REVIEW, REJECTED
+    Column("reason", String(300)),  # why staff rejected it
+    Column("requested_by", String(120), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(120)),
+    Column("decided_at", DateTime(timezone=True)),
+)

@@ -379,6 +379,10 @@ DECLARED = {
     ("Mutation", "setDefaultPaymentMethod"): ["ActsForCustomers"],
     ("Mutation", "removePaymentMethod"): ["ActsForCustomers"],
     ("Mutation", "shareDocument"): ["Agent"],
+    ("Mutation", "signContract"): ["ActsForCustomers"],
+    ("Mutation", "updateContactInfo"): ["ActsForCustomers"],
+    ("Mutation", "updateBillingInfo"): ["ActsForCustomers"],
+    ("Mutation", "decideBillingInfoChange"): ["Agent"],
 }  # every other root field is open to anyone (docs/ownership.md)
 
 

@@ -31,6 +31,7 @@ from ..errors import ApiError, ErrorCode, language_of, not_found
 from ..render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
 from ..render.xlsx import statement_xlsx
 from ..resolvers import billing, commerce, commitments, customers, links, nodes, support
+from ..resolvers import contracts as signing
 from ..resolvers import documents as shared
 from ..resolvers.context import Context, Services, request_context
 from ..rules.features import require_feature
@@ -148,6 +149,13 @@ async def _contract_file(asked: DownloadRequest) -> File:
     return File(content, f"contrato-{_slug(contract.number)}.pdf", PDF)
 
 
+async def _signed_contract_file(asked: DownloadRequest) -> File:
+    """The signed copy of a contract, as it was kept when signed (resolvers/contracts.py)."""
+    contract: Contract = await nodes.fetch(asked.ctx, "Contract", asked.raw_id)
+    content = await signing.signed_copy_content(asked.ctx, contract)
+    return File(content, f"contrato-{_slug(contract.number)}-firmado.pdf", PDF)
+
+
 async def _delivery_note_file(asked: DownloadRequest) -> File:
     ctx = asked.ctx
     note: DeliveryNote = await nodes.fetch(ctx, "DeliveryNote", asked.raw_id)
@@ -223,6 +231,7 @@ def _slug(text: str) -> str:
 FILE_KINDS: dict[str, FileKind] = {
     "invoice": FileKind(Feature.INVOICE_DOWNLOAD, ("pdf",), _invoice_file),
     "contract": FileKind(Feature.CONTRACTS, ("pdf",), _contract_file),
+    "signed-contract": FileKind(Feature.CONTRACTS, ("pdf",), _signed_contract_file),
     "delivery-note": FileKind(Feature.DELIVERY_NOTES, ("pdf",), _delivery_note_file),
     "statement": FileKind(Feature.STATEMENT, ("pdf", "xlsx"), _statement_file),
     "attachment": FileKind(Feature.TICKETS, None, _attachment_file),
