@@ -63,6 +63,8 @@ FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Customer", "deliveryNotes"): COMMERCE_READ,
     ("Customer", "documents"): DOCUMENTS_READ,
     ("Customer", "tickets"): SUPPORT_READ,
+    ("Query", "paymentReceipts"): BILLING_READ,  # the helpdesk's queue (agents); a partner never reads it
+    ("Customer", "billingInfoChanges"): BILLING_READ,
     ("Mutation", "createTicket"): SUPPORT_WRITE,
     ("Mutation", "replyToTicket"): SUPPORT_WRITE,
     ("Mutation", "closeTicket"): SUPPORT_WRITE,

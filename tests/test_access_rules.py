@@ -179,7 +179,7 @@ def test_customers_read_opens_only_who_a_customer_is_however_the_schema_is_walke
                 target = get_named_type(field.type)
                 if isinstance(target, GraphQLObjectType | GraphQLInterfaceType):
                     pending.append(target.name)
-    # then it reads only identity and contact data (auditLog and outgoingEmails are for admins, refused by
-    # role); a new field carrying another kind of data fails here until auth/scopes.py declares its scope
-    assert opened == {"Query", "Node", "Viewer", "PortalInfo", "AuditEntry", "OutgoingEmail", "Customer", "CustomerConnection",
+    # then it reads only identity and contact data (auditLog, outgoingEmails and eventDeliveries are for admins,
+    # refused by role); a new field carrying another kind of data fails here until auth/scopes.py declares its scope
+    assert opened == {"Query", "Node", "Viewer", "PortalInfo", "AuditEntry", "OutgoingEmail", "EventDelivery", "Customer", "CustomerConnection",
                       "CustomerEdge", "PageInfo", "TaxId", "Address", "ContactEmail", "ContactPhone", "Company"}

@@ -356,7 +356,7 @@ async def test_the_link_and_the_code_cannot_be_read_in_the_store(backend, tmp_pa
 
 
 async def test_the_demo_prints_the_mail_at_once_through_the_same_queue(tmp_path, capsys):
-    async with store("sqlite", tmp_path) as url, serving(settings_for(url, None)) as client:
+    async with store("sqlite", tmp_path) as url, serving(settings_for(url, None, demo=True)) as client:
         await gql(client, REQUEST_RESET, login=CUSTOMER)
         await mail_settled(client.app.state.engine)
         printed = capsys.readouterr().out
