@@ -100,6 +100,7 @@ class Portal:
 
 async def _sign_in(client: httpx.AsyncClient, login: str) -> str:
     response = await client.post("/graphql", json={"query": SIGN_IN, "variables": {"login": login, "password": PASSWORD}})
+    assert response.json()["data"] is not None, response.text
     payload = response.json()["data"]["signIn"]
     assert payload["errors"] == [], payload
     return payload["accessToken"]
