@@ -47,6 +47,15 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                (B11, rules/commitments.py): a payment commitment extends the due date of what is
                owed by 1..max_days days (default 10), and the account may ask for another only
                cool_down_days days (default 30) after the last one, counted in [portal] timezone
+    [payments] min_amount, max_amount, allow_overpay, attempt_minutes, reconcile_minutes -> payments_*
+               (B9), and the providers customers may pay through, one table each (README "Payments"):
+
+        [payments.providers.mercadopago]
+        kind = "mercadopago"          # or "stripe", "redsys"
+        display_name = "Mercado Pago"
+        options = ["DEBT_BALANCE", "INVOICES", "CUSTOM_AMOUNT"]   # default: all
+        access_token_env = "MP_ACCESS_TOKEN"
+        webhook_secret_env = "MP_WEBHOOK_SECRET"
 
 Environment variables win over the file: `VENTANILLA_DATABASE_URL`, `VENTANILLA_SECRET_KEY`,
 `VENTANILLA_PORTAL_NAME`, `VENTANILLA_MAX_DEPTH` ...
@@ -57,6 +66,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -142,6 +152,8 @@ class TicketRouting(BaseModel):
     assignee: str | None = None
     status: Literal["OPEN", "IN_PROGRESS", "CLOSED"] = "OPEN"  # connectors/records.py TicketStatus
     priority: str | None = None
+
+
 class WebhookSink(BaseModel):
     """[events.sinks.<name>] kind = "webhook": each event POSTed as JSON, signed (docs/events.md)."""
 
@@ -162,7 +174,9 @@ class WebhookSink(BaseModel):
             return self.secret.get_secret_value()
         value = os.environ.get(self.secret_env or "")
         if not value:
-            raise ValueError(f"the environment variable {self.secret_env} (a webhook sink's secret_env) is not set")
+            raise ValueError(
+                f"the environment variable {self.secret_env} (a webhook sink's secret_env) is not set"
+            )
         return value
 
 
@@ -177,6 +191,75 @@ class AmqpSink(BaseModel):
 
 
 EventSink = Annotated[WebhookSink | AmqpSink, Field(discriminator="kind")]
+
+
+class PaymentOption(str, Enum):
+    """What a customer may choose to pay online (B9; startPayment's `option`)."""
+
+    DEBT_BALANCE = "DEBT_BALANCE"  # what is owed and due (Customer.account)
+    LAST_INVOICE = "LAST_INVOICE"  # the balance of the newest unpaid invoice
+    TOTAL = "TOTAL"  # everything owed, due or not
+    INVOICES = "INVOICES"  # the balances of invoices the customer chose
+    CUSTOM_AMOUNT = "CUSTOM_AMOUNT"  # an amount typed in, within [payments] min_amount..max_amount
+
+
+class _Provider(BaseModel):
+    """What every [payments.providers.<name>] has (payments/, README "Payments")."""
+
+    model_config = {"extra": "forbid"}
+
+    display_name: str  # the button's text, e.g. "Mercado Pago"
+    options: list[PaymentOption] = list(PaymentOption)  # what this provider may be used to pay
+    currencies: list[str] = []  # ISO 4217 codes it takes (ARS, EUR ...); empty: any
+    # The provider's API (or gateway) base URL; None: the provider's own production URL. Tests and
+    # the demo point it at a local stand-in (payments/standin.py).
+    api_url: str | None = None
+
+
+class MercadoPagoProvider(_Provider):
+    """kind = "mercadopago": Checkout Pro preferences, x-signature notifications."""
+
+    kind: Literal["mercadopago"]
+    access_token: SecretStr | None = None  # better access_token_env
+    access_token_env: str | None = None
+    webhook_secret: SecretStr | None = None  # the application's webhook secret; better webhook_secret_env
+    webhook_secret_env: str | None = None
+
+
+class StripeProvider(_Provider):
+    """kind = "stripe": Checkout Sessions, Stripe-Signature webhooks (the `stripe` library)."""
+
+    kind: Literal["stripe"]
+    api_key: SecretStr | None = None  # sk_...; better api_key_env
+    api_key_env: str | None = None
+    webhook_secret: SecretStr | None = None  # whsec_...; better webhook_secret_env
+    webhook_secret_env: str | None = None
+
+
+class RedsysProvider(_Provider):
+    """kind = "redsys": the signed redirect form (HMAC_SHA256_V1) and its online notification."""
+
+    kind: Literal["redsys"]
+    merchant_code: str  # FUC, e.g. "999008881"
+    terminal: str = "1"
+    secret_key: SecretStr | None = (
+        None  # the merchant's key, base64 (24 bytes decoded); better secret_key_env
+    )
+    secret_key_env: str | None = None
+
+
+PaymentProvider = Annotated[
+    MercadoPagoProvider | StripeProvider | RedsysProvider, Field(discriminator="kind")
+]
+
+
+def secret_value(model: BaseModel, name: str) -> str | None:
+    """A provider's secret `name`: the value given, else the variable `<name>_env` names."""
+    given = getattr(model, name, None)
+    if given is not None:
+        return given.get_secret_value()
+    variable = getattr(model, f"{name}_env", None)
+    return os.environ.get(variable) if variable else None
 
 
 # What a customer may upload by default ([files] types): photos and PDFs (rules/uploads.py).
@@ -286,11 +369,15 @@ class Settings(BaseSettings):
     mail_timeout_seconds: float = 15.0  # one SMTP delivery, connection to last reply
     # --- operations (docs/operations.md): [metrics], [tracing], [api] persisted queries ---
     metrics_enabled: bool = False  # [metrics] enabled: serve /metrics (Prometheus; web/metrics.py)
-    metrics_token: str | None = None  # [metrics] token: /metrics then asks for `Authorization: Bearer <token>`
+    metrics_token: str | None = (
+        None  # [metrics] token: /metrics then asks for `Authorization: Bearer <token>`
+    )
     # [tracing] enabled: OpenTelemetry spans (web/tracing.py). Also on when OTEL_TRACES_EXPORTER or an
     # OTEL_EXPORTER_OTLP_*ENDPOINT is set; the exporter is configured by the standard OTEL_* variables.
     tracing_enabled: bool = False
-    tracing_exporter: str | None = None  # [tracing] exporter: otlp or console (default: OTEL_TRACES_EXPORTER, else otlp)
+    tracing_exporter: str | None = (
+        None  # [tracing] exporter: otlp or console (default: OTEL_TRACES_EXPORTER, else otlp)
+    )
     tracing_service_name: str = "ventanilla"  # [tracing] service_name, unless OTEL_SERVICE_NAME says
     persisted_queries: PersistedQueries = PersistedQueries.AUTO  # [api] persisted_queries: off, auto, only
     persisted_queries_manifest: str | None = None  # [api] persisted_queries_manifest: JSON {sha256: query}
@@ -303,6 +390,15 @@ class Settings(BaseSettings):
     # The sinks by name ([events.sinks.<name>], or VENTANILLA_EVENT_SINKS as JSON): every event is
     # owed to each sink configured when it is recorded.
     event_sinks: dict[str, EventSink] = {}
+    # --- online payments ([payments], [payments.providers.<name>]; payments/, README "Payments") ---
+    payment_providers: dict[str, PaymentProvider] = {}  # by name: what startPayment's `provider` says
+    payments_min_amount: Decimal = Decimal("1")  # the least a CUSTOM_AMOUNT may be
+    payments_max_amount: Decimal | None = None  # the most a CUSTOM_AMOUNT may be; None: no cap but the debt
+    payments_allow_overpay: bool = False  # a CUSTOM_AMOUNT above what is owed (a credit) is accepted
+    payments_attempt_minutes: int = 60  # a pending attempt expires after this long
+    payments_reconcile_minutes: int = (
+        15  # `ventanilla payments reconcile` asks about attempts pending this long
+    )
     # --- payment commitments ([commitments] in ventanilla.toml; rules/commitments.py, FEATURES.md B11) ---
     commitments_max_days: int = 10  # the most days a commitment may extend the due date by (001 d1)
     commitments_cool_down_days: int = 30  # days after one before the account may ask for another (001 d2)
@@ -322,7 +418,9 @@ class Settings(BaseSettings):
     def _sink_names(self) -> Settings:
         for name in self.event_sinks:
             if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name):
-                raise ValueError(f"[events.sinks.{name}]: a sink's name is 1 to 40 letters, digits, '.', '_' or '-'")
+                raise ValueError(
+                    f"[events.sinks.{name}]: a sink's name is 1 to 40 letters, digits, '.', '_' or '-'"
+                )
         return self
 
     def has(self, feature: Feature) -> bool:
@@ -375,19 +473,37 @@ _SECTION_KEYS = {
         "persisted_queries_cache_size": "persisted_queries_cache_size",
     },
     "metrics": {"enabled": "metrics_enabled", "token": "metrics_token"},
-    "tracing": {"enabled": "tracing_enabled", "exporter": "tracing_exporter", "service_name": "tracing_service_name"},
+    "tracing": {
+        "enabled": "tracing_enabled",
+        "exporter": "tracing_exporter",
+        "service_name": "tracing_service_name",
+    },
     "auth": {"secret_key": "secret_key", "access_token_minutes": "access_token_minutes"},
     "portal": _PORTAL_KEYS | {"timezone": "timezone", "country": "country"},
     "limits": _LIMIT_KEYS,
     "access": {key: key for key in _ACCESS_KEYS},  # --- access (FEATURES.md A) ---
     "logging": {"level": "log_level", "format": "log_format", "access": "access_log"},
-    "files": {"store": "files_store", "directory": "files_directory", "max_per_request": "max_files_per_request",
-              "max_bytes": "max_file_bytes", "types": "file_types", "max_pixels": "max_image_pixels"},
+    "files": {
+        "store": "files_store",
+        "directory": "files_directory",
+        "max_per_request": "max_files_per_request",
+        "max_bytes": "max_file_bytes",
+        "types": "file_types",
+        "max_pixels": "max_image_pixels",
+    },
     "mail": {key: f"mail_{key}" for key in _MAIL_KEYS},
     "tickets": {"daily_limit": "tickets_daily_limit", "defaults": "ticket_defaults"},
     "receipts": {"ticket": "receipt_ticket"},
     "plans": {"ticket": "plan_ticket"},
     "events": _EVENTS_KEYS,
+    "payments": {
+        "providers": "payment_providers",
+        "min_amount": "payments_min_amount",
+        "max_amount": "payments_max_amount",
+        "allow_overpay": "payments_allow_overpay",
+        "attempt_minutes": "payments_attempt_minutes",
+        "reconcile_minutes": "payments_reconcile_minutes",
+    },
     "commitments": {"max_days": "commitments_max_days", "cool_down_days": "commitments_cool_down_days"},
     "billing_data": {"review": "billing_data_review"},
     "contracts": {"signing_key": "contracts_signing_key", "certificate": "contracts_certificate"},
