@@ -269,6 +269,9 @@ DEFAULT_FILE_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VENTANILLA_", extra="ignore")
 
+    # The ventanilla.toml these settings were read from (VENTANILLA_CONFIG, or load_settings' `config`),
+    # None: ./ventanilla.toml when it exists. Its [sources] and [routes] are the connectors' (connectors/routing.py).
+    config: str | None = None
     database_url: str = "sqlite+aiosqlite:///ventanilla-demo.db"
     secret_key: str | None = Field(default=None, description="HMAC key for access tokens")
     access_token_minutes: int = 15
@@ -412,7 +415,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _TomlSource(settings_cls))
+        given = getattr(init_settings, "init_kwargs", {}).get("config")  # load_settings(config=...)
+        return (init_settings, env_settings, _TomlSource(settings_cls, given))
 
     @model_validator(mode="after")
     def _sink_names(self) -> Settings:
@@ -510,9 +514,9 @@ _SECTION_KEYS = {
 }
 
 
-def config_path() -> Path | None:
-    """`VENTANILLA_CONFIG`, else ./ventanilla.toml when it exists."""
-    explicit = os.environ.get("VENTANILLA_CONFIG")
+def config_path(given: str | Path | None = None) -> Path | None:
+    """`given`, else `VENTANILLA_CONFIG`, else ./ventanilla.toml when it exists."""
+    explicit = given or os.environ.get("VENTANILLA_CONFIG")
     if explicit:
         return Path(explicit)
     default = Path("ventanilla.toml")
@@ -535,17 +539,20 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 class _TomlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], given: str | Path | None) -> None:
+        super().__init__(settings_cls)
+        self.given = given
+
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        path = config_path()
-        return read_toml(path) if path else {}
+        path = config_path(self.given)
+        return (read_toml(path) | {"config": str(path)}) if path else {}
 
 
 def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
-    """Settings from the environment over `config` (or the default file), then `overrides`."""
-    if config is not None:
-        # Through the environment so that uvicorn's worker processes read the same file.
-        os.environ["VENTANILLA_CONFIG"] = str(config)
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the environment over `config` (or the default file), then `overrides`.
+    Nothing is left in the environment: `serve` hands the file to its workers itself."""
+    given = {"config": str(config)} if config is not None else {}
+    return Settings(**given, **{k: v for k, v in overrides.items() if v is not None})

@@ -56,6 +56,8 @@ class Principal:
         """Who acts, as audit rows, events and idempotency keys name it (never a secret)."""
         if self.kind is PrincipalKind.PARTNER:
             return f"partner:{self.client_id}"
+        if self.user_id is None:  # the command line acts as staff without a user: `ventanilla ...`
+            return self.name or "cli"
         return f"{self.kind.value.lower()}:{self.user_id}"
 
     @property

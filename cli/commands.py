@@ -43,7 +43,9 @@ def _demo(args: argparse.Namespace) -> int:
                 await migrate(engine)  # a demo database from an older version: bring it up to date
                 return None
             if db.exists() and db.stat().st_size > 0:
-                raise SystemExit(f"{db} existe pero no es una base de demo / exists but is not a demo database")
+                raise SystemExit(
+                    f"{db} existe pero no es una base de demo / exists but is not a demo database"
+                )
             print(f"Generando datos de demo / generating demo data: {args.customers} clientes en {db}")
             summary = await generate_demo(
                 engine, customers=args.customers, seed=args.seed, progress=True, blobs=DirectoryBlobs(files)
@@ -102,7 +104,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.no_access_log:
         os.environ["VENTANILLA_ACCESS_LOG"] = "false"  # through the environment, for every worker
-    settings = load_settings(args.config)  # validates the file now, and sets VENTANILLA_CONFIG for workers
+    settings = load_settings(args.config)  # validates the file now
+    if args.config:
+        os.environ["VENTANILLA_CONFIG"] = str(args.config)  # through the environment, for every worker
     uvicorn.run(
         "ventanilla.web.app:create_app",
         factory=True,
@@ -134,7 +138,9 @@ def _migrate(args: argparse.Namespace) -> int:
         if done.before == done.after:
             print(f"El store ya está al día / the store is up to date (revision {done.after})")
         else:
-            print(f"Store migrado / store migrated: {done.before or 'sin versión / unversioned'} -> {done.after}")
+            print(
+                f"Store migrado / store migrated: {done.before or 'sin versión / unversioned'} -> {done.after}"
+            )
 
     asyncio.run(run())
     return 0
@@ -200,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except ApiError as refusal:  # a refusal of the flow (a customer not found ...): its words, not a traceback
+    except (
+        ApiError
+    ) as refusal:  # a refusal of the flow (a customer not found ...): its words, not a traceback
         print(f"ventanilla: {refusal.message('es')} / {refusal.message('en')}", file=sys.stderr)
         return 2

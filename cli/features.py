@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-CLI_ACTOR = "cli"
+from .access import CLI_ACTOR
 
 
 def _features(args: argparse.Namespace) -> int:

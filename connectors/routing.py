@@ -143,8 +143,12 @@ class RoutedSource:
         # Tickets the routed source cannot take are kept in the store and merged into its reads.
         engine = getattr(store, "engine", None)
         self.portal_tickets = (
-            PortalTickets(engine, timeout=getattr(store, "timeout", 10.0), blobs=getattr(store, "blobs", None))
-            if engine is not None and self.routes["tickets"] != STORE and "tickets" not in self.capabilities["tickets"]
+            PortalTickets(
+                engine, timeout=getattr(store, "timeout", 10.0), blobs=getattr(store, "blobs", None)
+            )
+            if engine is not None
+            and self.routes["tickets"] != STORE
+            and "tickets" not in self.capabilities["tickets"]
             else None
         )
         # Decisions on quotes and comments on documents of read-only sources: kept in the store,
@@ -236,7 +240,9 @@ class RoutedSource:
         if decided is None:
             return list(found)
         decisions = await decided.decisions([q.id for q in found if q is not None])
-        return [q if q is None or q.id not in decisions else replace(q, status=decisions[q.id]) for q in found]
+        return [
+            q if q is None or q.id not in decisions else replace(q, status=decisions[q.id]) for q in found
+        ]
 
     async def dispose(self) -> None:
         for source in self.sources.values():
@@ -329,9 +335,7 @@ class RoutedSource:
     async def tickets_by_id(self, ids: Sequence[str]) -> list[Ticket | None]:
         return await self.tickets.tickets_by_id(ids)
 
-    async def tickets_of(
-        self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
-    ) -> list[PageOf]:
+    async def tickets_of(self, customer_ids: Sequence[str], filter: TicketFilter, page: Page) -> list[PageOf]:
         return await self.tickets.tickets_of(customer_ids, filter, page)
 
     async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
@@ -532,7 +536,9 @@ def build_source(
 
     timeout = settings.source_timeout_seconds
     native = NativeSource(store, timeout=timeout, blobs=blobs)
-    specs, routes = read_routing(config if config is not None else config_path())
+    specs, routes = read_routing(
+        config if config is not None else config_path(getattr(settings, "config", None))
+    )
     if not routes:
         return native
     sources = {

@@ -39,8 +39,6 @@ async def test_the_cli_grants_and_revokes_an_account_that_lives_in_the_erp(tmp_p
             f'[sources.erp]\nconnector = "sap"\nurl = "{erp_url}"\nparams = {{ client = "100" }}\n\n'
             '[routes]\ncustomers = "erp"\ninvoices = "erp"\n'
         )
-        # `--config` is handed on to uvicorn's workers through VENTANILLA_CONFIG: undone after the test
-        monkeypatch.setenv("VENTANILLA_CONFIG", str(config))
         common = ["--config", str(config), "--db", store_url]
         login = "sap.cliente@example.com"
         grant = ["access", "grant", customer_id, "--login", login, "--no-email", *common]

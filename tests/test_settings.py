@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from ventanilla.settings import Feature, LoginField, load_settings
 
@@ -58,3 +60,17 @@ def test_the_store_timeout_is_read_from_the_store_section(tmp_path, monkeypatch)
     config.write_text("[store]\ntimeout_seconds = 1.5\n", encoding="utf-8")
     monkeypatch.setenv("VENTANILLA_CONFIG", str(config))
     assert load_settings().store_timeout_seconds == 1.5
+
+
+def test_a_file_given_to_load_settings_is_read_and_not_left_for_later_loads(tmp_path, monkeypatch):
+    monkeypatch.delenv("VENTANILLA_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)  # no ./ventanilla.toml here
+    config = tmp_path / "other.toml"
+    config.write_text(
+        '[portal]\nname = "Portal Conexión Sur"\n\n[routes]\ncustomers = "erp"\n', encoding="utf-8"
+    )
+    settings = load_settings(config)
+    assert settings.portal_name == "Portal Conexión Sur"
+    assert settings.config == str(config)  # where the connectors read [sources] and [routes] from
+    assert "VENTANILLA_CONFIG" not in os.environ
+    assert load_settings().portal_name == "Portal de Clientes"  # a later load reads no file

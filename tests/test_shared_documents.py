@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 from ventanilla.connectors.native.tables import documents
-from ventanilla.store.tables import events
+from ventanilla.store.tables import audit_log, events
 
 from .test_uploads import pdf
 from .tickets_portal import photo, portal
@@ -81,6 +81,9 @@ async def test_the_cli_shares_a_file_the_customer_then_lists(served, tmp_path, c
     listed = (await served.gql(LIST, {"id": served.account("ana")}, "ana"))["data"]["customer"]["documents"]["nodes"]
     shared = [d for d in listed if d["title"] == "Informe anual"]
     assert len(shared) == 1 and (await served.client.get(shared[0]["url"])).content == file.read_bytes()
+    async with served.store.connect() as conn:  # the audit names the command line, not a user that is not there
+        actors = (await conn.execute(select(audit_log.c.actor).where(audit_log.c.event == "SHARE_DOCUMENT"))).scalars()
+        assert list(actors) == ["cli"]
     bad = tmp_path / "informe2.pdf"
     bad.write_bytes(b"texto")
     assert await asyncio.to_thread(main, ["documents", "add", "1", str(bad), "--title", "Otro", "--db", url]) == 1
