@@ -532,7 +532,7 @@ class StandIn:
         if parameters.get("DS_MERCHANT_MERCHANTCODE") != self.config.redsys_merchant_code:
             return HTMLResponse("<p>SIS0026: comercio / terminal no existe</p>", 400)
         self._checkouts[order] = _Checkout("redsys", order, order, parameters)
-        return RedirectResponse(f"/redsys/checkout/{order}", 303)
+        return RedirectResponse(str(request.base_url).rstrip("/") + f"/redsys/checkout/{order}", 303)
 
     # --- the customer's pages -----------------------------------------------------------------
 
