@@ -307,9 +307,11 @@ class StandIn:
         deliver: bool = True,
         payment_status: str | None = None,
         timestamp: int | None = None,
+        amount_total: int | None = None,
     ) -> Delivery:
         """An event about the session (checkout.session.completed, ..._async_payment_succeeded,
-        ..._failed, ...expired) with the session as it is after it, signed in Stripe-Signature."""
+        ..._failed, ...expired) with the session as it is after it, signed in Stripe-Signature.
+        `amount_total` signs another amount than the session's (a mismatch to refuse)."""
         checkout = self.checkout_of(reference)
         session = checkout.data
         if event_type == "checkout.session.completed":
@@ -328,7 +330,7 @@ class StandIn:
             "object": "event",
             "api_version": "2024-06-20",
             "created": created,
-            "data": {"object": dict(session)},
+            "data": {"object": {**session, **({"amount_total": amount_total} if amount_total else {})}},
             "livemode": False,
             "pending_webhooks": 1,
             "request": {"id": None, "idempotency_key": None},
@@ -564,6 +566,8 @@ class StandIn:
         checkout = self._checkouts.get(checkout_id)
         if checkout is None or checkout.provider != provider or choice not in ("pay", "refuse"):
             return HTMLResponse("<p>Unknown checkout</p>", 404)
+        if provider == "stripe" and checkout.data["status"] != "open":
+            return HTMLResponse(f"<p>This session is {html.escape(checkout.data['status'])}.</p>", 409)
         if choice == "pay":
             await self.pay(checkout.reference)
         else:
@@ -694,3 +698,36 @@ class StandInThread:
 def run_standin_in_thread(config: StandInConfig, host: str = "127.0.0.1", port: int = 0) -> StandInThread:
     """The stand-in running in a thread of its own; `.url`, `.stop()`."""
     return StandInThread(config, host, port).start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m ventanilla.payments.standin [--config ventanilla.toml] [--port 8765]`: the stand-in
+    in a process of its own, with the secrets of that file's [payments.providers.*]."""
+    import argparse
+
+    from ..settings import load_settings
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--config", help="the ventanilla.toml to take the providers' secrets from")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--stripe-webhook-url", help="where Stripe events go (the gateway's endpoint)")
+    args = parser.parse_args(argv)
+    config = StandInConfig.from_settings(load_settings(args.config), args.stripe_webhook_url)
+
+    async def serve_forever() -> None:
+        standin = await start_standin(config, args.host, args.port)
+        print(f"{LABEL.format(provider='Mercado Pago, Stripe and Redsys')}: {standin.url}", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await standin.stop()
+
+    try:
+        asyncio.run(serve_forever())
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -267,6 +267,9 @@ async def test_other_types_and_unknown_payments_are_nothing_to_record(standin):
         },
     )
     assert await provider.verify(simulated) == []
+    # the unsigned IPN feed (?topic=payment&id=...) is never acted on, even for a real payment
+    ipn = replace(notification, query={"topic": "payment", "id": notification.query["data.id"]}, headers={})
+    assert await provider.verify(ipn) == []
     await provider.close()
 
 

@@ -254,3 +254,28 @@ async def test_look_up_retrieves_the_session(standin):
     assert await provider.look_up("9999OTHERREF", checkout.provider_reference) is None
     assert await provider.look_up("4021ABCDEF01", None) is None
     await provider.close()
+
+
+async def test_a_signed_event_carries_its_own_amount_for_the_caller_to_compare(standin):
+    # the adapter reports what Stripe signed; the payment core refuses an amount that does not match
+    provider = adapter(standin.url)
+    await provider.start(checkout_request(amount="100.00", currency="EUR"))
+    delivery = await standin.notify_stripe(
+        "4021ABCDEF01", "checkout.session.completed", amount_total=1000, deliver=False
+    )
+    (confirmation,) = await provider.verify(delivery.as_notification())
+    assert confirmation.amount == Decimal("10.00")
+    await provider.close()
+
+
+async def test_refusing_on_the_page_expires_the_session_and_it_cannot_be_paid_after(standin, gateway):
+    provider = adapter(standin.url)
+    gateway.providers["stripe"] = provider
+    standin.stripe_webhook_url = gateway.notification_url("stripe")
+    checkout = await provider.start(checkout_request(currency="EUR"))
+    async with httpx.AsyncClient() as browser:
+        refused = await browser.post(checkout.redirect_url + "/refuse")
+        late = await browser.post(checkout.redirect_url + "/pay")
+    assert refused.headers["location"] == "https://portal.example/pagos/error"
+    assert late.status_code == 409
+    assert [c.outcome for c in gateway.confirmed] == [Outcome.EXPIRED]
