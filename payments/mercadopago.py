@@ -15,8 +15,10 @@ The provider's documented flow (developers' "Checkout Pro" and "Notifications / 
   builds the Confirmation from what the API says (status, transaction_amount, currency_id,
   external_reference, date_approved), never from the notification's body.
 
-The older IPN feed (`?topic=...&id=...`, unsigned) that also reaches a preference's notification_url
-is answered 200 and never acted on. Statuses: approved → APPROVED; rejected, cancelled → REJECTED; pending, in_process, authorized →
+The older IPN feed (`?topic=...&id=...`, unsigned) that also reaches a preference's
+notification_url is answered 200 and never acted on.
+
+Statuses: approved → APPROVED; rejected, cancelled → REJECTED; pending, in_process, authorized →
 PENDING. refunded, charged_back (and in_mediation) are money given back or disputed after an
 approval: they are not a payment to record, so `verify` answers [] for them (logged at WARNING);
 the business handles a refund in its own books.

@@ -125,6 +125,11 @@ async def test_the_demo_runs_the_stand_in_in_a_thread_with_http_controls(tmp_pat
         assert paid.status_code == 200 and unknown.status_code == 404
         found = await mp.look_up("4021ABCDEF01", None)
         assert found is not None and found.outcome is Outcome.APPROVED and found.amount == Decimal("99.90")
+        # driven from this loop and from code without one: the stand-in's loop does the work
+        await running.call(running.standin.refuse("4021ABCDEF01", deliver=False))
+        running.run(running.standin.notify_mercadopago("4021ABCDEF01", "pending", deliver=False))
+        statuses = [payment["status"] for payment in running.standin.mercadopago_payments("4021ABCDEF01")]
+        assert statuses == ["approved", "rejected", "pending"]
         # no secret in anything logged meanwhile (httpx, uvicorn, the adapters)
         for value in (MP_TOKEN, MP_SECRET):
             assert value not in caplog.text

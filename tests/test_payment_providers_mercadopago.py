@@ -222,6 +222,12 @@ async def test_a_tampered_body_cannot_change_the_amount(standin):
     )
     assert confirmation.amount == Decimal("500.00")
     assert confirmation.provider_payment_id == delivery.as_notification().query["data.id"]
+    # a payment that really differs from the preference is reported as the API has it (the core compares)
+    other = await standin.notify_mercadopago(
+        "4021ABCDEF01", "approved", amount=50.0, currency="USD", deliver=False
+    )
+    (different,) = await provider.verify(other.as_notification())
+    assert (different.amount, different.currency) == (Decimal("50.00"), "USD")
     await provider.close()
 
 
