@@ -119,6 +119,9 @@ async def test_the_demo_runs_the_stand_in_in_a_thread_with_http_controls(tmp_pat
         mp = providers.by_name["mp"]
         caplog.set_level(logging.DEBUG)
         await mp.start(checkout_request(currency="ARS", amount="99.90"))
+        card = providers.by_name["card"]
+        session = await card.start(checkout_request(reference="4022ABCDEF02", currency="EUR"))
+        assert await card.look_up("4022ABCDEF02", session.provider_reference) is not None
         async with httpx.AsyncClient() as client:
             paid = await client.post(f"{running.url}/_standin/pay/4021ABCDEF01")
             unknown = await client.post(f"{running.url}/_standin/pay/0000NOTHING")
@@ -131,7 +134,8 @@ async def test_the_demo_runs_the_stand_in_in_a_thread_with_http_controls(tmp_pat
         statuses = [payment["status"] for payment in running.standin.mercadopago_payments("4021ABCDEF01")]
         assert statuses == ["approved", "rejected", "pending"]
         # no secret in anything logged meanwhile (httpx, uvicorn, the adapters)
-        for value in (MP_TOKEN, MP_SECRET):
+        assert caplog.records  # the libraries did log (at DEBUG), and ...
+        for value in (MP_TOKEN, MP_SECRET, STRIPE_KEY, STRIPE_SECRET):
             assert value not in caplog.text
         await providers.close()
     finally:
