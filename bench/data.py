@@ -131,7 +131,11 @@ async def ensure_sap(scale: str, *, log=print) -> None:
         counts = await WRITERS["sap"](engine, customers=SCALES[scale], seed=7, today=TODAY)
     finally:
         await engine.dispose()
-    log("  " + ", ".join(f"{table} {n:,}" for table, n in counts.items() if n) + f" in {time.monotonic() - started:.0f} s")
+    log(
+        "  "
+        + ", ".join(f"{table} {n:,}" for table, n in counts.items() if n)
+        + f" in {time.monotonic() - started:.0f} s"
+    )
     conn = await asyncpg.connect(f"postgresql://{PG}/{name}")
     try:
         await conn.execute("VACUUM ANALYZE")
@@ -177,7 +181,9 @@ async def _add_bench_users(scale: str) -> None:
                 records=[(base + i + 1, str(cid), True) for i, cid in enumerate(ids)],
                 columns=["user_id", "customer_id", "is_default"],
             )
-            await conn.execute("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))")
+            await conn.execute(
+                "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))"
+            )
             await conn.execute("CREATE TABLE bench_ready (done boolean)")
             await conn.execute("INSERT INTO bench_ready VALUES (true)")
     finally:
@@ -242,19 +248,25 @@ async def analyst_cursors(scale: str, today: date) -> tuple[int, list[str]]:
         analyst = await conn.fetchval("SELECT id FROM users WHERE login = $1", ANALYST[0])
         rows = await conn.fetch(
             """
-            SELECT c.name, c.id FROM customers c
+            SELECT c.name, c.code, c.id FROM customers c
             WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id
                           AND i.kind IN ('INVOICE', 'DEBIT_NOTE') AND NOT i.void
                           AND i.total - i.paid_amount > 0 AND i.due_date < $1)
-            ORDER BY c.name, c.id
             """,
             today,
         )
     finally:
         await conn.close()
+    # The listing's order and its cursor's parts: folded name, code, id (connectors/customer_search.py).
+    from ventanilla.connectors.text import fold
+
+    def part(text: str | None) -> str:
+        return (text or "").replace("\\", "\\\\").replace("|", "\\|")
+
+    rows = sorted(rows, key=lambda r: (fold(r["name"] or ""), r["code"] or "", r["id"]))
     # Start anywhere in the first half of the listing, so that each page has 100 customers.
     usable = rows[: max(1, len(rows) - 100)]
-    return analyst, [_cursor(r["name"], r["id"]) for r in usable[::3]]
+    return analyst, [_cursor(part(fold(r["name"] or "")), part(r["code"]), r["id"]) for r in usable[::3]]
 
 
 async def open_sessions(scale: str, user_ids: list[int]) -> dict[int, str]:

@@ -26,7 +26,12 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--html", help="write pyinstrument's HTML report here")
     parser.add_argument("--no-profile", action="store_true", help="only time it")
-    parser.add_argument("--without", default="", help="turn things off for a before/after: cache,orjson")
+    parser.add_argument(
+        "--calls",
+        action="store_true",
+        help="count Python function calls per request (cProfile): repeatable on a loaded machine",
+    )
+    parser.add_argument("--without", default="", help="turn things off for a before/after: cache,orjson,plan")
     args = parser.parse_args()
 
     os.environ["VENTANILLA_DATABASE_URL"] = data.sqlalchemy_url(args.scale)
@@ -46,6 +51,10 @@ async def main() -> None:
         from strawberry.http.base import BaseView
 
         module.VentanillaGraphQL.encode_json = BaseView.encode_json  # type: ignore[method-assign]
+    if "plan" in off:  # graphql-core's own completion of every field (web/execution.py)
+        from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+        module.PlannedExecution = StrawberryGraphQLCoreExecutionContext  # type: ignore[misc]
     app = create_app()
     accounts = await data.accounts(args.scale, 400)
     (ventanilla,) = [c for c in run.contenders(args.scale) if c.name == "ventanilla-1w"]
@@ -71,14 +80,30 @@ async def main() -> None:
 
             profiler = Profiler(async_mode="enabled")
             profiler.start()
+        counter = None
+        if args.calls:
+            import cProfile
+
+            counter = cProfile.Profile()
+            counter.enable()
         started, cpu = time.perf_counter(), time.process_time()
         await batch(args.requests)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        if counter is not None:
+            import pstats
+
+            counter.disable()
+            calls = pstats.Stats(counter).total_calls  # type: ignore[attr-defined]
+            print(f"{args.workload}: {calls / args.requests:,.0f} Python function calls per request")
         if profiler is not None:
             profiler.stop()
             if args.html:
                 profiler.write_html(args.html)
-            print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))))
+            print(
+                profiler.output_text(
+                    unicode=True, color=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))
+                )
+            )
     print(
         f"{args.workload}: {args.requests} requests in {elapsed:.2f} s = {elapsed / args.requests * 1000:.2f} ms each, "
         f"CPU {cpu / args.requests * 1000:.2f} ms each (client and app, one process)"

@@ -31,6 +31,7 @@ from ..schema.root import build_schema
 from ..schema.strings import TextOnly
 from ..settings import Settings
 from .errors import api_error, error_body, error_extensions
+from .execution import PlannedExecution
 from .extensions import CachedDocuments, IntrospectionGate, OneOperation, depth_rules
 from .graphiql import render_graphiql_page
 from .metrics import ERRORS
@@ -89,10 +90,14 @@ class VentanillaGraphQL(GraphQL):
                 *observers,
             ]
         )
+        # Plain fields completed without a resolver call (web/execution.py); graphql-core runs the rest.
+        schema.execution_context_class = PlannedExecution
         # Uploads: the GraphQL multipart request spec, each request carrying a CSRF header (parse_multipart).
         # By GET only persisted queries run (web/persisted.py refuses the others).
         by_get = persisted is not None and persisted.allows_get
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=by_get, multipart_uploads_enabled=True)
+        super().__init__(
+            schema, graphql_ide="graphiql", allow_queries_via_get=by_get, multipart_uploads_enabled=True
+        )
         self.services = services
         self.persisted = persisted
         self.page = render_graphiql_page()  # GraphiQL, rendered once (web/app.py takes its policy)
@@ -157,7 +162,8 @@ class VentanillaGraphQL(GraphQL):
         preflight (CSRF_HEADERS, as Apollo Server's CSRF prevention); else a 400 before it is read."""
         if not any(request.headers.get(name, "").strip() for name in CSRF_HEADERS):
             raise HTTPException(
-                400, f"a multipart request needs the {CSRF_HEADERS[0]} header (or {CSRF_HEADERS[1]}), of any value"
+                400,
+                f"a multipart request needs the {CSRF_HEADERS[0]} header (or {CSRF_HEADERS[1]}), of any value",
             )
         return await super().parse_multipart(request)
 
@@ -167,7 +173,11 @@ class VentanillaGraphQL(GraphQL):
         response = super().create_response(response_data, sub_response)
         if sub_response.media_type == GRAPHQL_RESPONSE:
             response.headers["content-type"] = GRAPHQL_RESPONSE
-            if isinstance(response_data, dict) and "data" not in response_data and not sub_response.status_code:
+            if (
+                isinstance(response_data, dict)
+                and "data" not in response_data
+                and not sub_response.status_code
+            ):
                 response.status_code = 400
         return response
 
@@ -206,7 +216,9 @@ class VentanillaGraphQL(GraphQL):
                 message = _SUGGESTION.sub("", message)  # no map of the schema for who may not read it
             formatted["message"] = message
             parse_failed = message.startswith("Syntax Error")
-            formatted["extensions"] = {"code": "GRAPHQL_PARSE_FAILED" if parse_failed else "GRAPHQL_VALIDATION_FAILED"}
+            formatted["extensions"] = {
+                "code": "GRAPHQL_PARSE_FAILED" if parse_failed else "GRAPHQL_VALIDATION_FAILED"
+            }
             return formatted
         known = api_error(original)
         formatted["message"] = known.message(language)

@@ -1,0 +1,229 @@
+"""The planned execution (web/execution.py) answers exactly as graphql-core's own.
+
+Every query document of the test suite and of the README (collected from the source: each
+string constant of tests/*.py and each ```graphql block of README.md that parses as queries
+only; mutations change the data, so a second run would differ for reasons of their own) runs
+against two apps over the same databases: the real one, whose plain fields the plan completes,
+and one whose schema runs graphql-core's execution context for every field. Their JSON must be
+identical, data and errors alike (authorization refusals, not-found, bad input), for a customer
+and an analyst, on the native store (SQLite and PostgreSQL) and on each legacy connector (sap and
+sapb1 on PostgreSQL, ispcube on MariaDB). Only the signatures of download links are cut: they
+carry their expiry instant, which moves between two requests.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from graphql import NonNullTypeNode, OperationDefinitionNode, OperationType, parse, print_ast
+from sqlalchemy.ext.asyncio import create_async_engine
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from ventanilla.connectors.routing import RoutedSource
+from ventanilla.demo.business import ANALYST_LOGIN, CUSTOMER_LOGIN, generate_demo
+from ventanilla.demo.legacy import WRITERS
+from ventanilla.settings import Settings
+from ventanilla.web import execution
+from ventanilla.web import graphql as view_module
+from ventanilla.web.app import create_app
+
+from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date.today()
+CUSTOMERS, SEED = 12, 5
+ROUTES = {
+    "sap": ["customers", "invoices", "tickets", "contracts", "plans", "quotes", "orders", "delivery_notes"],
+    "sapb1": ["customers", "invoices", "tickets", "contracts", "plans", "quotes", "orders", "delivery_notes"],
+    "ispcube": ["customers", "invoices", "tickets", "contracts", "plans", "payment_commitments"],
+}
+SETUPS = {
+    "native-sqlite": "sqlite",
+    "native-postgresql": "postgresql",
+    "sap": "postgresql",
+    "sapb1": "postgresql",
+    "ispcube": "mariadb",
+}
+# Values for a document's required variables, by type; nullable ones are left out.
+REQUIRED = {"Int!": 5, "Date!": "2026-06-30", "String!": "a"}
+
+
+def query_documents() -> list[str]:
+    """The query documents of tests/*.py and README.md, each once, in a stable order."""
+    found: set[str] = set()
+    texts = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "{" in node.value:
+                texts.append(node.value)
+    texts += re.findall(r"```graphql\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    for text in texts:
+        try:
+            document = parse(text)
+        except Exception:
+            continue
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) == 1 and operations[0].operation == OperationType.QUERY:
+            found.add(text)
+    return sorted(found)
+
+
+DOCUMENTS = query_documents()
+
+
+def variable_sets(text: str, ids: list[str]) -> list[dict[str, Any]] | None:
+    """The variables to run a document with: one set per id for an `ID!`, else one set; None when
+    it needs a value of a kind this test does not make."""
+    (operation,) = [d for d in parse(text).definitions if isinstance(d, OperationDefinitionNode)]
+    base: dict[str, Any] = {}
+    id_names = []
+    for definition in operation.variable_definitions or ():
+        if not isinstance(definition.type, NonNullTypeNode) or definition.default_value is not None:
+            continue
+        kind, name = print_ast(definition.type), definition.variable.name.value
+        if kind == "ID!":
+            id_names.append(name)
+        elif kind in REQUIRED:
+            base[name] = REQUIRED[kind]
+        else:
+            return None
+    if not id_names:
+        return [base]
+    return [{**base, **dict.fromkeys(id_names, one)} for one in ids]
+
+
+def comparable(value: Any) -> Any:
+    """The answer, with each download link cut before its signature (it carries an expiry instant)."""
+    if isinstance(value, dict):
+        return {k: comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [comparable(v) for v in value]
+    if isinstance(value, str) and "/files/" in value and "?" in value:
+        return value.split("?", 1)[0]
+    return value
+
+
+def _app(url: str, config: str | None, planned: bool) -> Any:
+    if config:
+        os.environ["VENTANILLA_CONFIG"] = config
+    kept = view_module.PlannedExecution
+    if not planned:
+        view_module.PlannedExecution = StrawberryGraphQLCoreExecutionContext  # type: ignore[misc]
+    try:
+        return create_app(Settings(database_url=url, secret_key=TEST_SECRET, timezone="UTC"))
+    finally:
+        view_module.PlannedExecution = kept  # type: ignore[misc]
+        os.environ.pop("VENTANILLA_CONFIG", None)
+
+
+@pytest.fixture(scope="module", params=list(SETUPS))
+async def twins(request, tmp_path_factory) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """(planned, plain): two apps over one store and, for a connector, one legacy database."""
+    name = request.param
+    tmp = tmp_path_factory.mktemp("planned")
+    store_backend = SETUPS[name] if name.startswith("native") else "sqlite"
+    async with fresh_legacy_database(store_backend, tmp) as store_url:
+        store = create_async_engine(store_url)
+        await generate_demo(store, customers=CUSTOMERS, seed=SEED, today=TODAY)
+        await store.dispose()
+        config = None
+        legacy_cm = None
+        if not name.startswith("native"):
+            legacy_cm = fresh_legacy_database(SETUPS[name], tmp)
+            legacy_url = await legacy_cm.__aenter__()
+            legacy = create_async_engine(legacy_url)
+            await WRITERS[name](legacy, customers=CUSTOMERS, seed=SEED, today=TODAY)
+            await legacy.dispose()
+            routes = "\n".join(f'{domain} = "erp"' for domain in ROUTES[name])
+            path = tmp / f"{name}.toml"
+            path.write_text(
+                f'[sources.erp]\nconnector = "{name}"\nurl = "{legacy_url}"\n\n[routes]\n{routes}\n'
+            )
+            config = str(path)
+        apps = [_app(store_url, config, planned) for planned in (True, False)]
+        clients = [
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://testserver")
+            for a in apps
+        ]
+        try:
+            yield clients[0], clients[1]
+        finally:
+            for app, client in zip(apps, clients):
+                await client.aclose()
+                if isinstance(app.state.source, RoutedSource):
+                    await app.state.source.dispose()
+                await app.state.close()
+            if legacy_cm is not None:
+                await legacy_cm.__aexit__(None, None, None)
+
+
+async def _post(client: httpx.AsyncClient, query: str, variables: dict, token: str) -> Any:
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return response.status_code, comparable(response.json())
+
+
+async def _token(client: httpx.AsyncClient, login: tuple[str, str]) -> str:
+    response = await client.post(
+        "/graphql", json={"query": SIGN_IN, "variables": {"login": login[0], "password": login[1]}}
+    )
+    return response.json()["data"]["signIn"]["accessToken"]
+
+
+IDS = """{ viewer { customer { id invoices(first: 2) { nodes { id } } tickets(first: 1) { nodes { id } }
+  contracts { nodes { id } } } } }"""
+
+
+def test_the_documents_are_collected_from_the_suite_and_the_readme() -> None:
+    assert len(DOCUMENTS) > 100
+    assert any("viewer" in d and "invoices" in d for d in DOCUMENTS)
+
+
+def test_the_plan_marks_only_attribute_reads_plain() -> None:
+    from ventanilla.schema.root import build_schema
+
+    schema = build_schema()._schema
+    plan = execution.plan_of(schema)
+    invoice = schema.type_map["Invoice"]
+    assert plan.of(invoice, "number") is not None  # a record's attribute
+    assert plan.of(invoice, "lines") is None  # a list of objects, through its resolver
+    assert plan.of(invoice, "total") is None  # an object (Money)
+    query = schema.query_type
+    assert all(plan.of(query, name) is None for name in query.fields)  # every root field has a resolver
+
+
+async def test_planned_and_plain_execution_answer_the_same_json(twins) -> None:
+    planned, plain = twins
+    tokens = {}
+    for who, login in (("customer", CUSTOMER_LOGIN), ("analyst", ANALYST_LOGIN)):
+        tokens[who] = (await _token(planned, login), await _token(plain, login))
+    _, ids_answer = await _post(plain, IDS, {}, tokens["customer"][1])
+    customer = ids_answer["data"]["viewer"]["customer"]
+    ids = [
+        customer["id"],
+        *(n["id"] for key in ("invoices", "tickets", "contracts") for n in customer[key]["nodes"]),
+    ]
+    compared = 0
+    for text in DOCUMENTS:
+        sets = variable_sets(text, ids)
+        if sets is None:
+            continue
+        for variables in sets:
+            for who, (planned_token, plain_token) in tokens.items():
+                answers = [
+                    await _post(planned, text, variables, planned_token),
+                    await _post(plain, text, variables, plain_token),
+                ]
+                assert answers[0] == answers[1], (who, variables, text)
+                compared += 1
+    assert compared > 200

@@ -1,0 +1,185 @@
+"""Plan-based completion of plain fields: graphql-core's executor, without a resolver call per leaf.
+
+A dashboard answers a few thousand fields, most of them a record's attribute read as it is
+(an invoice's number, a line's quantity). graphql-core spends on each the same steps as on a
+field with logic: a resolve info, the resolver through Strawberry's wrapper, `isawaitable`,
+and `complete_value`'s walk down the type. `PlannedExecution` is the execution context the
+schema runs with (web/graphql.py sets it); for every field the plan marks *plain* it reads the
+attribute and coerces it like `complete_leaf_value` does, and hands every other field to
+graphql-core unchanged.
+
+The plan is made once per schema, field by field on first use (`FieldPlan`): a field is plain
+when Strawberry itself resolves it as a basic field (no resolver, no permission or other field
+extension, no exception handler: `StrawberryField.is_basic_field`), with the default attribute
+read, and its type is a scalar or an enum, nullable or not. Any schema extension with a
+`resolve` hook (metrics or tracing of fields) turns the shortcut off for its request, since it
+must see every field. Errors read exactly as graphql-core's: a null in a non-null field raises
+the same TypeError at the same path, through the same `handle_field_error`.
+
+`tests/test_planned_execution.py` runs documents through this context and through
+graphql-core's own and requires identical JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+# Strawberry's link from a GraphQLField to the StrawberryField it was made from.
+_DEFINITION = "strawberry-definition"
+
+
+class Plain:
+    """How a plain field is completed: the attribute it reads and the leaf type that coerces it."""
+
+    __slots__ = ("attribute", "leaf", "non_null", "label")
+
+    def __init__(
+        self, attribute: str, leaf: GraphQLScalarType | GraphQLEnumType, non_null: bool, label: str
+    ) -> None:
+        self.attribute, self.leaf, self.non_null, self.label = attribute, leaf, non_null, label
+
+
+class FieldPlan:
+    """For each (object type, field name) of one schema: a Plain, or None when graphql-core must
+    run the field (a resolver, a role, an extension, a list or an object)."""
+
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.schema = schema
+        self.fields: dict[tuple[str, str], Plain | None] = {}
+
+    def of(self, parent_type: GraphQLObjectType, name: str) -> Plain | None:
+        key = (parent_type.name, name)
+        try:
+            return self.fields[key]
+        except KeyError:
+            plan = self.fields[key] = _plain(parent_type, name, parent_type.fields.get(name))
+            return plan
+
+
+def _plain(parent_type: GraphQLObjectType, name: str, field: GraphQLField | None) -> Plain | None:
+    if field is None or field.args:
+        return None
+    definition = (field.extensions or {}).get(_DEFINITION)
+    resolve = field.resolve
+    if definition is None or resolve is None or not getattr(resolve, "_is_default", False):
+        return None
+    # Strawberry's basic-field resolver: the attribute by the configured default resolver, no Info.
+    if not definition.is_basic_field or getattr(resolve, "__name__", "") != "_get_basic_result":
+        return None
+    if getattr(definition, "default_resolver", getattr) is not getattr:
+        return None
+    kind: Any = field.type
+    non_null = isinstance(kind, GraphQLNonNull)
+    if non_null:
+        kind = kind.of_type
+    if not isinstance(kind, (GraphQLScalarType, GraphQLEnumType)):
+        return None
+    return Plain(definition.python_name, kind, non_null, f"{parent_type.name}.{name}")
+
+
+def plan_of(schema: GraphQLSchema) -> FieldPlan:
+    """The plan of this schema, made on first use and kept with it."""
+    plan = getattr(schema, "_ventanilla_plan", None)
+    if plan is None:
+        plan = FieldPlan(schema)
+        schema._ventanilla_plan = plan  # type: ignore[attr-defined]
+    return plan
+
+
+class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's execution, plain fields completed in place (see the module docstring)."""
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        manager = self.middleware_manager
+        if manager is not None and manager._middleware_resolvers is not None:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        plan = plan_of(self.schema)
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                plain = plan.of(parent_type, field_details_list[0].node.name.value)
+                if plain is not None:
+                    results[response_name] = self._complete_plain(
+                        plain, source_value, field_details_list, path, response_name, parent_type
+                    )
+                    continue
+                field_path = Path(path, response_name, parent_type.name)
+                result = self.execute_field(
+                    parent_type, source_value, field_details_list, field_path, position_context
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def _complete_plain(
+        self,
+        plain: Plain,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path | None,
+        response_name: str,
+        parent_type: GraphQLObjectType,
+    ) -> Any:
+        """The attribute, coerced as complete_value would; a failure through handle_field_error
+        at the field's path (made only then), so that it reads exactly as graphql-core's."""
+        try:
+            value = getattr(source, plain.attribute)
+            if isinstance(value, Exception):
+                raise value
+            if value is None or value is Undefined:
+                if plain.non_null:
+                    raise TypeError(f"Cannot return null for non-nullable field {plain.label}.")
+                return None
+            coerced = plain.leaf.coerce_output_value(value)
+            if coerced is Undefined or coerced is None:
+                raise TypeError(
+                    f"Expected `{inspect(plain.leaf)}.coerce_output_value("
+                    f"{inspect(value)})` to return non-nullable value, returned: {inspect(coerced)}"
+                )
+            return coerced
+        except Exception as raw_error:
+            field_def = parent_type.fields[field_details_list[0].node.name.value]
+            field_path = Path(path, response_name, parent_type.name)
+            self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
+            return None
