@@ -62,6 +62,10 @@ class Keyset:
         partitioned = () if self.partition is None else (self.partition,)
         self._needed = frozenset(c.key for c in (*self.key, *partitioned))
         self._codecs = tuple(_codec(column, integer_bits) for column in self.key)
+        # Built once: the order, and the columns read per set of wanted columns (SQL elements
+        # are immutable, so one statement's parts serve every later one).
+        self._order = tuple(c.desc() if self.descending else c.asc() for c in self.key)
+        self._narrowed: dict[frozenset[str], list[ColumnElement[Any]]] = {}
 
     def statement(
         self, page: Page, where: Iterable[ColumnElement[bool]] = (), keep: frozenset[str] | None = None
@@ -72,8 +76,8 @@ class Keyset:
         conditions = list(where)
         if page.after is not None:
             conditions.append(self._after(self._decode(page.after)))
-        order = [c.desc() if self.descending else c.asc() for c in self.key]
-        columns = self.columns if keep is None else self.narrow(self.columns, keep | self._needed)
+        order = self._order
+        columns = self.columns if keep is None else self._columns_keeping(keep)
         rows = select(*columns).select_from(self.source).where(*conditions)
         if self.partition is None:
             return rows.order_by(*order).limit(first + 1)
@@ -85,6 +89,14 @@ class Keyset:
             .where(numbered.c.page_position <= first + 1)
             .order_by(numbered.c[self.partition.name], numbered.c.page_position)
         )
+
+    def _columns_keeping(self, keep: frozenset[str]) -> list[ColumnElement[Any]]:
+        columns = self._narrowed.get(keep)
+        if columns is None:
+            if len(self._narrowed) >= 256:  # a few shapes per listing; never unbounded
+                self._narrowed.clear()
+            columns = self._narrowed[keep] = self.narrow(self.columns, keep | self._needed)
+        return columns
 
     def count_statement(self, where: Iterable[ColumnElement[bool]] = ()) -> Select[Any]:
         """How many rows `statement` would page through under the same `where`, whatever the
