@@ -127,6 +127,19 @@ partner_clients = Table(
     Column("origins", String(2000), nullable=False, default=""),  # space-separated browser origins
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Allow-list mode: the client runs only its documents of partner_queries (web/persisted.py).
+    Column("queries_only", Boolean, nullable=False, default=False),
+)
+
+# The documents a partner client in allow-list mode may run, by the SHA-256 of their exact text
+# (`ventanilla partners queries add|list|remove`; docs/operations.md).
+partner_queries = Table(
+    "partner_queries",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("query", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 # Files Ventanilla keeps, by the SHA-256 of their bytes, when `[files] store = "database"`
