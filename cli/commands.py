@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import access, contracts, documents, events, features, sources
+from . import access, config, contracts, documents, events, features, sources
 
 DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
@@ -197,6 +197,7 @@ def parser() -> argparse.ArgumentParser:
     documents.add_documents_command(commands)  # documents add
     sources.register(commands)  # demo-data, check-mapping
     contracts.add_contracts_command(commands)  # contracts verify
+    config.add_config_commands(commands)  # check-config, settings-reference
     return root
 
 
