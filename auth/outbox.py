@@ -29,6 +29,7 @@ from aiosmtplib import SMTPRecipientsRefused
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..observe import Delivery, delivery
 from ..settings import Settings
 from ..store import mail as store
 from ..store.access import audit, now
@@ -134,20 +135,26 @@ class Outbox:
             claimed = await store.claim(conn, mail_id, started, started + self.lease)
         if claimed is None:
             return None  # another worker took it first
+        # Observed (a span per attempt with tracing on: observe.py, web/tracing.py); never the address.
+        async with delivery("mail", template=claimed.template, attempt=claimed.attempts) as attempt:
+            return await self._attempt(claimed, started, attempt)
+
+    async def _attempt(self, claimed: store.ClaimedMail, started: datetime, attempt: Delivery) -> float | None:
         if claimed.expires_at is not None and claimed.expires_at <= started:
-            await self._give_up(claimed, "EXPIRED", "its link or code expired before it could be sent")
+            await self._give_up(claimed, "EXPIRED", "its link or code expired before it could be sent", attempt)
             return None
         try:
             mail = self._open(claimed)
         except Unreadable:
-            return await self._failed(claimed, UNREADABLE, permanent=False)
+            return await self._failed(claimed, UNREADABLE, False, attempt)
         try:
             async with asyncio.timeout(self.settings.mail_timeout_seconds):
                 await self.mailer.send(mail, claimed.message_id)
         except Exception as error:  # noqa: BLE001 - any SMTP or network failure is retried
-            return await self._failed(claimed, describe(error, mail), permanent=refused(error))
+            return await self._failed(claimed, describe(error, mail), refused(error), attempt)
         async with self.store.begin() as conn:
             await store.mark_sent(conn, claimed, now())
+        attempt.outcome = "sent"
         return None
 
     def _open(self, claimed: store.ClaimedMail) -> Mail:
@@ -156,13 +163,14 @@ class Outbox:
         text = json.loads(self._sealer.open(claimed.sealed))
         return Mail(claimed.recipient, text["subject"], text["body"], claimed.template)
 
-    async def _failed(self, claimed: store.ClaimedMail, error: str, permanent: bool) -> float | None:
+    async def _failed(self, claimed: store.ClaimedMail, error: str, permanent: bool, attempt: Delivery) -> float | None:
         if permanent:
-            await self._give_up(claimed, "REFUSED", error)
+            await self._give_up(claimed, "REFUSED", error, attempt)
             return None
         if claimed.attempts >= self.settings.mail_max_attempts:
-            await self._give_up(claimed, "GAVE_UP", error)
+            await self._give_up(claimed, "GAVE_UP", error, attempt)
             return None
+        attempt.outcome = "retry"
         delay = backoff(self.settings.mail_retry_seconds, claimed.attempts)
         async with self.store.begin() as conn:
             await store.retry_at(conn, claimed, now() + delay, error)
@@ -170,7 +178,8 @@ class Outbox:
                     claimed.id, claimed.template, claimed.attempts, error, delay.total_seconds())  # fmt: skip
         return delay.total_seconds()
 
-    async def _give_up(self, claimed: store.ClaimedMail, outcome: str, error: str) -> None:
+    async def _give_up(self, claimed: store.ClaimedMail, outcome: str, error: str, attempt: Delivery) -> None:
+        attempt.outcome = outcome.lower()  # refused, gave_up, expired
         async with self.store.begin() as conn:
             if await store.mark_failed(conn, claimed, now(), error):
                 await audit(conn, "EMAIL_FAILED", outcome, login=claimed.recipient, user_id=claimed.user_id,

@@ -27,6 +27,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..observe import delivery
 from ..settings import Settings
 from ..store import events as outbox
 from ..store.access import audit, now
@@ -142,14 +143,21 @@ class Relay:
         return retry
 
     async def _attempt(self, sink: Sink, claimed: outbox.ClaimedDelivery) -> float | None:
-        try:
-            async with asyncio.timeout(self.settings.events_timeout_seconds):
-                await sink.deliver(claimed.event, claimed.attempts)
-        except Exception as error:  # noqa: BLE001 - any refusal or network failure is retried
-            return await self._failed(claimed, describe(error, sink.secrets))
-        async with self.store.begin() as conn:
-            await outbox.mark_delivered(conn, claimed, now())
-        return None
+        """One attempt, observed (a span per attempt with tracing on: observe.py, web/tracing.py)."""
+        event = claimed.event
+        async with delivery("event", sink=sink.name, event_type=event.type, event_id=event.id,
+                            attempt=claimed.attempts) as attempt:  # fmt: skip
+            try:
+                async with asyncio.timeout(self.settings.events_timeout_seconds):
+                    await sink.deliver(event, claimed.attempts)
+            except Exception as error:  # noqa: BLE001 - any refusal or network failure is retried
+                dead = claimed.attempts >= self.settings.events_max_attempts
+                attempt.outcome = "dead" if dead else "retry"
+                return await self._failed(claimed, describe(error, sink.secrets))
+            async with self.store.begin() as conn:
+                await outbox.mark_delivered(conn, claimed, now())
+            attempt.outcome = "delivered"
+            return None
 
     async def _failed(self, claimed: outbox.ClaimedDelivery, error: str) -> float:
         event = claimed.event

@@ -12,7 +12,8 @@ address or anything a caller can make up without limit):
   401, a 413, a 503 before GraphQL ran): the outages SOURCE_UNAVAILABLE and STORE_UNAVAILABLE among them.
 - SQL statements per request (what the access line counts), statement time and driver errors per
   database (store, billing, sources.<name>), loader batch sizes per loader.
-- Sign-in and access-email refusals by the limit that refused (auth/ratelimit.py).
+- Sign-in and access-email refusals by the limit that refused (auth/ratelimit.py), and every
+  failed sign-in by method (password, code, partner) and reason (observe.sign_in_failed).
 - At scrape time, read from the store within [store] timeout_seconds: queued mail, the event
   outbox backlog (deliveries with a next attempt) and dead deliveries, by sink. The store not
   answering in time: `ventanilla_store_up 0` and no backlog figures, never a hung scrape.
@@ -53,7 +54,7 @@ from strawberry.extensions import SchemaExtension
 
 from ..connectors.base import InvalidCursor, SourceError
 from ..errors import ApiError, ErrorCode
-from ..observe import database_of, watch_batches
+from ..observe import database_of, watch_batches, watch_sign_ins
 from ..store.engine import Store, StoreUnavailable
 from ..store.tables import event_deliveries, outgoing_mail
 from .logs import REQUEST
@@ -98,6 +99,10 @@ BATCH_SIZES = Histogram(
 RATE_LIMITED = Counter(
     "ventanilla_rate_limit_refusals", "Attempts refused by a limit: action (sign-in, emails), by login or ip",
     ["action", "key"],
+)  # fmt: skip
+SIGN_IN_FAILURES = Counter(
+    "ventanilla_sign_in_failures", "Failed sign-ins, by method (password, code, partner) and reason",
+    ["method", "reason"],
 )  # fmt: skip
 
 # The GraphQL operation of the request being measured (Measure sets it, CountOperations fills it).
@@ -275,6 +280,11 @@ def start_counting() -> None:
         if not event.contains(Engine, name, listener):
             event.listen(Engine, name, listener)
     watch_batches(_batch)
+    watch_sign_ins(_sign_in_failed)
+
+
+def _sign_in_failed(method: str, reason: str) -> None:
+    SIGN_IN_FAILURES.labels(method, reason).inc()
 
 
 # --- the endpoint -------------------------------------------------------------------------------
