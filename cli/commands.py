@@ -117,6 +117,10 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,  # web/requestlog.py writes the access line, with the request id
         # SIGTERM: stop accepting, give requests in flight this long, then shut down (docs/operations.md)
         timeout_graceful_shutdown=args.graceful_seconds,
+        # Behind a reverse proxy: the client's address and scheme from X-Forwarded-For/-Proto, trusted
+        # only from these addresses (docs/deployment.md); the per-IP sign-in limits count that address.
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips,
     )
     return 0
 
@@ -181,6 +185,14 @@ def parser() -> argparse.ArgumentParser:
         "--graceful-seconds", type=float, default=30.0,
         help="on SIGTERM, how long requests in flight may take before the workers stop (default 30)",
     )  # fmt: skip
+    serve.add_argument(
+        "--proxy-headers", action=argparse.BooleanOptionalAction, default=True,
+        help="take the client's address and scheme from X-Forwarded-For/-Proto of a trusted proxy (default: on)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--forwarded-allow-ips", default=None, metavar="IPS",
+        help="the proxies trusted for those headers, comma-separated, or * (default: 127.0.0.1)",
+    )  # fmt: skip
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser("migrate", help="bring the store to the newest schema (run before serve)")
@@ -202,6 +214,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..connectors import executor  # noqa: F401 - every engine of a command connects as the app's do
     from ..errors import ApiError
 
     args = parser().parse_args(argv)

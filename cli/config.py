@@ -299,8 +299,8 @@ async def _ask_all(
     async def one(subject: str, probe: Callable[[], Awaitable[str]]) -> None:
         try:
             what = await asyncio.wait_for(probe(), timeout)
-        except _Behind as behind:
-            found.error(subject, f"answers, but {behind}")
+        except _Behind as behind:  # a configuration question answered; serve waits for `migrate`
+            found.warn(subject, f"answers, but {behind}")
         except Exception as failure:  # noqa: BLE001 - every failure is a finding
             found.error(subject, f"unreachable: {_why(failure)}")
         else:

@@ -148,7 +148,7 @@ access_token_env = "UNSET_MP_TOKEN"
     assert "s3cr3t-pass" not in "\n".join(lines)  # a password of a URL is never printed
 
 
-async def test_unknown_keys_bad_values_and_a_store_behind_its_migrations_are_errors(tmp_path) -> None:
+async def test_unknown_keys_and_bad_values_are_errors_and_a_store_behind_is_a_warning(tmp_path) -> None:
     unknown = tmp_path / "unknown.toml"
     unknown.write_text(
         '[api]\npublik_url = "https://x.example.com"\n[metrix]\nenabled = true\n', encoding="utf-8"
@@ -173,7 +173,8 @@ async def test_unknown_keys_bad_values_and_a_store_behind_its_migrations_are_err
         behind = tmp_path / "behind.toml"
         behind.write_text(f'[store]\nurl = "{url}"\n[auth]\nsecret_key = "{TEST_SECRET}"\n', encoding="utf-8")
         code, lines = await check_config(behind)
-    assert code == 1 and "ventanilla migrate" in _line(lines, "error", "[store] url")
+    # a store behind its migrations is a warning (serve refuses it, naming the command), not an error
+    assert code == 0 and "ventanilla migrate" in _line(lines, "warning", "[store] url")
 
 
 def test_the_settings_reference_is_what_the_settings_code_says() -> None:
