@@ -328,11 +328,13 @@ def check(config: Path, timeout: float) -> Findings:
     try:
         settings: Settings = load_settings(config)
     except (ValidationError, ValueError) as failure:
-        for problem in (
-            failure.errors() if isinstance(failure, ValidationError) else [{"loc": (), "msg": str(failure)}]
-        ):
-            where = ".".join(str(part) for part in problem["loc"]) or str(config)
-            found.error(where, problem["msg"])
+        problems = (
+            [(tuple(e["loc"]), str(e["msg"])) for e in failure.errors()]
+            if isinstance(failure, ValidationError)
+            else [((), str(failure))]
+        )
+        for loc, message in problems:
+            found.error(".".join(str(part) for part in loc) or str(config), message)
         return found
     found.ok(str(config), "read: every section and key is known")
     _secrets(settings, found)
@@ -524,7 +526,7 @@ def settings_reference() -> str:
         for name in names:
             info = fields[name]
             key = where.get(name, "").split("] ", 1)[-1] if name in where else "—"
-            default = info.default if info.default_factory is None else info.default_factory()  # type: ignore[call-arg]
+            default = info.get_default(call_default_factory=True)
             description = described.get(name, "") or (info.description or "")
             out.append(
                 f"| `{key}` | `VENTANILLA_{name.upper()}` | {_cell(_type_name(info.annotation))} "
@@ -540,12 +542,9 @@ def settings_reference() -> str:
             if isinstance(base, type) and issubclass(base, BaseModel) and base.__module__ == module.__name__:
                 texts |= _described(source, base.__name__)
         for name, info in model.model_fields.items():
-            required = info.is_required()
             default = (
-                "required"
-                if required
-                else _value(info.default if info.default_factory is None else info.default_factory())
-            )  # type: ignore[call-arg]
+                "required" if info.is_required() else _value(info.get_default(call_default_factory=True))
+            )
             out.append(
                 f"| `{name}` | {_cell(_type_name(info.annotation))} | {_cell(default)} | {_cell(texts.get(name, ''))} |"
             )
