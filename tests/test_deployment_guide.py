@@ -28,7 +28,7 @@ GUIDE = Path(__file__).resolve().parent.parent / "docs" / "deployment.md"
 # The client's address, as the proxy in front says it: one per run (the limits live in the shared Redis).
 FORWARDED = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
 RUN = uuid.uuid4().hex[:8]  # the logins tried: new ones per run (their limits live in the shared Redis)
-LOAD = 40  # requests in flight at once while the connections are counted
+LOAD = 24  # requests in flight at once while the connections are counted
 SIGN_IN = (
     """mutation($l: String!, $p: String!) { signIn(input: {login: $l, password: $p}) { errors { code } } }"""
 )
@@ -104,7 +104,9 @@ async def _sign_ins(base: str, n: int) -> None:
                 "l": f"nadie-{RUN}-{k}@example.com", "p": "no-es-la-clave"}},
                 headers={"X-Forwarded-For": FORWARDED, "X-Forwarded-Proto": "https"})  # fmt: skip
             assert answer.status_code == 200, answer.text
-            assert answer.json()["data"]["signIn"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+            assert (answer.json()["data"] or {}).get("signIn", {}).get("errors", [{}])[0].get("code") == (
+                "INVALID_CREDENTIALS"
+            ), answer.text
 
     await asyncio.gather(*(one(k) for k in range(n)))
 
@@ -147,6 +149,7 @@ async def test_the_deployment_guide_runs_as_written(tmp_path, smtp_inbox) -> Non
             "VENTANILLA_SECRET_KEY": TEST_SECRET, "VENTANILLA_DATABASE_URL": store,  # the servers of this test
             "VENTANILLA_SMTP_URL": smtp_inbox.url, "VENTANILLA_TIMEZONE": "UTC",
             "VENTANILLA_IP_ATTEMPTS": "100000/15 minutes",  # the load comes from one address
+            "VENTANILLA_STORE_TIMEOUT_SECONDS": "30",  # a pool's wait on a machine busy with other tests
             "PG_URL": _libpq(url), "RESTORE_URL": _libpq(restore), "PORT": str(port),
         }  # fmt: skip
         shell = Shell(tmp_path, env)
