@@ -1,9 +1,11 @@
-"""Spans of the workers (web/tracing.py over observe.delivery), read with the SDK's in-memory
+"""Spans and counts of the workers (web/tracing.py over observe.delivery), read with the SDK's in-memory
 exporter: one per attempt at delivering an event to a sink (its name, the event's type, the
 outcome) and one per attempt at sending an email (its template and outcome, never the address),
 each with the store's statements that settle it under it."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 from opentelemetry import trace
@@ -110,3 +112,29 @@ async def test_each_attempt_at_sending_an_email_is_a_span_without_its_address(tm
     # and no span of the worker carries the address
     for span in exporter.get_finished_spans():
         assert mail.CUSTOMER not in str(dict(span.attributes or {}))
+
+
+async def test_each_attempt_is_counted_in_metrics_by_sink_and_outcome(tmp_path) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async def counted(client) -> dict:  # noqa: ANN001
+        found = {}
+        for family in text_string_to_metric_families((await client.get("/metrics")).text):
+            for sample in family.samples:
+                if sample.name == "ventanilla_deliveries_total" and sample.labels["sink"] == sink:
+                    found[sample.labels["outcome"]] = sample.value
+        return found
+
+    sink = f"crm{uuid.uuid4().hex[:6]}"  # the process's counters outlive an app: a sink of this test's own
+    async with store("sqlite", tmp_path) as url, webhook_receiver(failures=[503, 502]) as hook:
+        settings = settings_for(url, metrics_enabled=True,
+                                event_sinks={sink: {"kind": "webhook", "url": hook.url, "secret": hook.secret}})  # fmt: skip
+        async with serving(settings) as client:
+            (event,) = await record(url, sample_events(1), [sink])
+            await until(lambda: hook.delivered_ids() == {event.id}, what="the delivery")
+            await until(lambda: _delivered_counted(client, counted), what="the count")
+            assert await counted(client) == {"retry": 2.0, "delivered": 1.0}
+
+
+async def _delivered_counted(client, counted) -> bool:  # noqa: ANN001
+    return (await counted(client)).get("delivered") == 1.0
