@@ -250,6 +250,7 @@ def _reachability(
 ) -> list[tuple[str, Callable[[], Awaitable[str]]]]:
     """What to ask, by subject: each URL checked first (a bad one is an error, not asked)."""
     from ..connectors.routing import read_routing
+    from ..connectors.sql.mapping import load_connector
 
     checks: list[tuple[str, Callable[[], Awaitable[str]]]] = []
 
@@ -270,6 +271,11 @@ def _reachability(
         if name not in routes.values():
             found.warn(subject, "no [routes] entry names it: it is not used")
             continue
+        if spec["connector"] != "native":
+            try:
+                load_connector(str(spec["connector"]))
+            except Exception as failure:  # noqa: BLE001 - a missing file, bad TOML, a bad mapping
+                found.error(f"{subject} connector", f"{spec['connector']!r}: {_why(failure)}")
         if _database_url(found, f"{subject} url", spec["url"]):
             add(f"{subject} url", lambda url, t: _database(url, t), spec["url"])
     if _url(found, "[access] redis_url", settings.redis_url, ("redis", "rediss", "unix")):

@@ -117,9 +117,13 @@ portal_url = "ftp://portal.example.com"
 [sources.erp]
 connector = "sap"
 url = "not a database url"
+[sources.helpdesk]
+connector = "no-such-mapping.toml"
+url = "sqlite+aiosqlite:///helpdesk.db"
 [routes]
 customers = "erp"
 invoices = "billing"
+tickets = "helpdesk"
 [events.sinks.crm]
 kind = "webhook"
 url = "http://127.0.0.1:{closed}/hooks"
@@ -141,6 +145,7 @@ access_token_env = "UNSET_MP_TOKEN"
     assert "scheme" in _line(lines, "error", "[access] portal_url")
     assert "database URL" in _line(lines, "error", "[sources.erp] url")
     assert "no [sources.billing]" in _line(lines, "error", "[routes] invoices")
+    assert "no-such-mapping.toml" in _line(lines, "error", "[sources.helpdesk] connector")
     assert "UNSET_HOOK_SECRET" in _line(lines, "error", "[events.sinks.crm] secret")
     assert "UNSET_MP_TOKEN" in _line(lines, "error", "[payments.providers.mp] access_token")
     assert _line(lines, "error", "[payments.providers.mp] webhook_secret")
