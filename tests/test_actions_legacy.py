@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ventanilla.render.signed_contract import self_signed_pair, verify_copy
 from ventanilla.schema.relay import to_global_id
 from ventanilla.store.features import set_switch
-from ventanilla.store.tables import billing_changes, contract_signatures, events
+from ventanilla.store.tables import billing_changes, contract_signatures, events, portal_comments
 
 from .test_billing_info import DECIDE, SEEN, UPDATE
 from .test_contract_signing import READ, download, drawn, jpeg, sign
@@ -274,3 +274,62 @@ async def test_an_erp_customers_placeholder_tax_id_and_another_customers_data_ar
     assert [e["code"] for e in refused["errors"]] == ["NOT_FOUND"]
     async with p.store.connect() as conn:
         assert "Intruso" not in (await conn.execute(select(billing_changes.c.name))).scalars().all()
+
+
+# --- addComment on the ERP's invoices and contracts ------------------------------------------------
+# (ISPCube keeps no quotes, orders or delivery notes: its mapping has none; quotes are tested on SAP
+# in tests/test_quotes.py and tests/test_quote_decisions_legacy.py.)
+
+COMMENT = """mutation($input: AddCommentInput!) { addComment(input: $input) {
+  comment { id author fromCustomer body createdAt } errors { code message field } } }"""
+FIRST = """query($id: ID!) { customer(id: $id) { invoices(first: 1) { nodes { id } } contracts(first: 1) { nodes { id } } } }"""
+COMMENTS = """query($id: ID!) { node(id: $id) { ... on Invoice { comments { id author fromCustomer body createdAt } }
+  ... on Contract { comments { id author fromCustomer body createdAt } } } }"""
+
+
+async def test_comments_on_an_erp_invoice_and_contract_are_kept_beside_it_and_read_oldest_first(
+    legacy,
+) -> None:
+    p = legacy
+    firsts = (await p.gql(FIRST, {"id": p.account("ana")}, "ana"))["data"]["customer"]
+    for subject in (firsts["invoices"]["nodes"][0]["id"], firsts["contracts"]["nodes"][0]["id"]):
+        asked = await p.gql(COMMENT, {"input": {"subjectId": subject, "body": "¿Me lo explican?"}}, "ana")
+        assert asked["data"]["addComment"]["errors"] == [], asked
+        answered = await p.gql(COMMENT, {"input": {"subjectId": subject, "body": "Claro que sí."}}, "agent")
+        assert answered["data"]["addComment"]["comment"]["fromCustomer"] is False
+        thread = (await p.gql(COMMENTS, {"id": subject}, "ana"))["data"]["node"]["comments"]
+        assert [(c["body"], c["fromCustomer"], c["author"]) for c in thread[-2:]] == [
+            ("¿Me lo explican?", True, "Ana Pérez"), ("Claro que sí.", False, answered["data"]["addComment"]["comment"]["author"])]  # fmt: skip
+        assert thread[-2]["createdAt"] <= thread[-1]["createdAt"]
+        # kept in the store by the canonical ids of the ERP's document and customer, each an event
+        async with p.store.connect() as conn:
+            kept = (await conn.execute(select(portal_comments.c.customer_id, portal_comments.c.body).where(
+                portal_comments.c.subject_id == _raw(subject)))).all()  # fmt: skip
+            told = (
+                (await conn.execute(select(events.c.payload).where(events.c.type == "CommentAdded")))
+                .scalars()
+                .all()
+            )
+        assert sorted(kept) == [("1", "Claro que sí."), ("1", "¿Me lo explican?")]
+        assert sum(json.loads(t)["subjectId"] == _raw(subject) for t in told) == 2
+        # another customer may neither comment nor read it
+        theirs = await p.gql(COMMENT, {"input": {"subjectId": subject, "body": "Hola"}}, "beto")
+        assert [e["code"] for e in theirs["data"]["addComment"]["errors"]] == ["NOT_FOUND"]
+        assert (await p.gql(COMMENTS, {"id": subject}, "beto"))["data"]["node"] is None
+
+
+async def test_with_comments_switched_off_nothing_is_kept_beside_the_erp(legacy) -> None:
+    p = legacy
+    invoice = (await p.gql(FIRST, {"id": p.account("ana")}, "ana"))["data"]["customer"]["invoices"]["nodes"][
+        0
+    ]["id"]
+    async with p.store.begin() as conn:
+        await set_switch(conn, "COMMENTS", False, "test")
+    try:
+        off = await p.gql(COMMENT, {"input": {"subjectId": invoice, "body": "Apagado"}}, "ana")
+    finally:
+        async with p.store.begin() as conn:
+            await set_switch(conn, "COMMENTS", True, "test")
+    assert [e["code"] for e in off["data"]["addComment"]["errors"]] == ["FEATURE_DISABLED"]
+    async with p.store.connect() as conn:
+        assert "Apagado" not in (await conn.execute(select(portal_comments.c.body))).scalars().all()
