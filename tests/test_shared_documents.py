@@ -41,9 +41,7 @@ async def test_an_agent_shares_a_pdf_and_only_its_customer_downloads_it(served) 
     document = body["document"]
     assert (document["title"], document["contentType"], document["size"]) == ("Contrato 2026", "application/pdf",
                                                                                len(content))  # fmt: skip
-    listed = (await served.gql(LIST, {"id": served.account("ana")}, "ana"))["data"]["customer"]["documents"][
-        "nodes"
-    ]
+    listed = (await served.gql(LIST, {"id": served.account("ana")}, "ana"))["data"]["customer"]["documents"]["nodes"]
     mine = [d for d in listed if d["id"] == document["id"]]
     assert len(mine) == 1
     downloaded = await served.client.get(mine[0]["url"])
@@ -53,17 +51,11 @@ async def test_an_agent_shares_a_pdf_and_only_its_customer_downloads_it(served) 
     tampered = mine[0]["url"].replace("sig=", "sig=0")
     assert (await served.client.get(tampered)).status_code == 403
     async with served.store.connect() as conn:
-        assert (
-            (await conn.execute(select(events.c.type).where(events.c.type == "DocumentShared")))
-            .scalars()
-            .all()
-        )
+        assert (await conn.execute(select(events.c.type).where(events.c.type == "DocumentShared"))).scalars().all()
 
 
 async def test_a_photo_is_accepted_and_a_file_that_is_not_what_it_says_is_refused(served) -> None:
-    assert (await share(served, "agent", "foto.jpg", photo(), "image/jpeg"))["data"]["shareDocument"][
-        "errors"
-    ] == []
+    assert (await share(served, "agent", "foto.jpg", photo(), "image/jpeg"))["data"]["shareDocument"]["errors"] == []
     before = await count(served.store)
     body = await share(served, "agent", "informe.pdf", b"no soy un pdf", "application/pdf")
     assert [e["code"] for e in body["data"]["shareDocument"]["errors"]] == ["INVALID_FILE"]
@@ -85,24 +77,15 @@ async def test_the_cli_shares_a_file_the_customer_then_lists(served, tmp_path, c
     file.write_bytes(pdf())
     url = served.store.url.render_as_string(hide_password=False)
     monkeypatch.setenv("VENTANILLA_FILES_DIRECTORY", str(served.files))  # the deployment's blob directory
-    code = await asyncio.to_thread(
-        main, ["documents", "add", "1", str(file), "--title", "Informe anual", "--db", url]
-    )
+    code = await asyncio.to_thread(main, ["documents", "add", "1", str(file), "--title", "Informe anual", "--db", url])
     assert code == 0, capsys.readouterr().out
-    listed = (await served.gql(LIST, {"id": served.account("ana")}, "ana"))["data"]["customer"]["documents"][
-        "nodes"
-    ]
+    listed = (await served.gql(LIST, {"id": served.account("ana")}, "ana"))["data"]["customer"]["documents"]["nodes"]
     shared = [d for d in listed if d["title"] == "Informe anual"]
     assert len(shared) == 1 and (await served.client.get(shared[0]["url"])).content == file.read_bytes()
-    async with (
-        served.store.connect() as conn
-    ):  # the audit names the command line, not a user that is not there
+    async with served.store.connect() as conn:  # the audit names the command line, not a user that is not there
         actors = (await conn.execute(select(audit_log.c.actor).where(  # the audit row of this document's sharing
             audit_log.c.event == "SHARE_DOCUMENT", audit_log.c.object_id == from_global_id(shared[0]["id"])[1]))).scalars()  # fmt: skip
         assert list(actors) == ["cli"]
     bad = tmp_path / "informe2.pdf"
     bad.write_bytes(b"texto")
-    assert (
-        await asyncio.to_thread(main, ["documents", "add", "1", str(bad), "--title", "Otro", "--db", url])
-        == 1
-    )
+    assert await asyncio.to_thread(main, ["documents", "add", "1", str(bad), "--title", "Otro", "--db", url]) == 1

@@ -130,12 +130,13 @@ async def agent_name(legacy: AsyncEngine | None) -> str:
 async def portal(
     tmp: Path, connector: str = "native", store_backend: str = "sqlite",
     routed: tuple[str, ...] = ("customers", "invoices", "tickets"), partner_scopes: tuple[str, ...] = (),
-    **settings: Any,
+    erp_options: str = "", **settings: Any,
 ) -> AsyncIterator[Portal]:
     """The demo business served by the app; with a `connector` (ispcube, sap) customers and tickets
     are routed to that ERP. Callers: ana (customer of account 1), beto (of 2), agent, analyst,
     admin (named as no ISPCube user), partner (support:write and `partner_scopes`),
-    reader (a partner without them). `routed`: the domains routed to the ERP."""
+    reader (a partner without them). `routed`: the domains routed to the ERP; `erp_options`: more
+    TOML lines of its `[sources.erp]` (e.g. `writes = [...]`)."""
     files = tmp / "files"
     async with fresh_legacy_database(store_backend, tmp) as store_url:
         store = create_async_engine(store_url)
@@ -149,7 +150,8 @@ async def portal(
             await WRITERS[connector](legacy, customers=CUSTOMERS, seed=SEED, today=TODAY)
             config = tmp / "ventanilla.toml"
             routes = "".join(f'{domain} = "erp"\n' for domain in routed)
-            config.write_text(f'[sources.erp]\nconnector = "{connector}"\nurl = "{legacy_url}"\n\n[routes]\n{routes}')
+            config.write_text(f'[sources.erp]\nconnector = "{connector}"\nurl = "{legacy_url}"\n{erp_options}\n\n'
+                              f"[routes]\n{routes}")  # fmt: skip
         async with store.begin() as conn:
             for login, name, ids in (("ana@example.com", "Ana Pérez", ["1"]), ("beto@example.com", "Beto Gómez", ["2"])):
                 await create_user(conn, login=login, name=name, password=PASSWORD, kind="CUSTOMER", customer_ids=ids)
