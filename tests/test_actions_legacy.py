@@ -20,7 +20,7 @@ from ventanilla.schema.relay import to_global_id
 from ventanilla.store.features import set_switch
 from ventanilla.store.tables import billing_changes, contract_signatures, events, portal_comments
 
-from .test_billing_info import DECIDE, SEEN, UPDATE
+from .test_billing_info import DECIDE, SEEN, TAX_IDS, checked_tax_ids, update
 from .test_contract_signing import READ, download, drawn, jpeg, sign
 from .tickets_portal import portal
 
@@ -195,37 +195,13 @@ def _raw(global_id: str) -> str:
 # --- updateBillingInfo ---------------------------------------------------------------------------
 
 
-async def update(p, caller: str = "ana", **values) -> dict:
-    return (await p.gql(UPDATE, {"input": values}, caller))["data"]["updateBillingInfo"]
-
-
-@pytest.mark.parametrize(
-    ("country", "valid", "kind", "compact", "wrong"),
-    [
-        ("AR", "20-26756539-3", "CUIT", "20267565393", "20-26756539-4"),
-        ("AR", "20.123.456", "DNI", "20123456", "20.123.45a"),
-        ("ES", "12345678-Z", "NIF", "12345678Z", "12345678-A"),
-        ("ES", "X1234567L", "NIE", "X1234567L", "X1234567A"),
-        ("ES", "A58818501", "CIF", "A58818501", "A58818502"),
-        ("MX", "GODE 561231 GR8", "RFC", "GODE561231GR8", "GODE561231GR9"),
-        ("CO", "800.197.268-4", "NIT", "8001972684", "800.197.268-5"),
-    ],
-    ids=["ar-cuit", "ar-dni", "es-nif", "es-nie", "es-cif", "mx-rfc", "co-nit"],
-)
+@TAX_IDS
 async def test_an_erp_customers_tax_id_is_checked_with_its_countrys_check_digits(legacy, country, valid, kind, compact,
                                                                                  wrong) -> None:  # fmt: skip
-    p = legacy
-    p.app.state.services.settings.country = country  # the business's country ([portal] country)
-    try:
-        refused = await update(p, taxId=wrong)
-        accepted = await update(p, taxId=valid)
-    finally:
-        p.app.state.services.settings.country = "AR"
+    refused, accepted = await checked_tax_ids(legacy, country, valid, wrong)
     assert [(e["code"], e["field"]) for e in refused["errors"]] == [("BAD_INPUT", ["input", "taxId"])]
-    assert accepted["errors"] == [] and (accepted["change"]["taxIdKind"], accepted["change"]["taxId"]) == (
-        kind,
-        compact,
-    )
+    assert accepted["errors"] == []
+    assert (accepted["change"]["taxIdKind"], accepted["change"]["taxId"]) == (kind, compact)
 
 
 async def test_an_erp_customers_change_applies_at_once_or_waits_for_review(legacy) -> None:

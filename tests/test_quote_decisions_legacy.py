@@ -17,13 +17,9 @@ from ventanilla.schema.relay import to_global_id
 from ventanilla.store.features import set_switch
 from ventanilla.store.tables import events, portal_quote_decisions
 
+from .test_quotes import ACCEPT, NODE, REJECT
 from .tickets_portal import portal
 
-ACCEPT = """mutation($input: AcceptQuoteInput!) { acceptQuote(input: $input) {
-  quote { id status } errors { code message field } } }"""
-REJECT = """mutation($input: RejectQuoteInput!) { rejectQuote(input: $input) {
-  quote { id status } errors { code message field } } }"""
-NODE = """query($id: ID!) { node(id: $id) { ... on Quote { id status } } }"""
 LIST = """query($id: ID!) { customer(id: $id) { quotes(first: 50) { nodes { id status } } } }"""
 TODAY = date.today()
 NEW_QUOTES = count(48_000_001)  # VBELNs above the demo's
