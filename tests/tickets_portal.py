@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +28,7 @@ from ventanilla.store.users import create_user
 from ventanilla.web.app import create_app
 
 from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+from .graphql_client import bearer, post_graphql, post_multipart
 
 TODAY = date.today()
 CUSTOMERS, SEED = 6, 5
@@ -72,27 +72,14 @@ class Portal:
     app: Any = None
 
     async def gql(self, query: str, variables: dict | None = None, caller: str | None = None) -> dict:
-        headers = {"Authorization": f"Bearer {self.tokens[caller]}"} if caller else {}
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                          headers=headers)  # fmt: skip
-        assert response.status_code == 200, response.text
-        return response.json()
+        return await post_graphql(self.client, query, variables, **bearer(self.tokens[caller] if caller else None))
 
     async def upload(
         self, query: str, variables: dict, files: dict[str, tuple[str, bytes, str]], caller: str
     ) -> dict:
         """A multipart request (the GraphQL multipart request spec): `files` maps a variable path
         (`input.attachments.0`) to (name, bytes, declared type)."""
-        names = {str(i): path for i, path in enumerate(files)}
-        form = {"operations": json.dumps({"query": query, "variables": variables}),
-                "map": json.dumps({i: [f"variables.{path}"] for i, path in names.items()})}  # fmt: skip
-        parts = {i: files[path] for i, path in names.items()}
-        response = await self.client.post(
-            "/graphql", data=form, files=parts,
-            headers={"Authorization": f"Bearer {self.tokens[caller]}", "X-Ventanilla-CSRF": "1"},
-        )  # fmt: skip
-        assert response.status_code == 200, response.text
-        return response.json()
+        return await post_multipart(self.client, query, variables, files, **bearer(self.tokens[caller]))
 
     def account(self, caller: str) -> str:
         return to_global_id("Customer", self.customer_ids[caller])
