@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 from ventanilla.connectors.native.tables import documents
+from ventanilla.schema.relay import from_global_id
 from ventanilla.store.tables import audit_log, events
 
 from .test_uploads import pdf
@@ -82,7 +83,8 @@ async def test_the_cli_shares_a_file_the_customer_then_lists(served, tmp_path, c
     shared = [d for d in listed if d["title"] == "Informe anual"]
     assert len(shared) == 1 and (await served.client.get(shared[0]["url"])).content == file.read_bytes()
     async with served.store.connect() as conn:  # the audit names the command line, not a user that is not there
-        actors = (await conn.execute(select(audit_log.c.actor).where(audit_log.c.event == "SHARE_DOCUMENT"))).scalars()
+        actors = (await conn.execute(select(audit_log.c.actor).where(  # the audit row of this document's sharing
+            audit_log.c.event == "SHARE_DOCUMENT", audit_log.c.object_id == from_global_id(shared[0]["id"])[1]))).scalars()  # fmt: skip
         assert list(actors) == ["cli"]
     bad = tmp_path / "informe2.pdf"
     bad.write_bytes(b"texto")
