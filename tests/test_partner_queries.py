@@ -50,7 +50,10 @@ class Store:
 
     def client(self) -> httpx.AsyncClient:
         """A new app (another instance) over the same store."""
-        app = create_app(Settings(database_url=self.url, secret_key=TEST_SECRET, timezone="UTC"))
+        # A machine busy with other tests may keep a store read waiting past the default 3 s.
+        app = create_app(
+            Settings(database_url=self.url, secret_key=TEST_SECRET, timezone="UTC", store_timeout_seconds=30)
+        )
         self.apps.append(app)
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
