@@ -350,4 +350,4 @@ def _open_items(sheet: Sheet, figures: StatementFigures) -> None:
     headings = ("Comprobante", "Tipo", "Fecha", "Vencimiento", "Días atraso", "Importe original", "Saldo")
     total = ("Saldo total", "", "", "", "", "", money(figures.total, figures.currency))
     widths = (33, 25, 20, 22, 22, 29, 29)
-    sheet.grid(headings, rows, widths, ("L", "L", "C", "C", "R", "R", "R"), total)
+    sheet.long_grid(headings, rows, widths, ("L", "L", "C", "C", "R", "R", "R"), total)
