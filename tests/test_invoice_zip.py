@@ -10,8 +10,11 @@ import zipfile
 import zlib
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from sqlalchemy import select
 from ventanilla.auth import links
 from ventanilla.resolvers.links import pack_ids, unpack_ids
+from ventanilla.store.tables import users
+from ventanilla.store.users import create_user
 
 from .conftest import TEST_SECRET
 from .test_downloads import CUSTOMER, another_customers, argentine, error_code, pdf_text, raw_id
@@ -30,6 +33,17 @@ async def my_invoices(api) -> tuple[str, dict]:
 
 async def zip_url(api, token: str, customer_id: str, ids: list[str]) -> dict:
     return await api.gql(ZIP_URL, {"id": customer_id, "ids": ids}, token)
+
+
+async def zip_admin(api) -> tuple[str, str]:
+    """An admin of the demo deployment (made once) who may switch features."""
+    login = ("admin.zip@example.com", "clave.admin.zip")
+    async with api.engine.begin() as conn:
+        if (await conn.execute(select(users.c.id).where(users.c.login == login[0]))).first() is None:
+            await create_user(
+                conn, login=login[0], name="Admin", password=login[1], kind="STAFF", role="admin"
+            )
+    return login
 
 
 def signed(url: str, expires: int | None = None, **changes: str) -> str:
@@ -157,3 +171,25 @@ def test_the_packed_choice_keeps_500_ids_short_and_refuses_what_it_did_not_pack(
     assert unpack_ids("x" + word, 500) is None
     bomb = zlib.compress(b"[" + b" " * 10_000_000 + b"]")  # 10 MB inflated from a few kB
     assert unpack_ids(base64.urlsafe_b64encode(bomb).decode(), 500) is None
+
+
+async def test_with_invoice_downloads_off_there_is_no_zip_link_and_a_signed_one_opens_nothing(demo_api):
+    # given a good link, then an admin switching invoice downloads off
+    from .test_features import SET_FEATURE
+
+    token, customer = await my_invoices(demo_api)
+    ids = [customer["invoices"]["nodes"][0]["id"]]
+    url = (await zip_url(demo_api, token, customer["id"], ids))["data"]["customer"]["invoicesZipUrl"]
+    admin = await demo_api.sign_in(*await zip_admin(demo_api))
+    off = await demo_api.gql(SET_FEATURE, {"feature": "INVOICE_DOWNLOAD", "enabled": False}, admin)
+    assert off["data"]["setFeature"]["errors"] == []
+    try:
+        # when / then
+        body = await zip_url(demo_api, token, customer["id"], ids)
+        assert body["data"]["customer"]["invoicesZipUrl"] is None
+        assert body["errors"][0]["extensions"]["code"] == "FEATURE_DISABLED"
+        refused = await demo_api.client.get(url)
+        assert refused.status_code == 403 and error_code(refused) == "FEATURE_DISABLED"
+    finally:
+        await demo_api.gql(SET_FEATURE, {"feature": "INVOICE_DOWNLOAD", "enabled": True}, admin)
+    assert (await demo_api.client.get(url)).status_code == 200
