@@ -15,9 +15,9 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                redis_url, smtp_url, mail_from, mail_templates_dir,
                portal_url, send_password_by_email, former_customers_keep_access, min_password_length
     [logging]  level -> log_level, format -> log_format, access -> access_log
-    [files]    store, directory, max_per_request, max_bytes, types, max_pixels
+    [files]    store, directory, max_per_request, max_bytes, types, max_pixels, max_zip_invoices
                -> files_store, files_directory, max_files_per_request, max_file_bytes, file_types,
-               max_image_pixels
+               max_image_pixels, max_zip_invoices (invoices one ZIP download may hold, B5; default 500)
     [mail]     max_attempts, retry_seconds, poll_seconds, timeout_seconds -> mail_*
     [tickets]  daily_limit -> tickets_daily_limit (C5: tickets a customer account may open per
                day of the business's time zone, [portal] timezone; 0 = no limit; default 5)
@@ -353,6 +353,8 @@ class Settings(BaseSettings):
     max_file_bytes: int = 10 * 1024 * 1024  # 10 MiB per file
     file_types: list[str] = DEFAULT_FILE_TYPES  # media types accepted, read from the content
     max_image_pixels: int = 50_000_000  # width x height an uploaded image may have (decompression bombs)
+    # B5: invoices one ZIP download may hold (Customer.invoicesZipUrl)
+    max_zip_invoices: int = Field(500, ge=1)
     # --- tickets ([tickets], [tickets.defaults], [receipts.ticket], [plans.ticket]; README "Tickets") ---
     tickets_daily_limit: int = 5  # C5: tickets per customer account per local day; 0 = no limit
     ticket_defaults: TicketRouting = TicketRouting(area="Soporte Técnico", priority="Media")
@@ -494,6 +496,7 @@ _SECTION_KEYS = {
         "max_bytes": "max_file_bytes",
         "types": "file_types",
         "max_pixels": "max_image_pixels",
+        "max_zip_invoices": "max_zip_invoices",
     },
     "mail": {key: f"mail_{key}" for key in _MAIL_KEYS},
     "tickets": {"daily_limit": "tickets_daily_limit", "defaults": "ticket_defaults"},

@@ -47,6 +47,7 @@ FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Query", "customer"): CUSTOMERS_READ,
     ("Query", "customers"): CUSTOMERS_READ,
     ("Customer", "invoices"): BILLING_READ,
+    ("Customer", "invoicesZipUrl"): BILLING_READ,
     ("Customer", "payments"): BILLING_READ,
     ("Customer", "ledger"): BILLING_READ,
     ("Customer", "statement"): BILLING_READ,

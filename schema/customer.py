@@ -14,6 +14,7 @@ from ..resolvers import billing_data, contact
 from ..resolvers import catalog as resolve_catalog
 from ..resolvers import commerce as resolve_commerce
 from ..resolvers import customers as resolve
+from ..resolvers import invoice_zip as resolve_invoice_zip
 from ..resolvers import support as resolve_support
 from .billing import (
     AccountSummary,
@@ -168,6 +169,24 @@ class Customer(Node):
         found = await resolve_billing.invoices(ctx, self.record, first, after, _invoice_filter(filter))
         count = lambda: resolve_billing.invoice_count(ctx, self.record, _invoice_filter(filter))
         return connection(found, lambda r: invoice_type(r, ctx.today), after, count)
+
+    @strawberry.field(
+        description="Link to download the chosen invoices, credit and debit notes of this account as one "
+        "ZIP of their PDFs (B5); valid for a few minutes. Refused as a whole when an id is not one of this "
+        "account's invoices (BAD_INPUT naming its position in invoiceIds) or past the deployment's limit "
+        "(`[files] max_zip_invoices`, 500 by default).",
+        metadata={"reads": ("id",)},
+    )
+    async def invoices_zip_url(
+        self,
+        info: Info,
+        invoice_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="Global ids of the invoices to put in the ZIP."),
+        ],
+    ) -> str | None:
+        raw_ids = [from_global_id(i, "Invoice")[1] for i in invoice_ids]
+        return await resolve_invoice_zip.zip_url(info.context, self.record, raw_ids)
 
     @strawberry.field(description="Payments received, newest first (B8).")
     async def payments(
