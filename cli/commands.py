@@ -1,4 +1,4 @@
-"""The `ventanilla` command: demo, serve, migrate, export-schema, access, features, documents."""
+"""The `ventanilla` command: demo, serve, migrate, export-schema, access, features, documents, payments."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import access, contracts, documents, events, features, sources
+from . import access, contracts, documents, events, features, payments, sources
 
 DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
@@ -197,6 +197,7 @@ def parser() -> argparse.ArgumentParser:
     documents.add_documents_command(commands)  # documents add
     sources.register(commands)  # demo-data, check-mapping
     contracts.add_contracts_command(commands)  # contracts verify
+    payments.add_payments_command(commands)  # payments reconcile
     return root
 
 

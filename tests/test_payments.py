@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -370,8 +371,18 @@ async def test_reconcile_records_a_missed_webhook_and_expires_the_rest(tmp_path)
         await p.standin.pay(missed, deliver=False)  # paid at the provider; the webhook never arrived
         abandoned = (await p.start("mercadopago", amount="14.00"))["attempt"]["reference"]
         assert await p.payments_with(missed) == 0
-        done = await reconcile(services, minutes=0)
-        assert [r.outcome for r in done.recorded] == ["POSTED"] and done.expired == 0
+        # the command, as cron runs it, with the business's configuration file
+        config = tmp_path / "ventanilla.toml"
+        config.write_text(f"""[store]\nurl = "{p.portal.url}"\n
+[payments.providers.mercadopago]\nkind = "mercadopago"\ndisplay_name = "Mercado Pago"\napi_url = "{p.standin.url}"
+access_token = "{MP_TOKEN}"\nwebhook_secret = "{MP_SECRET}"\n""")
+        command = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "ventanilla", "payments", "reconcile", "--minutes", "0", "--config", str(config),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output = (await command.communicate())[0].decode()
+        assert command.returncode == 0, output
+        assert f"{missed}  POSTED" in output and abandoned not in output, output
         assert await p.payments_with(missed) == 1
         again = await reconcile(services, minutes=0)  # nothing twice
         assert again.recorded == [] and await p.payments_with(missed) == 1
