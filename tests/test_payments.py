@@ -11,7 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -391,3 +391,75 @@ access_token = "{MP_TOKEN}"\nwebhook_secret = "{MP_SECRET}"\n""")
         assert expired.expired == 1
         statuses = {a["reference"]: a["status"] for a in (await p.me())["paymentAttempts"]}
         assert statuses == {missed: "APPROVED", abandoned: "EXPIRED"}
+
+
+@asynccontextmanager
+async def paying_over_sap(tmp) -> AsyncIterator[tuple[Paying, str]]:
+    """The demo business with billing read from the `sap` preset (PostgreSQL), the store on SQLite."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from ventanilla.demo.legacy import WRITERS
+
+    from .conftest import fresh_legacy_database
+
+    today = date.today()
+    async with fresh_legacy_database("postgresql", tmp) as legacy_url, running_standin() as standin:
+        legacy = create_async_engine(legacy_url)
+        await WRITERS["sap"](legacy, customers=12, seed=5, today=today)
+        await legacy.dispose()
+        path = tmp / "sap.toml"
+        routes = "\n".join(f'{d} = "erp"' for d in ("customers", "invoices", "tickets", "contracts", "plans"))
+        path.write_text(f'[sources.erp]\nconnector = "sap"\nurl = "{legacy_url}"\n\n[routes]\n{routes}\n')
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        async with demo_portal("sqlite", tmp, str(path), customers=12, seed=5, today=today,
+                               payment_providers=providers(standin.url), public_url=url,
+                               portal_url=PORTAL_URL) as portal:  # fmt: skip
+            served = await Served.start(portal.apps[0], port=port)
+            try:
+                yield Paying(portal, standin, url, portal.tokens["customer"]), legacy_url
+            finally:
+                await served.stop()
+
+
+async def test_over_sap_the_erp_is_told_and_the_customer_sees_it_paid_until_the_erp_posts_it(tmp_path):
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async with paying_over_sap(tmp_path) as (p, legacy_url):
+        before = await p.me()
+        invoice = before["invoices"]["nodes"][0]
+        due = Decimal(invoice["balanceDue"]["amount"])
+        started = await p.start("mercadopago", "INVOICES", invoiceIds=[invoice["id"]])
+        assert started["errors"] == [], started
+        reference = started["attempt"]["reference"]
+        assert (await p.standin.pay(reference)).status == 200
+        # the ERP is told; nothing is written into the store's native tables
+        told = await p.portal.events_of("PaymentConfirmed")
+        assert [(e["reference"], e["recordedBy"], e["invoiceIds"]) for e in told] == [
+            (reference, "erp", [raw_id(invoice["id"])])
+        ]
+        assert await p.payments_with(reference) == 0
+        # the customer sees it paid at once
+        shown = await p.me()
+        assert invoice["id"] not in [i["id"] for i in shown["invoices"]["nodes"]]
+        owed = amount_of(before["account"]["unpaidTotal"])
+        assert amount_of(shown["account"]["unpaidTotal"]) == owed - due
+        one = await p.portal.gql("query($id: ID!) { node(id: $id) { ... on Invoice { status balanceDue { amount } } } }",
+                                 {"id": invoice["id"]}, token=p.token)  # fmt: skip
+        assert one["data"]["node"] == {"status": "PAID", "balanceDue": {"amount": "0.00"}}
+        # the ERP's own posting appears, carrying the reference: from then on the ERP's figures alone
+        # count (here the posting is a payment the ERP already had, so its figures are as before)
+        legacy = create_async_engine(legacy_url)
+        try:
+            async with legacy.begin() as conn:
+                customer = raw_id(before["id"])
+                posted = await conn.execute(text(
+                    "UPDATE \"BKPF\" SET \"BKTXT\" = :ref WHERE \"BELNR\" = (SELECT b.\"BELNR\" FROM \"BKPF\" b JOIN "
+                    "\"BSEG\" s ON s.\"BELNR\" = b.\"BELNR\" AND s.\"BUKRS\" = b.\"BUKRS\" AND s.\"GJAHR\" = b.\"GJAHR\" "
+                    "WHERE b.\"BLART\" = 'DZ' AND ltrim(s.\"KUNNR\", '0') = ltrim(:customer, '0') ORDER BY b.\"BUDAT\" DESC LIMIT 1)"
+                ), {"ref": f"MP {reference}", "customer": customer})  # fmt: skip
+                assert posted.rowcount >= 1
+        finally:
+            await legacy.dispose()
+        after = await p.me()
+        assert amount_of(after["account"]["unpaidTotal"]) == owed  # not counted twice: the ERP's alone
