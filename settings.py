@@ -554,5 +554,7 @@ class _TomlSource(PydanticBaseSettingsSource):
 def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
     """Settings from the environment over `config` (or the default file), then `overrides`.
     Nothing is left in the environment: `serve` hands the file to its workers itself."""
-    given = {"config": str(config)} if config is not None else {}
-    return Settings(**given, **{k: v for k, v in overrides.items() if v is not None})
+    given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+    if config is not None:
+        given["config"] = str(config)
+    return Settings(**given)

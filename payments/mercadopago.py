@@ -15,6 +15,9 @@ The provider's documented flow (developers' "Checkout Pro" and "Notifications / 
   builds the Confirmation from what the API says (status, transaction_amount, currency_id,
   external_reference, date_approved), never from the notification's body.
 
+The older IPN feed (`?topic=...&id=...`, unsigned) that also reaches a preference's
+notification_url is answered 200 and never acted on.
+
 Statuses: approved → APPROVED; rejected, cancelled → REJECTED; pending, in_process, authorized →
 PENDING. refunded, charged_back (and in_mediation) are money given back or disputed after an
 approval: they are not a payment to record, so `verify` answers [] for them (logged at WARNING);
@@ -189,6 +192,10 @@ class MercadoPago:
 
     async def verify(self, notification: Notification) -> list[Confirmation]:
         data_id = notification.query.get("data.id", "")
+        if not data_id and notification.query.get("topic"):
+            # the older IPN feed (?topic=payment&id=...) that a preference's notification_url also
+            # gets: unsigned, so never acted on; the signed webhook of the same payment is
+            return []
         if not data_id:
             raise InvalidNotification("no data.id in the query string")
         self._check_signature(notification, data_id)

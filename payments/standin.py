@@ -40,9 +40,10 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -63,6 +64,7 @@ from ..settings import (
 from . import mercadopago, redsys
 from .base import InvalidNotification, Notification
 
+T = TypeVar("T")
 LABEL = "Stand-in for {provider} — not a real payment"
 _NAMES = {"mercadopago": "Mercado Pago", "stripe": "Stripe", "redsys": "Redsys"}
 _ART = timezone(timedelta(hours=-3))  # Mercado Pago writes its dates in the seller's offset
@@ -216,6 +218,10 @@ class StandIn:
     def requests_to(self, provider: str) -> list[Received]:
         return [request for request in self.received if request.provider == provider]
 
+    def mercadopago_payments(self, reference: str) -> list[dict[str, Any]]:
+        """The Mercado Pago payments made for a reference, oldest first."""
+        return [p for p in self._payments.values() if p.get("external_reference") == reference]
+
     def checkout_of(self, reference: str) -> _Checkout:
         for checkout in reversed(self._checkouts.values()):
             if checkout.reference == reference:
@@ -252,9 +258,11 @@ class StandIn:
         deliver: bool = True,
         payment_id: str | None = None,
         amount: float | None = None,
+        currency: str | None = None,
     ) -> Delivery:
         """A payment of the preference in `status` (approved, rejected, pending, refunded ...),
-        then its webhook. `payment_id` updates an existing payment instead of making one."""
+        then its webhook. `payment_id` updates an existing payment instead of making one; `amount`
+        and `currency` make the payment differ from the preference (a mismatch to refuse)."""
         checkout = self.checkout_of(reference)
         item = checkout.data["items"][0]
         now = datetime.now(_ART).isoformat(timespec="milliseconds")
@@ -278,6 +286,8 @@ class StandIn:
         payment["date_approved"] = now if status == "approved" else payment.get("date_approved")
         if amount is not None:
             payment["transaction_amount"] = amount
+        if currency is not None:
+            payment["currency_id"] = currency
         body = {
             "action": action,
             "api_version": "v1",
@@ -307,9 +317,12 @@ class StandIn:
         deliver: bool = True,
         payment_status: str | None = None,
         timestamp: int | None = None,
+        amount_total: int | None = None,
+        currency: str | None = None,
     ) -> Delivery:
         """An event about the session (checkout.session.completed, ..._async_payment_succeeded,
-        ..._failed, ...expired) with the session as it is after it, signed in Stripe-Signature."""
+        ..._failed, ...expired) with the session as it is after it, signed in Stripe-Signature.
+        `amount_total` / `currency` sign another amount or currency than the session's (a mismatch)."""
         checkout = self.checkout_of(reference)
         session = checkout.data
         if event_type == "checkout.session.completed":
@@ -323,12 +336,17 @@ class StandIn:
         if session["payment_status"] == "paid" and not session.get("payment_intent"):
             session["payment_intent"] = "pi_" + secrets.token_hex(12)
         created = timestamp or int(time.time())
+        signed_changes: dict[str, Any] = {}
+        if amount_total is not None:
+            signed_changes["amount_total"] = amount_total
+        if currency is not None:
+            signed_changes["currency"] = currency.lower()
         event = {
             "id": "evt_" + secrets.token_hex(12),
             "object": "event",
             "api_version": "2024-06-20",
             "created": created,
-            "data": {"object": dict(session)},
+            "data": {"object": {**session, **signed_changes}},
             "livemode": False,
             "pending_webhooks": 1,
             "request": {"id": None, "idempotency_key": None},
@@ -343,9 +361,16 @@ class StandIn:
         return await self._send(delivery) if deliver else delivery
 
     async def notify_redsys(
-        self, reference: str, response: str, *, deliver: bool = True, amount: str | None = None
+        self,
+        reference: str,
+        response: str,
+        *,
+        deliver: bool = True,
+        amount: str | None = None,
+        currency: str | None = None,
     ) -> Delivery:
-        """The online notification for the order with this Ds_Response (0000 paid, 0190 refused ...)."""
+        """The online notification for the order with this Ds_Response (0000 paid, 0190 refused ...);
+        `amount` (cents) and `currency` (ISO 4217 numeric) sign other values than the order's."""
         checkout = self.checkout_of(reference)
         sent = checkout.data
         now = datetime.now(ZoneInfo("Europe/Madrid"))  # Redsys dates its notifications in Spain
@@ -354,7 +379,7 @@ class StandIn:
             "Ds_Hour": now.strftime("%H:%M").replace(":", "%3A"),
             "Ds_SecurePayment": "1",
             "Ds_Amount": amount or sent["DS_MERCHANT_AMOUNT"],
-            "Ds_Currency": sent["DS_MERCHANT_CURRENCY"],
+            "Ds_Currency": currency or sent["DS_MERCHANT_CURRENCY"],
             "Ds_Order": sent["DS_MERCHANT_ORDER"],
             "Ds_MerchantCode": sent["DS_MERCHANT_MERCHANTCODE"],
             "Ds_Terminal": sent["DS_MERCHANT_TERMINAL"].zfill(3),
@@ -532,7 +557,7 @@ class StandIn:
         if parameters.get("DS_MERCHANT_MERCHANTCODE") != self.config.redsys_merchant_code:
             return HTMLResponse("<p>SIS0026: comercio / terminal no existe</p>", 400)
         self._checkouts[order] = _Checkout("redsys", order, order, parameters)
-        return RedirectResponse(f"/redsys/checkout/{order}", 303)
+        return RedirectResponse(str(request.base_url).rstrip("/") + f"/redsys/checkout/{order}", 303)
 
     # --- the customer's pages -----------------------------------------------------------------
 
@@ -564,6 +589,8 @@ class StandIn:
         checkout = self._checkouts.get(checkout_id)
         if checkout is None or checkout.provider != provider or choice not in ("pay", "refuse"):
             return HTMLResponse("<p>Unknown checkout</p>", 404)
+        if provider == "stripe" and checkout.data["status"] != "open":
+            return HTMLResponse(f"<p>This session is {html.escape(checkout.data['status'])}.</p>", 409)
         if choice == "pay":
             await self.pay(checkout.reference)
         else:
@@ -685,6 +712,17 @@ class StandInThread:
     def url(self) -> str:
         return self.standin.url
 
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run one of the stand-in's coroutines (`pay`, `refuse`, `replay` ...) on its own loop and
+        wait for it here (from code without an event loop)."""
+        assert self._loop is not None, "start() it first"
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result(30)
+
+    async def call(self, work: Coroutine[Any, Any, T]) -> T:
+        """The same from a coroutine of another event loop, without blocking that loop."""
+        assert self._loop is not None, "start() it first"
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self._loop))
+
     def stop(self) -> None:
         if self._loop is not None and self._stopping is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._stopping.set)
@@ -694,3 +732,36 @@ class StandInThread:
 def run_standin_in_thread(config: StandInConfig, host: str = "127.0.0.1", port: int = 0) -> StandInThread:
     """The stand-in running in a thread of its own; `.url`, `.stop()`."""
     return StandInThread(config, host, port).start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m ventanilla.payments.standin [--config ventanilla.toml] [--port 8765]`: the stand-in
+    in a process of its own, with the secrets of that file's [payments.providers.*]."""
+    import argparse
+
+    from ..settings import load_settings
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--config", help="the ventanilla.toml to take the providers' secrets from")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--stripe-webhook-url", help="where Stripe events go (the gateway's endpoint)")
+    args = parser.parse_args(argv)
+    config = StandInConfig.from_settings(load_settings(args.config), args.stripe_webhook_url)
+
+    async def serve_forever() -> None:
+        standin = await start_standin(config, args.host, args.port)
+        print(f"{LABEL.format(provider='Mercado Pago, Stripe and Redsys')}: {standin.url}", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await standin.stop()
+
+    try:
+        asyncio.run(serve_forever())
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -221,6 +222,12 @@ async def test_a_tampered_body_cannot_change_the_amount(standin):
     )
     assert confirmation.amount == Decimal("500.00")
     assert confirmation.provider_payment_id == delivery.as_notification().query["data.id"]
+    # a payment that really differs from the preference is reported as the API has it (the core compares)
+    other = await standin.notify_mercadopago(
+        "4021ABCDEF01", "approved", amount=50.0, currency="USD", deliver=False
+    )
+    (different,) = await provider.verify(other.as_notification())
+    assert (different.amount, different.currency) == (Decimal("50.00"), "USD")
     await provider.close()
 
 
@@ -266,6 +273,9 @@ async def test_other_types_and_unknown_payments_are_nothing_to_record(standin):
         },
     )
     assert await provider.verify(simulated) == []
+    # the unsigned IPN feed (?topic=payment&id=...) is never acted on, even for a real payment
+    ipn = replace(notification, query={"topic": "payment", "id": notification.query["data.id"]}, headers={})
+    assert await provider.verify(ipn) == []
     await provider.close()
 
 
@@ -282,3 +292,15 @@ async def test_look_up_finds_the_newest_approved_payment_of_the_reference(standi
     (search,) = [r for r in standin.requests_to("mercadopago") if r.path == "/v1/payments/search"][-1:]
     assert search.query["external_reference"] == "4021ABCDEF01"
     await provider.close()
+
+
+async def test_the_same_notification_twenty_times_at_once_is_one_payment(standin, gateway):
+    # the adapter is called concurrently by the endpoint: every copy verifies to the same payment
+    provider = adapter(standin.url)
+    gateway.providers["mercadopago"] = provider
+    await provider.start(checkout_request(notification_url=gateway.notification_url("mercadopago")))
+    delivery = await standin.pay("4021ABCDEF01", deliver=False)
+    copies = await asyncio.gather(*(standin.replay(delivery) for _ in range(20)))
+    assert [copy.status for copy in copies] == [200] * 20
+    assert len(gateway.confirmed) == 20 and len(set(gateway.confirmed)) == 1
+    assert gateway.confirmed[0].outcome is Outcome.APPROVED
