@@ -101,6 +101,8 @@ def _demo_payments(settings, base: str):  # type: ignore[no-untyped-def]
     import base64
     import secrets
 
+    from pydantic import SecretStr
+
     from ..payments.standin import StandInConfig, run_standin_in_thread
     from ..settings import MercadoPagoProvider, RedsysProvider, StripeProvider
 
@@ -121,22 +123,22 @@ def _demo_payments(settings, base: str):  # type: ignore[no-untyped-def]
             kind="mercadopago",
             display_name="Mercado Pago",
             api_url=url,
-            access_token=mp_token,
-            webhook_secret=mp_secret,
+            access_token=SecretStr(mp_token),
+            webhook_secret=SecretStr(mp_secret),
         ),  # fmt: skip
         "stripe": StripeProvider(
             kind="stripe",
             display_name="Tarjeta (Stripe)",
             api_url=url,
-            api_key=stripe_key,
-            webhook_secret=stripe_secret,
+            api_key=SecretStr(stripe_key),
+            webhook_secret=SecretStr(stripe_secret),
         ),  # fmt: skip
         "redsys": RedsysProvider(
             kind="redsys",
             display_name="Tarjeta (Redsys)",
             api_url=url,
             merchant_code=merchant,
-            secret_key=redsys_key,
+            secret_key=SecretStr(redsys_key),
         ),  # fmt: skip
     }
     print(f"Pagos online / online payments: Mercado Pago, Stripe y Redsys contra un SIMULADOR LOCAL en {url}")

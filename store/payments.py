@@ -70,6 +70,12 @@ class NewAttempt:
     return_url: str | None
 
 
+def _at(moment: datetime) -> datetime:
+    found = aware(moment)
+    assert found is not None
+    return found
+
+
 def _attempt(row: Any) -> PaymentAttempt:
     return PaymentAttempt(
         id=str(row.id),
@@ -85,8 +91,8 @@ def _attempt(row: Any) -> PaymentAttempt:
         redirect_url=row.redirect_url,
         form=json.loads(row.form) if row.form else None,
         return_url=row.return_url,
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
+        created_at=_at(row.created_at),
+        updated_at=_at(row.updated_at),
         settled_at=aware(row.settled_at) if row.settled_at is not None else None,
     )
 
