@@ -55,7 +55,9 @@ class PortalInfo:
     login_field: LoginField = strawberry.field(description="What customers type as their user name.")
     login_hint: str | None = strawberry.field(description="Hint under the user field, e.g. DNI, CUIT o CUIL.")
     password_hint: str | None = strawberry.field(description="Hint under the password field.")
-    payment_buttons_title: str | None = strawberry.field(description='Title beside the payment buttons, e.g. "Pagá con:".')
+    payment_buttons_title: str | None = strawberry.field(
+        description='Title beside the payment buttons, e.g. "Pagá con:".'
+    )
 
     @strawberry.field(
         description="The optional features that are switched on: an admin's switch (setFeature) over the "
@@ -69,11 +71,12 @@ class PortalInfo:
 
     @strawberry.field(
         description="The online payment providers to show buttons for, in the configuration's order (B9); "
-        "empty when none is configured or ONLINE_PAYMENT is off."
+        "empty when none is configured or ONLINE_PAYMENT is off; null, with STORE_UNAVAILABLE, while the "
+        "store (which keeps the switches) does not answer."
     )
     async def payment_providers(
         self, info: Info
-    ) -> list[Annotated[PaymentProvider, strawberry.lazy("ventanilla.schema.payments")]]:
+    ) -> list[Annotated[PaymentProvider, strawberry.lazy("ventanilla.schema.payments")]] | None:
         from .payments import payment_providers  # schema/payments reaches resolvers, which read settings
 
         if Switch.ONLINE_PAYMENT not in await info.context.features():
