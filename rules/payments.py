@@ -125,12 +125,6 @@ def charge(
         description = "Pago a cuenta"
     if amount <= ZERO:
         raise ApiError(ErrorCode.NOTHING_TO_PAY)
-    if (
-        option is not PaymentOption.CUSTOM_AMOUNT
-        and limits.max_amount is not None
-        and amount > limits.max_amount
-    ):
-        raise _bad_amount(f"at most {limits.max_amount}", f"de como máximo {limits.max_amount}")
     return Charge(amount.quantize(CENT), currency, invoice_ids, description)
 
 
