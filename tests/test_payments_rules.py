@@ -26,7 +26,10 @@ OWED = [invoice("1", "100.00", date(2026, 9, 1)), invoice("2", "100.00", date(20
         invoice("3", "100.00", date(2026, 11, 1))]  # fmt: skip
 
 
-def code(option, chosen=(), typed=None, limits=PaymentLimits()) -> str:
+DEFAULT = PaymentLimits()
+
+
+def code(option, chosen=(), typed=None, limits=DEFAULT) -> str:
     with pytest.raises(ApiError) as refused:
         charge(option, TOTALS, OWED, list(chosen), typed, limits)
     return refused.value.code.value
