@@ -211,6 +211,9 @@ async def refusing(tmp_path) -> AsyncIterator[Paying]:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         config = providers(standin.url, mp_options=[PaymentOption.TOTAL, PaymentOption.CUSTOM_AMOUNT])
+        # a provider whose API does not answer (nothing listens on that port)
+        config["caido"] = MercadoPagoProvider(kind="mercadopago", display_name="Caído", api_url=f"http://127.0.0.1:{free_port()}",
+                                              access_token=MP_TOKEN, webhook_secret=MP_SECRET)  # fmt: skip
         async with demo_portal("sqlite", tmp_path, payment_providers=config, public_url=url, portal_url=PORTAL_URL,
                                payments_max_amount=Decimal("500.00")) as portal:  # fmt: skip
             served = await Served.start(portal.apps[0], port=port)
@@ -255,6 +258,9 @@ async def test_start_payment_refuses_what_it_must(refusing):
     owed = amount_of(me["account"]["unpaidTotal"])
     over = await p.start("stripe", amount=str(owed + Decimal("1.00")), token=p.token)
     assert codes_of(over) == ["PAYMENT_AMOUNT_INVALID"]
+    # the provider's API down: retryable, and no attempt is left pending
+    down = await p.start("caido", amount="10.00")
+    assert codes_of(down) == ["PAYMENT_PROVIDER_UNAVAILABLE"] and down["redirectUrl"] is None
     async with p.portal.engine.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(payment_attempts))).scalar_one() == 0
         refused = await conn.execute(select(func.count()).where(audit_log.c.event == "START_PAYMENT",
@@ -275,6 +281,7 @@ async def test_start_payment_refuses_what_it_must(refusing):
         "mercadopago",
         "stripe",
         "redsys",
+        "caido",
     ]
     assert public["data"]["portal"]["paymentProviders"][0]["options"] == ["TOTAL", "CUSTOM_AMOUNT"]
 
