@@ -470,3 +470,28 @@ async def test_over_sap_the_erp_is_told_and_the_customer_sees_it_paid_until_the_
             await legacy.dispose()
         after = await p.me()
         assert amount_of(after["account"]["unpaidTotal"]) == owed  # not counted twice: the ERP's alone
+
+
+async def test_a_partner_returns_to_its_registered_origin(refusing):
+    import base64
+
+    from ventanilla.auth.partners import register_client
+
+    p = refusing
+    customer = (await p.me())["id"]
+    services = p.portal.apps[0].state.services
+    registered = await register_client(services.access, "socio-pagos", ["customers:read", "billing:write", "billing:read"],
+                                       ["https://socio.example.org"], "test")  # fmt: skip
+    basic = base64.b64encode(f"{registered.client_id}:{registered.client_secret}".encode()).decode()
+    answer = await p.portal.client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                        headers={"Authorization": f"Basic {basic}"})  # fmt: skip
+    token = answer.json()["access_token"]
+    ok = await p.start("stripe", amount="10.00", customerId=customer, returnUrl="https://socio.example.org/vuelta",
+                       token=token)  # fmt: skip
+    assert ok["errors"] == [] and ok["attempt"]["status"] == "PENDING", ok
+    elsewhere = await p.start("stripe", amount="10.00", customerId=customer, returnUrl="https://otro.example.org/",
+                              token=token)  # fmt: skip
+    assert codes_of(elsewhere) == ["RETURN_URL_NOT_ALLOWED"]
+    read = await p.portal.gql("query($id: ID!) { node(id: $id) { ... on Customer { paymentAttempts { status } } } }",
+                              {"id": customer}, token=token)  # fmt: skip
+    assert read["data"]["node"]["paymentAttempts"] == [{"status": "PENDING"}], read
