@@ -231,7 +231,7 @@ async def record(services: Services, provider: Provider, confirmation: Confirmat
     posted: Recorded | None = None
     wake = False
     async with services.store.begin() as conn:
-        attempt = await store.attempt_by_reference(conn, confirmation.reference)
+        attempt = await store.attempt_by_reference(conn, confirmation.reference, lock=True)
 
         async def noted(
             outcome: str, detail: str, customer: str | None = None, object_id: str | None = None

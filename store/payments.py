@@ -5,8 +5,10 @@ recorded ONCE per provider payment: `take_confirmation` inserts its row under th
 (provider, provider_payment_id) in a savepoint, or, when the row is there already, moves its
 outcome to APPROVED with a conditional UPDATE. Only the call that inserted an APPROVED row or made
 that move gets `Taken(approved_now=True)`, so the same notification delivered 20 times at once
-(or a webhook and reconcile together) posts one payment: the twin inserts wait on the unique
-key, the twin updates on the row, and then find nothing to do. APPROVED is final: a REJECTED
+(or a webhook and reconcile together) posts one payment. The caller holds the attempt's row FOR
+UPDATE first (`attempt_by_reference(lock=True)`), so the confirmations of one attempt are taken one
+after the other (InnoDB would otherwise deadlock twin inserts waiting on the unique key); the unique
+key still holds if it did not. APPROVED is final: a REJECTED
 that arrives later changes nothing.
 """
 
@@ -128,10 +130,16 @@ async def attempt_by_id(conn: AsyncConnection, attempt_id: str) -> PaymentAttemp
     return _attempt(row) if row else None
 
 
-async def attempt_by_reference(conn: AsyncConnection, reference: str) -> PaymentAttempt | None:
-    row = (
-        await conn.execute(select(payment_attempts).where(payment_attempts.c.reference == reference))
-    ).first()
+async def attempt_by_reference(
+    conn: AsyncConnection, reference: str, lock: bool = False
+) -> PaymentAttempt | None:
+    """The attempt of `reference`; `lock`: held FOR UPDATE until the transaction ends (PostgreSQL,
+    MariaDB; SQLite's writers are one at a time anyway), so confirmations of one attempt are
+    recorded one after the other."""
+    statement = select(payment_attempts).where(payment_attempts.c.reference == reference)
+    if lock and conn.dialect.name != "sqlite":
+        statement = statement.with_for_update()
+    row = (await conn.execute(statement)).first()
     return _attempt(row) if row else None
 
 
