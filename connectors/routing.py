@@ -44,6 +44,7 @@ from .executor import connect_timeout_args, ping, pooled_engine
 from .files import BlobReader, share_of
 from .native.source import NativeSource
 from .portal_commerce import CommerceWriter, NativeCommerce, PortalCommerce, merged_comments
+from .portal_payments import INVOICE_FIELDS, PaymentsOverlay
 from .portal_tickets import MergedTickets, PortalTickets
 from .records import (
     AccountTotals,
@@ -167,6 +168,13 @@ class RoutedSource:
         )  # fmt: skip
         self._store_timeout = getattr(store, "timeout", 10.0)
         self._route()
+        # Online payments approved in the portal over a legacy ERP's billing: shown paid until the
+        # ERP posts them (connectors/portal_payments.py). Reads with the unnarrowed source.
+        self.payments_overlay = (
+            PaymentsOverlay(engine, self.invoices, self._store_timeout)
+            if engine is not None and self.routes["invoices"] != STORE
+            else None
+        )
         # Commitments the store keeps for customers it does not hold (store/commitments.py), merged
         # into `payment_commitments_of` when new ones are written there.
         self.kept: KeptCommitments | None = None
@@ -207,6 +215,8 @@ class RoutedSource:
                 wanted = {**wanted, Quote: wanted[Quote] | {"id"}}
             if Comment in wanted:
                 wanted = {**wanted, Comment: wanted[Comment] | {"id", "created_at"}}
+        if self.payments_overlay is not None and Invoice in wanted:
+            wanted = {**wanted, Invoice: wanted[Invoice] | INVOICE_FIELDS}  # what the overlay lowers
         narrowed.sources = {name: source.reading(wanted) for name, source in self.sources.items()}
         narrowed._route()
         return narrowed
@@ -277,15 +287,24 @@ class RoutedSource:
     # --- billing -------------------------------------------------------------------------
 
     async def account_totals(self, customer_ids: Sequence[str], today: date) -> list[AccountTotals]:
-        return await self.invoices.account_totals(customer_ids, today)
+        found = await self.invoices.account_totals(customer_ids, today)
+        if self.payments_overlay is None:
+            return found
+        return await self.payments_overlay.totals(found, today)
 
     async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
-        return await self.invoices.invoices_by_id(ids)
+        found = await self.invoices.invoices_by_id(ids)
+        if self.payments_overlay is None:
+            return found
+        return await self.payments_overlay.invoices(found, date.today())
 
     async def invoices_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
     ) -> list[PageOf]:
-        return await self.invoices.invoices_of(customer_ids, filter, page, today)
+        found = await self.invoices.invoices_of(customer_ids, filter, page, today)
+        if self.payments_overlay is None:
+            return found
+        return await self.payments_overlay.pages(found, customer_ids, filter, today)
 
     async def invoice_counts_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date

@@ -15,6 +15,7 @@ from ..auth.principals import Principal
 from ..auth.services import AccessServices
 from ..connectors.base import Source
 from ..errors import language_of
+from ..payments.base import Providers
 from ..rules.features import in_force
 from ..settings import Feature, Settings
 from ..store.blobs import BlobStore
@@ -35,6 +36,8 @@ class Services:
     blobs: BlobStore  # the files Ventanilla keeps: uploads, the demo's attachments (store/blobs.py)
     event_sinks: tuple[str, ...] = ()  # the sinks every domain event is owed to (docs/events.md)
     wake_relay: Callable[[], None] = lambda: None  # events were recorded and committed: deliver them now
+    # the online payment providers of [payments.providers.*] (payments/, resolvers/payments.py)
+    payment_providers: Providers = field(default_factory=Providers)
     zone: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:

@@ -46,6 +46,7 @@ from .commerce import (
 )
 from .common import Address, ContactEmail, ContactPhone, TaxId, address, maybe_money, money, tax_id
 from .enums import CustomerStatus
+from .payments import PaymentAttempt, customer_payment_attempts
 from .receipts import PaymentReceipt, PlanRequest, customer_plan_requests, customer_receipts
 from .relay import After, Connection, First, Node, connection, from_global_id, to_global_id
 from .support import Ticket, TicketFilter, ticket_type
@@ -297,6 +298,12 @@ class Customer(Node):
     @strawberry.field(description="Payment receipts this account submitted, newest first, with their status (B10).")
     async def payment_receipts(self, info: Info) -> list[PaymentReceipt] | None:
         return await customer_receipts(info, self.record)
+
+    @strawberry.field(
+        description="Online payments this account started, newest first: pending, approved, rejected or expired (B8)."
+    )
+    async def payment_attempts(self, info: Info) -> list[PaymentAttempt] | None:
+        return await customer_payment_attempts(info, self.record)
 
     @strawberry.field(description="Plan changes and new plans this account asked for, newest first (D4).")
     async def plan_requests(self, info: Info) -> list[PlanRequest] | None:

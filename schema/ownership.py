@@ -7,6 +7,7 @@ schema and fails on a type in neither.
 from __future__ import annotations
 
 from ..connectors import records
+from ..store import payments as store_payments
 from ..store import receipts as store_receipts
 from . import (
     access,
@@ -24,6 +25,7 @@ from . import (
     documents_actions,
     events,
     features,
+    payments,
     portal,
     receipts,
     relay,
@@ -61,6 +63,7 @@ BACKED_BY: dict[type, type] = {
     commerce.DocumentLine: records.CommercialLine,
     commerce.Comment: records.Comment,
     receipts.PaymentReceipt: store_receipts.PaymentReceipt,  # the store's (B10)
+    payments.PaymentAttempt: store_payments.PaymentAttempt,  # the store's (B9)
     receipts.PlanRequest: store_receipts.PlanRequest,  # the store's (D4)
 }
 
@@ -100,6 +103,8 @@ NOT_RECORDS: frozenset[type] = frozenset(
         tickets.CloseTicketPayload,
         features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
         events.ResendEventPayload,
+        payments.StartPaymentPayload,  # B9: its attempt is checked as a PaymentAttempt
+        payments.PaymentProvider,  # the portal's public facts: configured buttons
         billing.RequestPaymentCommitmentPayload,  # B11: its commitment is checked as a PaymentCommitment
         # portal actions II: what is inside is reloaded through the guard (resolvers/quotes.py ...)
         commerce_actions.AcceptQuotePayload,

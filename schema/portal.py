@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -10,6 +11,9 @@ from strawberry.types import Info
 from ..settings import Feature as Switch
 from ..settings import Settings
 from .enums import LoginField
+
+if TYPE_CHECKING:
+    from .payments import PaymentProvider
 
 
 @strawberry.enum(description="Optional portal features the business can switch off (FEATURES.md F1).")
@@ -51,7 +55,9 @@ class PortalInfo:
     login_field: LoginField = strawberry.field(description="What customers type as their user name.")
     login_hint: str | None = strawberry.field(description="Hint under the user field, e.g. DNI, CUIT o CUIL.")
     password_hint: str | None = strawberry.field(description="Hint under the password field.")
-    payment_buttons_title: str | None = strawberry.field(description='Title beside the payment buttons, e.g. "Pagá con:".')
+    payment_buttons_title: str | None = strawberry.field(
+        description='Title beside the payment buttons, e.g. "Pagá con:".'
+    )
 
     @strawberry.field(
         description="The optional features that are switched on: an admin's switch (setFeature) over the "
@@ -62,6 +68,20 @@ class PortalInfo:
         return features_list(await info.context.features())
 
     languages: list[str] = strawberry.field(description="Languages of messages and emails, e.g. es, en.")
+
+    @strawberry.field(
+        description="The online payment providers to show buttons for, in the configuration's order (B9); "
+        "empty when none is configured or ONLINE_PAYMENT is off; null, with STORE_UNAVAILABLE, while the "
+        "store (which keeps the switches) does not answer."
+    )
+    async def payment_providers(
+        self, info: Info
+    ) -> list[Annotated[PaymentProvider, strawberry.lazy("ventanilla.schema.payments")]] | None:
+        from .payments import payment_providers  # schema/payments reaches resolvers, which read settings
+
+        if Switch.ONLINE_PAYMENT not in await info.context.features():
+            return []
+        return payment_providers(info)
 
 
 def features_list(on: frozenset[Switch]) -> list[Feature]:

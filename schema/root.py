@@ -82,6 +82,7 @@ from .customer import (
 from .documents_actions import ShareDocumentPayload, share_document
 from .events import EventDelivery, ResendEventPayload, event_deliveries, resend_event
 from .features import SetFeaturePayload, set_feature
+from .payments import StartPaymentPayload, start_payment
 from .permissions import (
     ActsForCustomers,
     Admin,
@@ -282,6 +283,15 @@ class Mutation:
         description="Promise to pay what the account owes within `days` days (1..[commitments] max_days); "
         "once per cool-down ([commitments] cool_down_days), else COOL_DOWN with the day it is available again. "
         "Customers and partners with billing:write.",
+        extensions=allow(ActsForCustomers),
+    )
+
+    # --- online payments (FEATURES.md B9; resolvers/payments.py) ---
+    start_payment: StartPaymentPayload = strawberry.mutation(
+        resolver=start_payment,
+        description="Start paying online through one of PortalInfo.paymentProviders: creates a PENDING attempt "
+        "and answers the URL to send the customer to (redirectUrl). The provider's notification records the "
+        "payment, once. Customers and partners with billing:write.",
         extensions=allow(ActsForCustomers),
     )
 

@@ -373,6 +373,7 @@ DECLARED = {
     ("Mutation", "requestPlanChange"): ["ActsForCustomers"],
     ("Mutation", "requestPlan"): ["ActsForCustomers"],
     ("Mutation", "requestPaymentCommitment"): ["ActsForCustomers"],
+    ("Mutation", "startPayment"): ["ActsForCustomers"],
     ("Mutation", "acceptQuote"): ["ActsForCustomers"],
     ("Mutation", "rejectQuote"): ["ActsForCustomers"],
     ("Mutation", "addComment"): ["Writer"],
