@@ -35,10 +35,12 @@ from .admin import (
     GrantPortalAccessPayload,
     OutgoingEmail,
     RevokePortalAccessPayload,
+    UpdatePortalBrandingPayload,
     audit_log,
     grant_portal_access,
     outgoing_emails,
     revoke_portal_access,
+    update_portal_branding,
 )
 from .billing import (
     RequestPaymentCommitmentPayload,
@@ -92,7 +94,7 @@ from .permissions import (
     Writer,
     allow,
 )
-from .portal import PortalInfo, portal_info
+from .portal import PortalInfo, portal_of
 from .receipts import (
     AcceptPaymentReceiptPayload,
     PaymentReceipt,
@@ -158,8 +160,8 @@ class Query:
         return viewer_type(info.context.principal)
 
     @strawberry.field(description="Public facts of the portal: branding, login field, enabled features.")
-    def portal(self, info: Info) -> PortalInfo:
-        return portal_info(info.context.settings)
+    async def portal(self, info: Info) -> PortalInfo:
+        return await portal_of(info)
 
     @strawberry.field(
         description="One customer account: a customer user's own accounts; staff read any.",
@@ -273,6 +275,12 @@ class Mutation:
     set_feature: SetFeaturePayload = strawberry.mutation(
         resolver=set_feature,
         description="Switch an optional feature on or off for every customer, on every instance at once (admins).",
+        extensions=allow(Admin),
+    )
+    update_portal_branding: UpdatePortalBrandingPayload = strawberry.mutation(
+        resolver=update_portal_branding,
+        description="Change the portal's name, logo (multipart request), colour, hints, payment button texts and "
+        "the portal URL handed to customers, on every instance at once (admins; audited, event PortalBrandingChanged).",
         extensions=allow(Admin),
     )
 

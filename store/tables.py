@@ -224,6 +224,17 @@ feature_switches = Table(
     Column("updated_by", String(120)),
 )
 
+# The portal's branding (FEATURES.md F2-F3) an admin set (updatePortalBranding, store/branding.py):
+# one row per text; a key without a row is as `[portal]` says. NULL value: cleared by the admin.
+portal_branding = Table(
+    "portal_branding",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(120)),
+)
+
 # Counters of limits and cool-downs (rules/limits.py): how many times `counter_key` was taken in the
 # window ending at `window_ends`. One conditional UPDATE takes a slot, so concurrent requests
 # cannot both take the last one.
