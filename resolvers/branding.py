@@ -65,7 +65,8 @@ def _public(changes: Mapping[str, str | None]) -> dict[str, str | None]:
     """The new values as the event tells them (the logo by its URL path)."""
     told = {k: v for k, v in changes.items() if k not in (brand.LOGO, brand.LOGO_TYPE)}
     if brand.LOGO in changes:
-        told["logo"] = LOGO_PATH + changes[brand.LOGO] if changes[brand.LOGO] else None
+        key = changes[brand.LOGO]
+        told["logo"] = LOGO_PATH + key if key else None
     return told
 
 

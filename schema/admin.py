@@ -142,6 +142,12 @@ class EmailKind(Enum):
     ACCESS = strawberry.enum_value("access", description="Portal access granted: the portal and the user.")
     PASSWORD_RESET = strawberry.enum_value("reset", description="A link to set a new password.")
     SIGN_IN_CODE = strawberry.enum_value("code", description="A 6-digit sign-in code.")
+    EMAIL_CONFIRMATION = strawberry.enum_value(
+        "confirm_email", description="A link confirming a customer's new sign-in email, sent to it (E1)."
+    )
+    EMAIL_CHANGED = strawberry.enum_value(
+        "email_changed", description="The notice to a former sign-in email that the login changed (E1)."
+    )
 
 
 @strawberry.enum(description="Where an access email stands.")

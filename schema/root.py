@@ -71,7 +71,7 @@ from .commerce_actions import (
     add_comment,
     reject_quote,
 )
-from .contact import UpdateContactInfoPayload, update_contact_info
+from .contact import ConfirmEmailPayload, UpdateContactInfoPayload, confirm_email, update_contact_info
 from .contracts import SignContractPayload, sign_contract
 from .customer import (
     Company,
@@ -392,8 +392,15 @@ class Mutation:
     update_contact_info: UpdateContactInfoPayload = strawberry.mutation(
         resolver=update_contact_info,
         description="Add and edit the account's e-mails and phones beside the ones the business registered, "
-        "which stay read-only (customers; partners with customers:write).",
+        "which stay read-only (customers; partners with customers:write); a customer user's new sign-in "
+        "e-mail (signInEmail) is e-mailed a confirmation link first.",
         extensions=allow(ActsForCustomers),
+    )
+    confirm_email: ConfirmEmailPayload = strawberry.mutation(
+        resolver=confirm_email,
+        description="Make the address of a confirmation link (updateContactInfo signInEmail) the caller's sign-in "
+        "e-mail: signed in as that same customer user, once, before it expires; the former address is told.",
+        extensions=allow(SignedInUser),
     )
     update_billing_info: UpdateBillingInfoPayload = strawberry.mutation(
         resolver=update_billing_info,
