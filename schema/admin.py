@@ -67,7 +67,7 @@ class AuditEntry:
         "PARTNER_ADDED, EMAIL_FAILED (an access email given up: see outgoingEmails). Portal actions (the mutation's "
         "name): CREATE_TICKET, REPLY_TO_TICKET, CLOSE_TICKET, SUBMIT_PAYMENT_RECEIPT, REQUEST_PAYMENT_COMMITMENT, "
         "REQUEST_PLAN_CHANGE, REQUEST_PLAN, ACCEPT_PAYMENT_RECEIPT, REJECT_PAYMENT_RECEIPT; administration: "
-        "SET_FEATURE, EVENT_RESENT; EVENT_DEAD (an event's delivery given up: see eventDeliveries)."
+        "SET_FEATURE, UPDATE_PORTAL_BRANDING, EVENT_RESENT; customers: CONFIRM_EMAIL (a new sign-in e-mail); EVENT_DEAD (an event's delivery given up: see eventDeliveries)."
     )
     outcome: str = strawberry.field(
         description="OK; QUEUED for a reset link or code whose email is queued; REPEATED for a portal action sent "
