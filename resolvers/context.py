@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,6 +25,8 @@ from ..store.branding import read_branding
 from ..store.engine import Store, StoreUnavailable
 from ..store.features import read_switches
 from .loaders import Loaders
+
+log = logging.getLogger("ventanilla.branding")
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,9 @@ class Context:
     async def _read_branding(self) -> brand.Branding:
         try:
             stored = await self.services.store.read(read_branding)
-        except StoreUnavailable:
+        except (StoreUnavailable, SQLAlchemyError, OSError, TimeoutError) as failure:
+            log.warning("branding: the store did not answer (%s); serving [portal] of the configuration",
+                        type(failure).__name__)  # fmt: skip
             stored = {}
         return brand.in_force(self.settings, stored)
 
