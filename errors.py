@@ -32,6 +32,7 @@ class ErrorCode(str, Enum):
     ACCESS_REVOKED = "ACCESS_REVOKED"
     INVALID_RESET_LINK = "INVALID_RESET_LINK"
     INVALID_CODE = "INVALID_CODE"
+    INVALID_CONFIRMATION_LINK = "INVALID_CONFIRMATION_LINK"  # E1: a new sign-in e-mail's link
     SESSION_ENDED = "SESSION_ENDED"
     WEAK_PASSWORD = "WEAK_PASSWORD"
     # uploads (rules/uploads.py)
@@ -127,6 +128,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.INVALID_RESET_LINK: (
         "El enlace para cambiar la contraseña venció o ya fue usado: pedí uno nuevo.",
         "The password-reset link has expired or was already used: ask for a new one.",
+    ),
+    ErrorCode.INVALID_CONFIRMATION_LINK: (
+        "El enlace para confirmar el correo venció, ya fue usado o no es válido: pedilo de nuevo.",
+        "The e-mail confirmation link has expired, was already used or is not valid: ask for a new one.",
     ),
     ErrorCode.INVALID_CODE: (
         "El código no es válido, venció o se agotaron sus intentos: pedí uno nuevo.",

@@ -6,7 +6,12 @@ The TOML file groups settings in sections; each key maps to one flat setting:
     [api]      public_url      -> public_url
     [auth]     secret_key, access_token_minutes
     [portal]   name, logo_url, primary_color, login_field, login_hint, password_hint,
-               payment_buttons_title, languages, features, tickets_open_only
+               payment_buttons_title, payment_button_labels, languages, features, tickets_open_only
+               (F2 branding: an admin's updatePortalBranding, kept in the store, wins over the
+               file, key by key; primary_color is #rrggbb; payment_button_labels is a table of
+               provider name -> the label of its button, `[portal.payment_button_labels]
+               mercadopago = "Pagar con Mercado Pago"`; the portal URL handed to customers
+               (F3) is `[access] portal_url`)
     [limits]   max_depth, max_aliases, max_tokens, max_body_bytes, max_page_size,
                source_timeout_seconds, max_cost_anonymous, max_cost_customer, max_cost_partner,
                max_cost_staff
@@ -287,11 +292,14 @@ class Settings(BaseSettings):
 
     portal_name: str = "Portal de Clientes"
     logo_url: str | None = None
-    primary_color: str = "#1f6feb"
+    primary_color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#1f6feb"  # #rrggbb
     login_field: LoginField = LoginField.EMAIL
     login_hint: str | None = "Tu correo electrónico"
     password_hint: str | None = None
     payment_buttons_title: str | None = "Pagá con:"
+    # F2: the label of each payment provider's button (provider name, as [payments.providers]
+    # names it -> label); a provider without one shows its display name.
+    payment_button_labels: dict[str, str] = {}
     languages: list[str] = ["es", "en"]
     features: list[Feature] = list(Feature)
     tickets_open_only: bool = False  # C1: customers see only open tickets
@@ -443,6 +451,7 @@ _PORTAL_KEYS = {
     "login_hint": "login_hint",
     "password_hint": "password_hint",
     "payment_buttons_title": "payment_buttons_title",
+    "payment_button_labels": "payment_button_labels",
     "languages": "languages",
     "features": "features",
     "tickets_open_only": "tickets_open_only",

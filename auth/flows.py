@@ -21,7 +21,7 @@ from ..store.engine import StoreUnavailable
 from ..store.users import NOBODY, User, set_password, user_by_id, user_by_identifier, user_by_login
 from .former_customers import keeps_access
 from .logins import EMAIL, LoginKey, login_key, normalise_email
-from .mail import Mail
+from .mail import Mail, portal_facts
 from .onetime import new_code, new_reset_token
 from .passwords import verify_password
 from .principals import Principal
@@ -197,13 +197,13 @@ async def request_password_reset(services: AccessServices, login: str, caller: C
         return
     settings = services.settings
     token = new_reset_token()
-    link = f"{settings.portal_url.rstrip('/')}/reset-password?{urlencode({'token': token})}"
     async with services.store.begin() as conn:
         user = _reachable(await find_user(conn, key))
         to, name = (user.login, user.name) if user else (typed, typed)
+        portal = await portal_facts(conn, settings)  # the branding's name and URL (auth/mail.py)
+        link = f"{portal['portal_url'].rstrip('/')}/reset-password?{urlencode({'token': token})}"
         mail = services.templates.render(
-            "reset", caller.language, to, portal_name=settings.portal_name, portal_url=settings.portal_url,
-            name=name, login=to, link=link, minutes=settings.reset_minutes,
+            "reset", caller.language, to, **portal, name=name, login=to, link=link, minutes=settings.reset_minutes,
         )  # fmt: skip
         await _email_secret(services, conn, user, RESET, token, settings.reset_minutes, mail)
         await store.audit(conn, "RESET_REQUESTED", "QUEUED" if user else "UNKNOWN_LOGIN", login=typed,
@@ -273,7 +273,7 @@ async def request_sign_in_code(services: AccessServices, email: str, caller: Cal
         user = _reachable(await user_by_login(conn, address))
         to, name = (user.login, user.name) if user else (address, address)
         mail = services.templates.render(
-            "code", caller.language, to, portal_name=settings.portal_name, portal_url=settings.portal_url,
+            "code", caller.language, to, **await portal_facts(conn, settings),
             name=name, login=to, code=code, minutes=settings.code_minutes,
         )  # fmt: skip
         user_id = user.id if user else NOBODY

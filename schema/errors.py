@@ -46,6 +46,10 @@ class ErrorCode(Enum):
     INVALID_RESET_LINK = strawberry.enum_value(
         "INVALID_RESET_LINK", description="The password-reset link expired, was used already or never existed."
     )
+    INVALID_CONFIRMATION_LINK = strawberry.enum_value(
+        "INVALID_CONFIRMATION_LINK",
+        description="The link confirming a new sign-in e-mail expired, was used already or never existed.",
+    )
     INVALID_CODE = strawberry.enum_value(
         "INVALID_CODE", description="The sign-in code is wrong, expired or spent by too many wrong tries."
     )

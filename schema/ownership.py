@@ -80,6 +80,7 @@ NOT_RECORDS: frozenset[type] = frozenset(
         relay.Edge,
         relay.PageInfo,
         portal.PortalInfo,
+        portal.PaymentButtonLabel,  # a value of the portal's public facts
         access.Viewer,  # the caller itself; its accounts are the caller's own
         admin.AuditEntry,  # the store's access events, for admins only (schema/permissions.py)
         admin.OutgoingEmail,  # the store's queue of access emails, for admins only (schema/permissions.py)
@@ -92,6 +93,7 @@ NOT_RECORDS: frozenset[type] = frozenset(
         access.RequestSignInCodePayload,
         admin.GrantPortalAccessPayload,
         admin.RevokePortalAccessPayload,
+        admin.UpdatePortalBrandingPayload,  # the portal's public facts, changed by admins only
         receipts.ReceiptFile,  # a value inside a PaymentReceipt
         receipts.SubmitPaymentReceiptPayload,
         receipts.AcceptPaymentReceiptPayload,
@@ -116,6 +118,7 @@ NOT_RECORDS: frozenset[type] = frozenset(
         # portal actions II: the contract inside is reloaded through the guard (resolvers/contracts.py)
         contracts.SignContractPayload,
         contact.UpdateContactInfoPayload,
+        contact.ConfirmEmailPayload,  # the caller's own new login
         billing_data.UpdateBillingInfoPayload,  # the change inside is read through its account's guard
         billing_data.DecideBillingInfoChangePayload,
         billing_data.BillingInfoChange,  # a store row of its account, read after the customer's guard  # the customer inside was loaded through the guard (resolvers/contact.py)

@@ -237,6 +237,32 @@ feature_switches = Table(
     Column("updated_by", String(120)),
 )
 
+# The portal's branding (FEATURES.md F2-F3) an admin set (updatePortalBranding, store/branding.py):
+# one row per text; a key without a row is as `[portal]` says. NULL value: cleared by the admin.
+portal_branding = Table(
+    "portal_branding",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(120)),
+)
+
+# A customer user's new sign-in e-mail waiting for its confirmation link (FEATURES.md E1,
+# store/contacts.py): the token as a keyed hash, never in clear; the login changes when it is used.
+email_confirmations = Table(
+    "email_confirmations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("customer_id", String(60), nullable=False),
+    Column("new_email", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
 # Counters of limits and cool-downs (rules/limits.py): how many times `counter_key` was taken in the
 # window ending at `window_ends`. One conditional UPDATE takes a slot, so concurrent requests
 # cannot both take the last one.

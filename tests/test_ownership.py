@@ -362,6 +362,8 @@ DECLARED = {
     ("Mutation", "setFeature"): ["Admin"],
     ("Mutation", "signOut"): ["SignedInUser"],
     ("Mutation", "changePassword"): ["SignedInUser"],
+    ("Mutation", "updatePortalBranding"): ["Admin"],  # branding (F2-F3)
+    ("Mutation", "confirmEmail"): ["SignedInUser"],  # a new sign-in e-mail (E1): the same customer user
     ("Mutation", "createTicket"): ["ActsForCustomers"],
     ("Mutation", "replyToTicket"): ["Writer"],
     ("Mutation", "closeTicket"): ["Writer"],

@@ -24,6 +24,7 @@ from ..settings import Settings, load_settings
 from ..store.blobs import blob_store
 from ..store.engine import Store, store_engine
 from ..store.schema import behind
+from .branding import branding_routes
 from .downloads import download_routes
 from .graphiql import graphiql_static_app, page_policy
 from .graphql import VentanillaGraphQL
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/oauth/token", token_endpoint(access), methods=["POST"]),  # partners (FEATURES.md A11)
             *download_routes(services),
             *payment_routes(services),  # provider notifications, the form checkout page (web/payments.py)
+            *branding_routes(services),  # the uploaded logo, public (FEATURES.md F2)
             *ops.routes,  # /metrics when [metrics] enabled
         ],
         middleware=[

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_payments"
-down_revision = "0005_contracts"
+down_revision = "0006_partner_queries"
 branch_labels = None
 depends_on = None
 
