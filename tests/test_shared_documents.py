@@ -89,3 +89,21 @@ async def test_the_cli_shares_a_file_the_customer_then_lists(served, tmp_path, c
     bad = tmp_path / "informe2.pdf"
     bad.write_bytes(b"texto")
     assert await asyncio.to_thread(main, ["documents", "add", "1", str(bad), "--title", "Otro", "--db", url]) == 1
+
+
+@pytest.mark.parametrize("connector", ["sap", "ispcube"])
+async def test_a_document_shared_with_a_legacy_customer_is_listed_and_downloaded_by_that_customer_only(
+    tmp_path, connector
+) -> None:
+    async with portal(tmp_path, connector=connector) as erp:
+        content = pdf()
+        body = (await share(erp, "agent", "contrato.pdf", content, "application/pdf"))["data"]["shareDocument"]
+        assert body["errors"] == [], body
+        listed = (await erp.gql(LIST, {"id": erp.account("ana")}, "ana"))["data"]["customer"]["documents"]["nodes"]
+        mine = [d for d in listed if d["id"] == body["document"]["id"]]
+        assert len(mine) == 1 and (await erp.client.get(mine[0]["url"])).content == content
+        assert (await erp.gql(NODE, {"id": body["document"]["id"]}, "beto"))["data"]["node"] is None
+        other = (await share(erp, "agent", "x.pdf", pdf(), "application/pdf", account="beto"))["data"]["shareDocument"]
+        assert other["errors"] == []
+        again = (await erp.gql(LIST, {"id": erp.account("ana")}, "ana"))["data"]["customer"]["documents"]["nodes"]
+        assert other["document"]["id"] not in [d["id"] for d in again]
