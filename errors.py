@@ -32,6 +32,7 @@ class ErrorCode(str, Enum):
     ACCESS_REVOKED = "ACCESS_REVOKED"
     INVALID_RESET_LINK = "INVALID_RESET_LINK"
     INVALID_CODE = "INVALID_CODE"
+    INVALID_CONFIRMATION_LINK = "INVALID_CONFIRMATION_LINK"  # E1: a new sign-in e-mail's link
     SESSION_ENDED = "SESSION_ENDED"
     WEAK_PASSWORD = "WEAK_PASSWORD"
     # uploads (rules/uploads.py)
@@ -46,6 +47,15 @@ class ErrorCode(str, Enum):
     # portal actions II (resolvers/contracts.py)
     ALREADY_SIGNED = "ALREADY_SIGNED"
     READ_ONLY_FIELD = "READ_ONLY_FIELD"  # resolvers/contact.py
+    # online payments (rules/payments.py, resolvers/payments.py)
+    PAYMENT_AMOUNT_INVALID = "PAYMENT_AMOUNT_INVALID"
+    NOTHING_TO_PAY = "NOTHING_TO_PAY"
+    PAYMENT_CURRENCY_MISMATCH = "PAYMENT_CURRENCY_MISMATCH"
+    INVOICE_ALREADY_PAID = "INVOICE_ALREADY_PAID"
+    PAYMENT_OPTION_UNAVAILABLE = "PAYMENT_OPTION_UNAVAILABLE"
+    PAYMENT_PROVIDER_UNKNOWN = "PAYMENT_PROVIDER_UNKNOWN"
+    PAYMENT_PROVIDER_UNAVAILABLE = "PAYMENT_PROVIDER_UNAVAILABLE"
+    RETURN_URL_NOT_ALLOWED = "RETURN_URL_NOT_ALLOWED"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -119,6 +129,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "El enlace para cambiar la contraseña venció o ya fue usado: pedí uno nuevo.",
         "The password-reset link has expired or was already used: ask for a new one.",
     ),
+    ErrorCode.INVALID_CONFIRMATION_LINK: (
+        "El enlace para confirmar el correo venció, ya fue usado o no es válido: pedilo de nuevo.",
+        "The e-mail confirmation link has expired, was already used or is not valid: ask for a new one.",
+    ),
     ErrorCode.INVALID_CODE: (
         "El código no es válido, venció o se agotaron sus intentos: pedí uno nuevo.",
         "The code is wrong, expired or out of attempts: ask for a new one.",
@@ -177,6 +191,39 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Ese dato lo registró la empresa y no se puede cambiar desde el portal: {detail}. Podés agregar otros.",
         "The business registered this and it cannot be changed in the portal: {detail}. You can add others.",
     ),
+    ErrorCode.PAYMENT_AMOUNT_INVALID: (
+        "El importe a pagar no es válido: debe ser {detail}.",
+        "The amount to pay is not valid: it must be {detail_en}.",
+    ),
+    ErrorCode.NOTHING_TO_PAY: (
+        "No hay nada que pagar con esa opción: tu cuenta no tiene deuda en ella.",
+        "There is nothing to pay with that option: your account owes nothing under it.",
+    ),
+    ErrorCode.PAYMENT_CURRENCY_MISMATCH: (
+        "No se puede pagar en esa moneda ({currency}) con este medio, o las facturas elegidas tienen monedas distintas.",
+        "This cannot be paid in that currency ({currency}) through this provider, or the invoices chosen are in "
+        "different currencies.",
+    ),
+    ErrorCode.INVOICE_ALREADY_PAID: (
+        "La factura {number} ya está pagada o anulada: no se puede pagar de nuevo.",
+        "Invoice {number} is already paid or void: it cannot be paid again.",
+    ),
+    ErrorCode.PAYMENT_OPTION_UNAVAILABLE: (
+        "Este medio de pago no ofrece la opción {option}.",
+        "This payment provider does not offer the option {option}.",
+    ),
+    ErrorCode.PAYMENT_PROVIDER_UNKNOWN: (
+        "Ese medio de pago no está disponible.",
+        "That payment provider is not available.",
+    ),
+    ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE: (
+        "El medio de pago no responde en este momento: probá de nuevo en unos minutos.",
+        "The payment provider is not answering right now: try again in a few minutes.",
+    ),
+    ErrorCode.RETURN_URL_NOT_ALLOWED: (
+        "La dirección de regreso no es del portal ni de una aplicación registrada.",
+        "The return URL is neither the portal's nor a registered application's.",
+    ),
 }
 
 # The temporary failures, with the seconds a client should wait before trying again (`retryAfter`
@@ -185,6 +232,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
 RETRY_AFTER: dict[ErrorCode, int] = {
     ErrorCode.SOURCE_UNAVAILABLE: 30,
     ErrorCode.STORE_UNAVAILABLE: 5,
+    ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE: 30,
 }
 
 

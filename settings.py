@@ -6,7 +6,12 @@ The TOML file groups settings in sections; each key maps to one flat setting:
     [api]      public_url      -> public_url
     [auth]     secret_key, access_token_minutes
     [portal]   name, logo_url, primary_color, login_field, login_hint, password_hint,
-               payment_buttons_title, languages, features, tickets_open_only
+               payment_buttons_title, payment_button_labels, languages, features, tickets_open_only
+               (F2 branding: an admin's updatePortalBranding, kept in the store, wins over the
+               file, key by key; primary_color is #rrggbb; payment_button_labels is a table of
+               provider name -> the label of its button, `[portal.payment_button_labels]
+               mercadopago = "Pagar con Mercado Pago"`; the portal URL handed to customers
+               (F3) is `[access] portal_url`)
     [limits]   max_depth, max_aliases, max_tokens, max_body_bytes, max_page_size,
                source_timeout_seconds, max_cost_anonymous, max_cost_customer, max_cost_partner,
                max_cost_staff
@@ -15,9 +20,9 @@ The TOML file groups settings in sections; each key maps to one flat setting:
                redis_url, smtp_url, mail_from, mail_templates_dir,
                portal_url, send_password_by_email, former_customers_keep_access, min_password_length
     [logging]  level -> log_level, format -> log_format, access -> access_log
-    [files]    store, directory, max_per_request, max_bytes, types, max_pixels
+    [files]    store, directory, max_per_request, max_bytes, types, max_pixels, max_zip_invoices
                -> files_store, files_directory, max_files_per_request, max_file_bytes, file_types,
-               max_image_pixels
+               max_image_pixels, max_zip_invoices (invoices one ZIP download may hold, B5; default 500)
     [mail]     max_attempts, retry_seconds, poll_seconds, timeout_seconds -> mail_*
     [tickets]  daily_limit -> tickets_daily_limit (C5: tickets a customer account may open per
                day of the business's time zone, [portal] timezone; 0 = no limit; default 5)
@@ -287,11 +292,14 @@ class Settings(BaseSettings):
 
     portal_name: str = "Portal de Clientes"
     logo_url: str | None = None
-    primary_color: str = "#1f6feb"
+    primary_color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#1f6feb"  # #rrggbb
     login_field: LoginField = LoginField.EMAIL
     login_hint: str | None = "Tu correo electrónico"
     password_hint: str | None = None
     payment_buttons_title: str | None = "Pagá con:"
+    # F2: the label of each payment provider's button (provider name, as [payments.providers]
+    # names it -> label); a provider without one shows its display name.
+    payment_button_labels: dict[str, str] = {}
     languages: list[str] = ["es", "en"]
     features: list[Feature] = list(Feature)
     tickets_open_only: bool = False  # C1: customers see only open tickets
@@ -353,6 +361,8 @@ class Settings(BaseSettings):
     max_file_bytes: int = 10 * 1024 * 1024  # 10 MiB per file
     file_types: list[str] = DEFAULT_FILE_TYPES  # media types accepted, read from the content
     max_image_pixels: int = 50_000_000  # width x height an uploaded image may have (decompression bombs)
+    # B5: invoices one ZIP download may hold (Customer.invoicesZipUrl)
+    max_zip_invoices: int = Field(500, ge=1)
     # --- tickets ([tickets], [tickets.defaults], [receipts.ticket], [plans.ticket]; README "Tickets") ---
     tickets_daily_limit: int = 5  # C5: tickets per customer account per local day; 0 = no limit
     ticket_defaults: TicketRouting = TicketRouting(area="Soporte Técnico", priority="Media")
@@ -441,6 +451,7 @@ _PORTAL_KEYS = {
     "login_hint": "login_hint",
     "password_hint": "password_hint",
     "payment_buttons_title": "payment_buttons_title",
+    "payment_button_labels": "payment_button_labels",
     "languages": "languages",
     "features": "features",
     "tickets_open_only": "tickets_open_only",
@@ -494,6 +505,7 @@ _SECTION_KEYS = {
         "max_bytes": "max_file_bytes",
         "types": "file_types",
         "max_pixels": "max_image_pixels",
+        "max_zip_invoices": "max_zip_invoices",
     },
     "mail": {key: f"mail_{key}" for key in _MAIL_KEYS},
     "tickets": {"daily_limit": "tickets_daily_limit", "defaults": "ticket_defaults"},

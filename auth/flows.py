@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..connectors.base import Source
 from ..errors import ApiError, ErrorCode
+from ..observe import sign_in_failed
 from ..store import access as store
 from ..store.engine import StoreUnavailable
 from ..store.users import NOBODY, User, set_password, user_by_id, user_by_identifier, user_by_login
 from .former_customers import keeps_access
 from .logins import EMAIL, LoginKey, login_key, normalise_email
-from .mail import Mail
+from .mail import Mail, portal_facts
 from .onetime import new_code, new_reset_token
 from .passwords import verify_password
 from .principals import Principal
@@ -58,10 +59,19 @@ async def check_may_enter(services: AccessServices, source: Source, user: User) 
             raise ApiError(ErrorCode.FORMER_CUSTOMER)
 
 
+# How each audited sign-in event signs in, as the metrics count failures (observe.sign_in_failed).
+_METHODS = {"SIGN_IN": "password", "CODE_SIGN_IN": "code"}
+
+
+def _failed(event: str, reason: str) -> None:
+    sign_in_failed(_METHODS.get(event, event.lower()), reason.lower())
+
+
 async def _limited(services: AccessServices, key: LoginKey, typed: str, caller: Caller, event: str) -> None:
     """Spend one attempt of the login and the address *before* the secret is checked (ratelimit.py)."""
     blocked = await services.limiter.reserve(SIGN_IN, key.counter, caller.ip)
     if blocked is not None:
+        _failed(event, "rate_limited")
         await services.audit(event, ErrorCode.TOO_MANY_ATTEMPTS.value, caller, login=typed, detail=blocked.key)
         raise ApiError(ErrorCode.TOO_MANY_ATTEMPTS, field=["login"], seconds=str(blocked.retry_after))
 
@@ -74,12 +84,14 @@ async def sign_in(
     try:
         key = login_key(services.settings.login_field, login)
     except ApiError as error:
+        _failed("SIGN_IN", error.code.value)
         await services.audit("SIGN_IN", error.code.value, caller, login=typed)
         raise
     await _limited(services, key, typed, caller, "SIGN_IN")
     async with services.store.connect() as conn:
         user = await find_user(conn, key)
     if not await verify_password(user.password_hash if user else None, password) or user is None:
+        _failed("SIGN_IN", "unknown_login" if user is None else "bad_password")
         await services.audit("SIGN_IN", ErrorCode.INVALID_CREDENTIALS.value, caller, login=typed,
                              user_id=user.id if user else None)  # fmt: skip
         raise ApiError(ErrorCode.INVALID_CREDENTIALS, field=["password"])
@@ -95,6 +107,7 @@ async def _enter(
     try:
         await check_may_enter(services, source, user)
     except ApiError as error:
+        _failed(event, error.code.value)  # access_revoked, former_customer
         await services.audit(event, error.code.value, caller, login=login, user_id=user.id)
         raise
     async with services.store.begin() as conn:
@@ -184,13 +197,13 @@ async def request_password_reset(services: AccessServices, login: str, caller: C
         return
     settings = services.settings
     token = new_reset_token()
-    link = f"{settings.portal_url.rstrip('/')}/reset-password?{urlencode({'token': token})}"
     async with services.store.begin() as conn:
         user = _reachable(await find_user(conn, key))
         to, name = (user.login, user.name) if user else (typed, typed)
+        portal = await portal_facts(conn, settings)  # the branding's name and URL (auth/mail.py)
+        link = f"{portal['portal_url'].rstrip('/')}/reset-password?{urlencode({'token': token})}"
         mail = services.templates.render(
-            "reset", caller.language, to, portal_name=settings.portal_name, portal_url=settings.portal_url,
-            name=name, login=to, link=link, minutes=settings.reset_minutes,
+            "reset", caller.language, to, **portal, name=name, login=to, link=link, minutes=settings.reset_minutes,
         )  # fmt: skip
         await _email_secret(services, conn, user, RESET, token, settings.reset_minutes, mail)
         await store.audit(conn, "RESET_REQUESTED", "QUEUED" if user else "UNKNOWN_LOGIN", login=typed,
@@ -260,7 +273,7 @@ async def request_sign_in_code(services: AccessServices, email: str, caller: Cal
         user = _reachable(await user_by_login(conn, address))
         to, name = (user.login, user.name) if user else (address, address)
         mail = services.templates.render(
-            "code", caller.language, to, portal_name=settings.portal_name, portal_url=settings.portal_url,
+            "code", caller.language, to, **await portal_facts(conn, settings),
             name=name, login=to, code=code, minutes=settings.code_minutes,
         )  # fmt: skip
         user_id = user.id if user else NOBODY
@@ -291,6 +304,7 @@ async def sign_in_with_code(
             await store.audit(conn, "CODE_SIGN_IN", ErrorCode.INVALID_CODE.value, login=address,
                               user_id=user.id if user else None, ip=caller.ip)  # fmt: skip
     if not ok or user is None:
+        _failed("CODE_SIGN_IN", "unknown_login" if user is None else "bad_code")
         raise ApiError(ErrorCode.INVALID_CODE, field=["code"])
     await services.limiter.succeeded(SIGN_IN, key.counter, caller.ip)
     return await _enter(services, source, user, False, caller, "CODE_SIGN_IN", address)

@@ -19,6 +19,7 @@ from ..store.users import (
     user_by_login,
 )
 from .logins import identifiers_of, normalise_email
+from .mail import portal_facts
 from .onetime import generate_password
 from .principals import StaffRole
 from .services import AccessServices, Caller
@@ -77,7 +78,7 @@ async def grant_access(
         if send_email:  # queued with the user it tells of: both or neither
             settings = services.settings
             mail = services.templates.render(
-                "access", caller.language, address, portal_name=settings.portal_name, portal_url=settings.portal_url,
+                "access", caller.language, address, **await portal_facts(conn, settings),
                 name=customer.name, login=address, password=password if settings.send_password_by_email else None,
             )  # fmt: skip
             message_id = await services.outbox.queue(conn, mail, user_id)

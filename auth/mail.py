@@ -1,6 +1,8 @@
 """Access emails (FEATURES.md A9): Jinja2 templates in Spanish and English, sent over SMTP or to the console.
 
 Flows never send: they queue (auth/outbox.py), and the outbox's worker calls a Mailer here.
+Every e-mail names the portal and links to it as its branding says (`portal_facts`: an admin's
+updatePortalBranding over `[portal] name` and `[access] portal_url`, rules/branding.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..rules.branding import in_force
+from ..settings import Settings
+from ..store.branding import read_branding
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -50,6 +57,13 @@ class Templates:
         head, _, body = text.partition("\n\n")
         subject = head.removeprefix("Subject:").strip() if head.startswith("Subject:") else template
         return Mail(to, subject, body if head.startswith("Subject:") else text, template, lang)
+
+
+async def portal_facts(conn: AsyncConnection, settings: Settings) -> dict[str, str]:
+    """The portal's name and URL as the e-mail templates name them (`portal_name`, `portal_url`),
+    read on the flow's own transaction: the branding in force at the moment the mail is queued."""
+    branding = in_force(settings, await read_branding(conn))
+    return {"portal_name": branding.name, "portal_url": branding.portal_url}
 
 
 class ConsoleMailer:

@@ -2,7 +2,8 @@
 
 A flow queues its mail in the transaction that creates the reset link, code or user
 (`Outbox.queue`), so a mail exists exactly when its secret does, and the request answers at
-once whatever SMTP does. Each application runs one worker (`start`, in the app's lifespan):
+once whatever SMTP does. Each application runs one worker (`start`, in the app's lifespan; its
+loop is store/worker.py's, the event relay's too):
 woken in process by a fresh mail, and polling every `mail_poll_seconds` for mail queued by other
 processes or due for a retry. A mail is claimed by a lease (store/mail.py), so on one store each
 is sent by one worker; a worker that dies mid-send leaves it to be sent again when the lease
@@ -18,49 +19,51 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import re
 from collections.abc import Sequence
-from contextlib import suppress
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from aiosmtplib import SMTPRecipientsRefused
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..observe import Delivery, delivery
 from ..settings import Settings
 from ..store import mail as store
 from ..store.access import audit, now
-from ..store.engine import Store, StoreUnavailable
+from ..store.engine import Store
+from ..store.worker import PollingWorker, backoff
 from .mail import Mail, Mailer
 from .sealing import Sealer, Unreadable
 
 log = logging.getLogger("ventanilla.mail")
 
 BATCH = 20  # mails one pass claims, one after the other
-LONGEST_WAIT = timedelta(hours=1)  # the backoff stops doubling here
 UNREADABLE = "cannot be decrypted: sealed under another secret key"
-# The store is unreachable: one warning line per poll, and the worker carries on once it is back.
-STORE_OUTAGES = (StoreUnavailable, SQLAlchemyError, OSError, TimeoutError)
 
 
-class Outbox:
-    """One per application: queue access mail, and the worker that delivers it."""
+class Outbox(PollingWorker):
+    """One per application: queue access mail, and the worker that delivers it (its loop:
+    store/worker.py)."""
+
+    name = "ventanilla-outbox"
+    what = "outgoing mail"
 
     def __init__(self, store: Store, secret: str, settings: Settings, mailer: Mailer) -> None:
+        super().__init__(log)
         self.store = store  # connect() and begin(), each bounded by [store] timeout_seconds
         self.settings = settings
         self.mailer = mailer
         self._sealer = Sealer(secret, "outgoing mail")
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
 
     @property
     def lease(self) -> timedelta:
         """Long enough for one delivery (bounded by its timeout) and the update that settles it."""
         return timedelta(seconds=self.settings.mail_timeout_seconds + 30)
+
+    @property
+    def poll_seconds(self) -> float:
+        return self.settings.mail_poll_seconds
 
     async def queue(
         self, conn: AsyncConnection, mail: Mail, user_id: int, expires_at: datetime | None = None
@@ -72,46 +75,6 @@ class Outbox:
         await store.queue(conn, user_id=user_id, message_id=message_id, recipient=mail.to, template=mail.template,
                           language=mail.language, sealed=sealed, created_at=now(), expires_at=expires_at)  # fmt: skip
         return message_id
-
-    def wake(self) -> None:
-        """A mail was queued: the worker looks now instead of at its next poll."""
-        self._wake.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._stopping = False
-            self._task = asyncio.create_task(self._work(), name="ventanilla-outbox")
-
-    async def stop(self, grace: float = 5.0) -> None:
-        """Let a delivery under way finish within `grace` seconds, then cancel it (its lease
-        runs out and another worker sends it again)."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        done, _ = await asyncio.wait({task}, timeout=grace)
-        if not done:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
-    async def _work(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            wait = self.settings.mail_poll_seconds
-            try:
-                soonest = await self.deliver_due()
-                if soonest is not None:
-                    wait = min(wait, soonest)
-            except STORE_OUTAGES as error:
-                log.warning(
-                    "outgoing mail: the store failed (%s); trying again in %.0f s", type(error).__name__, wait
-                )
-            except Exception:  # noqa: BLE001 - a bug must not stop the mail for good
-                log.exception("outgoing mail: unexpected failure; trying again in %.0f s", wait)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
 
     async def deliver_due(self, only: Sequence[str] = ()) -> float | None:
         """Send the mail due now (only these Message-IDs, if given); the seconds until the soonest
@@ -134,20 +97,26 @@ class Outbox:
             claimed = await store.claim(conn, mail_id, started, started + self.lease)
         if claimed is None:
             return None  # another worker took it first
+        # Observed (a span per attempt with tracing on: observe.py, web/tracing.py); never the address.
+        async with delivery("mail", template=claimed.template, attempt=claimed.attempts) as attempt:
+            return await self._attempt(claimed, started, attempt)
+
+    async def _attempt(self, claimed: store.ClaimedMail, started: datetime, attempt: Delivery) -> float | None:
         if claimed.expires_at is not None and claimed.expires_at <= started:
-            await self._give_up(claimed, "EXPIRED", "its link or code expired before it could be sent")
+            await self._give_up(claimed, "EXPIRED", "its link or code expired before it could be sent", attempt)
             return None
         try:
             mail = self._open(claimed)
         except Unreadable:
-            return await self._failed(claimed, UNREADABLE, permanent=False)
+            return await self._failed(claimed, UNREADABLE, False, attempt)
         try:
             async with asyncio.timeout(self.settings.mail_timeout_seconds):
                 await self.mailer.send(mail, claimed.message_id)
         except Exception as error:  # noqa: BLE001 - any SMTP or network failure is retried
-            return await self._failed(claimed, describe(error, mail), permanent=refused(error))
+            return await self._failed(claimed, describe(error, mail), refused(error), attempt)
         async with self.store.begin() as conn:
             await store.mark_sent(conn, claimed, now())
+        attempt.outcome = "sent"
         return None
 
     def _open(self, claimed: store.ClaimedMail) -> Mail:
@@ -156,13 +125,14 @@ class Outbox:
         text = json.loads(self._sealer.open(claimed.sealed))
         return Mail(claimed.recipient, text["subject"], text["body"], claimed.template)
 
-    async def _failed(self, claimed: store.ClaimedMail, error: str, permanent: bool) -> float | None:
+    async def _failed(self, claimed: store.ClaimedMail, error: str, permanent: bool, attempt: Delivery) -> float | None:
         if permanent:
-            await self._give_up(claimed, "REFUSED", error)
+            await self._give_up(claimed, "REFUSED", error, attempt)
             return None
         if claimed.attempts >= self.settings.mail_max_attempts:
-            await self._give_up(claimed, "GAVE_UP", error)
+            await self._give_up(claimed, "GAVE_UP", error, attempt)
             return None
+        attempt.outcome = "retry"
         delay = backoff(self.settings.mail_retry_seconds, claimed.attempts)
         async with self.store.begin() as conn:
             await store.retry_at(conn, claimed, now() + delay, error)
@@ -170,7 +140,8 @@ class Outbox:
                     claimed.id, claimed.template, claimed.attempts, error, delay.total_seconds())  # fmt: skip
         return delay.total_seconds()
 
-    async def _give_up(self, claimed: store.ClaimedMail, outcome: str, error: str) -> None:
+    async def _give_up(self, claimed: store.ClaimedMail, outcome: str, error: str, attempt: Delivery) -> None:
+        attempt.outcome = outcome.lower()  # refused, gave_up, expired
         async with self.store.begin() as conn:
             if await store.mark_failed(conn, claimed, now(), error):
                 await audit(conn, "EMAIL_FAILED", outcome, login=claimed.recipient, user_id=claimed.user_id,
@@ -178,12 +149,6 @@ class Outbox:
         log.warning("email %s (%s) failed for good (%s) after %d attempt(s): %s",
                     claimed.id, claimed.template, outcome, claimed.attempts, error)  # fmt: skip
 
-
-def backoff(first_seconds: float, attempts: int) -> timedelta:
-    """The wait after the `attempts`-th failure: doubling from `first_seconds`, at most an hour,
-    spread ±50% so mails that failed together do not all come back together."""
-    doubled = first_seconds * 2 ** min(attempts - 1, 30)
-    return min(timedelta(seconds=doubled * random.uniform(0.5, 1.5)), LONGEST_WAIT)
 
 
 def refused(error: Exception) -> bool:

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from ..connectors import records as r
 from ..errors import ApiError, ErrorCode, not_found
+from ..store.payments import PaymentAttempt
 from ..store.receipts import PaymentReceipt, PlanRequest
 from .principals import Principal, PrincipalKind
 from .roles import require_signed_in
@@ -83,6 +84,7 @@ OWNERS: dict[type, Rule] = {
     r.PaymentMethod: Owned(_customer_id),
     r.PaymentCommitment: Owned(_customer_id),
     PaymentReceipt: Owned(_customer_id),  # the store's: a receipt a customer submitted (B10)
+    PaymentAttempt: Owned(_customer_id),  # the store's: an online payment a customer started (B9)
     PlanRequest: Owned(_customer_id),  # the store's: a plan change or new plan asked for (D4)
     r.NewCommitment: Owned(_customer_id),  # a payment commitment to write, for its account (resolvers/commitments.py)
     r.Company: SHARED,

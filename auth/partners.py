@@ -21,6 +21,7 @@ from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6749.util import extract_basic_authorization, list_to_scope, scope_to_list
 
+from ..observe import sign_in_failed
 from ..store import access as store
 from ..store.partners import PartnerClient, add_client, client_by_id
 from .passwords import hash_password, verify_password
@@ -156,6 +157,11 @@ async def _matching_secrets(record: PartnerClient, form: Mapping[str, str], head
     return frozenset([s for s in presented if await verify_password(record.secret_hash, s)])
 
 
+# RFC 6749 §5.2's error codes: what a failed partner sign-in is counted as (anything else: "other").
+_TOKEN_ERRORS = frozenset({"invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
+                           "unsupported_grant_type", "invalid_scope"})  # fmt: skip
+
+
 async def token_response(
     services: AccessServices, form: Mapping[str, str], headers: Mapping[str, str], ip: str | None
 ) -> tuple[int, Any, dict[str, str]]:
@@ -170,5 +176,7 @@ async def token_response(
     request = _FormRequest(dict(form), headers)  # Starlette's headers: case-insensitive, as Authlib expects
     status, body, out_headers = server.create_token_response(request)
     outcome = "OK" if status == 200 else str(body.get("error", status)) if isinstance(body, dict) else str(status)
+    if status != 200:
+        sign_in_failed("partner", outcome if outcome in _TOKEN_ERRORS else "other")
     await services.audit("PARTNER_TOKEN", outcome, Caller(ip=ip), login=client_id, actor=client_id)
     return status, body, out_headers

@@ -33,6 +33,7 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     session_id: str | None = None  # the sign-in session an access token names (signOut ends it)
     client_id: str | None = None  # partners: the registered client application
+    queries_only: bool = False  # partners in allow-list mode: only their registered documents run
 
     @property
     def is_anonymous(self) -> bool:

@@ -54,6 +54,7 @@ async def principal_from_header(
             kind=PrincipalKind.PARTNER,
             name=client.name,
             client_id=client.client_id,
+            queries_only=client.queries_only,
             scopes=claims.scopes & client.scopes,  # a scope removed since issuance is gone at once
         )
     user_id, session_id = claims.user_id, claims.session_id

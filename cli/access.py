@@ -59,7 +59,9 @@ async def _grant(args: argparse.Namespace, services, engine: AsyncEngine) -> int
     async with _source(args, services, engine) as source:
         granted = await grant_access(services, source, args.customer_id, args.login, not args.no_email,
                                      CLI_ACTOR, Caller(language=args.language))  # fmt: skip
-    print(f"{granted.login}: {'nuevo usuario / new user' if granted.created else 'usuario existente / existing user'}")
+    print(
+        f"{granted.login}: {'nuevo usuario / new user' if granted.created else 'usuario existente / existing user'}"
+    )
     if granted.temporary_password:
         print(f"  contraseña temporal / temporary password: {granted.temporary_password}")
     if granted.message_id is not None:
@@ -98,7 +100,11 @@ async def _list_users(kind: str, engine: AsyncEngine) -> int:
 
     async with engine.connect() as conn:
         for user in await list_users(conn, kind):
-            state = "disabled" if user.disabled else ("must change password" if user.must_change_password else "ok")
+            state = (
+                "disabled"
+                if user.disabled
+                else ("must change password" if user.must_change_password else "ok")
+            )
             extra = user.role if kind == "STAFF" else ",".join(user.customer_ids)
             print(f"{user.login:<32} {user.name:<28} {extra:<20} {state}")
     return 0
@@ -150,7 +156,9 @@ async def _partner_list(args: argparse.Namespace, services, engine: AsyncEngine)
     async with engine.connect() as conn:
         for c in await list_clients(conn):
             state = "disabled" if c.disabled else "ok"
-            print(f"{c.client_id:<22} {c.name:<28} {' '.join(sorted(c.scopes)):<40} {' '.join(c.origins)} {state}")
+            print(
+                f"{c.client_id:<22} {c.name:<28} {' '.join(sorted(c.scopes)):<40} {' '.join(c.origins)} {state}"
+            )
     return 0
 
 
@@ -160,6 +168,93 @@ async def _partner_disable(args: argparse.Namespace, services, engine: AsyncEngi
     async with engine.begin() as conn:
         found = await set_client_disabled(conn, args.client_id, True)
     print("deshabilitado / disabled" if found else "no existe / not found")
+    return 0 if found else 1
+
+
+def _document(args: argparse.Namespace) -> str:
+    """The document to register: --query's text or the file's, exactly as the client sends it;
+    one that is not valid GraphQL against the served schema is refused before it is kept."""
+    from pathlib import Path
+
+    from graphql import parse, validate
+    from graphql.error import GraphQLError
+
+    from ..schema.root import build_schema
+
+    if (args.file is None) == (args.query is None):
+        raise SystemExit("partners queries add: un archivo o --query / a FILE or --query, one of them")
+    try:
+        text = args.query if args.query is not None else Path(args.file).read_text(encoding="utf-8")
+    except OSError as failure:
+        raise SystemExit(f"{args.file}: {failure}") from None
+    try:
+        problems = validate(build_schema()._schema, parse(text))
+    except GraphQLError as failure:
+        problems = [failure]
+    if problems:
+        raise SystemExit(
+            "no es un documento válido / not a valid document: " + "; ".join(p.message for p in problems[:3])
+        )
+    return text
+
+
+async def _queries_add(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from ..store.access import audit
+    from ..store.partners import add_query, client_by_id
+    from ..web.persisted import sha256
+
+    text = _document(args)
+    digest = sha256(text)
+    async with engine.begin() as conn:
+        if await client_by_id(conn, args.client_id) is None:
+            print("no existe / not found")
+            return 1
+        new = await add_query(conn, args.client_id, digest, text)
+        await audit(conn, "PARTNER_QUERY_ADDED", "OK" if new else "REPEATED", login=args.client_id,
+                                   actor=CLI_ACTOR, detail=digest)  # fmt: skip
+    print(f"{digest} {'registrado / registered' if new else 'ya registrado / already registered'}")
+    print(f"{args.client_id}: solo corre sus documentos registrados / runs only its registered documents")
+    return 0
+
+
+async def _queries_list(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from ..store.partners import client_by_id, list_queries
+
+    async with engine.connect() as conn:
+        client = await client_by_id(conn, args.client_id)
+        if client is None:
+            print("no existe / not found")
+            return 1
+        listed = await list_queries(conn, args.client_id)
+    mode = "lista / allow-list" if client.queries_only else "libre / any document"
+    print(f"{client.client_id} {client.name}: {mode}, {len(listed)} documento(s)")
+    for q in listed:
+        print(f"{q.sha256} {q.created_at:%Y-%m-%d %H:%M} {' '.join(q.query.split())[:60]}")
+    return 0
+
+
+async def _queries_remove(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from ..store.access import audit
+    from ..store.partners import remove_query
+
+    async with engine.begin() as conn:
+        found = await remove_query(conn, args.client_id, args.hash.lower())
+        if found:
+            await audit(conn, "PARTNER_QUERY_REMOVED", "OK", login=args.client_id, actor=CLI_ACTOR,
+                                       detail=args.hash.lower())  # fmt: skip
+    print("quitado / removed" if found else "no existe / not found")
+    return 0 if found else 1
+
+
+async def _queries_off(args: argparse.Namespace, services, engine: AsyncEngine) -> int:  # noqa: ANN001
+    from ..store.access import audit
+    from ..store.partners import set_queries_only
+
+    async with engine.begin() as conn:
+        found = await set_queries_only(conn, args.client_id, False)
+        if found:
+            await audit(conn, "PARTNER_QUERIES_OFF", "OK", login=args.client_id, actor=CLI_ACTOR)
+    print("corre cualquier documento / runs any document" if found else "no existe / not found")
     return 0 if found else 1
 
 
@@ -193,7 +288,9 @@ def _command(parent: argparse._SubParsersAction, name: str, help: str, work: Cal
 
 def add_access_commands(commands: argparse._SubParsersAction) -> None:
     """Register `access`, `partners` and `staff` on the `ventanilla` command."""
-    access = commands.add_parser("access", help="grant, revoke, reset and list customers' portal access; audit log, emails")
+    access = commands.add_parser(
+        "access", help="grant, revoke, reset and list customers' portal access; audit log, emails"
+    )
     sub = access.add_subparsers(dest="action", required=True)
     grant = _command(sub, "grant", "give a customer account a portal user", _grant)
     grant.add_argument("customer_id", help="the customer's id in the billing source")
@@ -213,17 +310,48 @@ def add_access_commands(commands: argparse._SubParsersAction) -> None:
     emails.add_argument("--status", choices=["QUEUED", "SENT", "FAILED"])
     emails.add_argument("--limit", type=int, default=50)
 
-    partners = commands.add_parser("partners", help="partners' client applications (OAuth2 client credentials)")
+    partners = commands.add_parser(
+        "partners", help="partners' client applications (OAuth2 client credentials)"
+    )
     psub = partners.add_subparsers(dest="action", required=True)
     add = _command(psub, "add", "register a client; prints its id and secret once", _partner_add)
     add.add_argument("name")
     add.add_argument("--scopes", nargs="+", required=True, help="e.g. customers:read billing:read")
-    add.add_argument("--origins", nargs="*", default=[], help="browser origins allowed by CORS, e.g. https://portal.socio.com")
+    add.add_argument(
+        "--origins",
+        nargs="*",
+        default=[],
+        help="browser origins allowed by CORS, e.g. https://portal.socio.com",
+    )
     _command(psub, "list", "list registered clients", _partner_list)
     pdisable = _command(psub, "disable", "disable a client: its tokens stop at once", _partner_disable)
     pdisable.add_argument("client_id")
+    queries = psub.add_parser("queries", help="allow-list mode: the only documents a client may run")
+    qsub = queries.add_subparsers(dest="queries_action", required=True)
+    qadd = _command(
+        qsub, "add", "register a document for a client and put it in allow-list mode", _queries_add
+    )
+    qadd.add_argument("client_id")
+    qadd.add_argument("file", nargs="?", help="a file holding the document, exactly as the client sends it")
+    qadd.add_argument("--query", help="the document's text instead of a file")
+    qlist = _command(qsub, "list", "list a client's registered documents (hash, date, text)", _queries_list)
+    qlist.add_argument("client_id")
+    qremove = _command(
+        qsub,
+        "remove",
+        "forget one registered document (the client stays in allow-list mode)",
+        _queries_remove,
+    )
+    qremove.add_argument("client_id")
+    qremove.add_argument("hash", help="the document's SHA-256, as add and list print it")
+    qoff = _command(
+        qsub, "off", "leave allow-list mode: the client runs any document its scopes allow", _queries_off
+    )
+    qoff.add_argument("client_id")
 
-    staff = commands.add_parser("staff", help="staff users: analysts (read-only), agents (helpdesk) and admins")
+    staff = commands.add_parser(
+        "staff", help="staff users: analysts (read-only), agents (helpdesk) and admins"
+    )
     ssub = staff.add_subparsers(dest="action", required=True)
     sadd = _command(ssub, "add", "add a staff user; prints a temporary password once", _staff_add)
     sadd.add_argument("login")

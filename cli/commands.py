@@ -1,4 +1,4 @@
-"""The `ventanilla` command: demo, serve, migrate, export-schema, access, features, documents."""
+"""The `ventanilla` command: demo, serve, migrate, export-schema, access, features, documents, payments."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import access, contracts, documents, events, features, sources
+from . import access, config, contracts, documents, events, features, payments, sources
 
 DEFAULT_DEMO_DB = "ventanilla-demo.db"
 
@@ -81,9 +81,72 @@ def _demo(args: argparse.Namespace) -> int:
         database_url=url, demo=True, portal_url=portal, files_store="directory", files_directory=str(files),
         **_demo_signer(db),
     )  # fmt: skip
+    standin, settings = _demo_payments(settings, base)
     app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=logging_config(settings), access_log=False)
+    try:
+        uvicorn.run(
+            app, host=args.host, port=args.port, log_config=logging_config(settings), access_log=False
+        )
+    finally:
+        if standin is not None:
+            standin.stop()
     return 0
+
+
+def _demo_payments(settings, base: str):  # type: ignore[no-untyped-def]
+    """Unless the configuration names providers: Mercado Pago, Stripe and Redsys configured against a
+    LOCAL STAND-IN (payments/standin.py) started on 127.0.0.1, with secrets made for this run. No
+    real payment: the stand-in's pages say so and pay at a click. Every provider takes any currency
+    (the demo bills in ARS; the real Redsys takes EUR)."""
+    import base64
+    import secrets
+
+    from pydantic import SecretStr
+
+    from ..payments.standin import StandInConfig, run_standin_in_thread
+    from ..settings import MercadoPagoProvider, RedsysProvider, StripeProvider
+
+    if settings.payment_providers:
+        return None, settings
+    mp_token, mp_secret = f"TEST-{secrets.token_hex(8)}", secrets.token_hex(16)
+    stripe_key, stripe_secret = f"sk_test_{secrets.token_hex(12)}", f"whsec_{secrets.token_hex(16)}"
+    redsys_key, merchant = base64.b64encode(secrets.token_bytes(24)).decode(), "999008881"
+    config = StandInConfig(
+        mercadopago_access_token=mp_token, mercadopago_webhook_secret=mp_secret, stripe_api_key=stripe_key,
+        stripe_webhook_secret=stripe_secret, stripe_webhook_url=f"{base}/payments/stripe/notifications",
+        redsys_secret_key=redsys_key, redsys_merchant_code=merchant,
+    )  # fmt: skip
+    standin = run_standin_in_thread(config)
+    url = standin.url
+    providers = {
+        "mercadopago": MercadoPagoProvider(
+            kind="mercadopago",
+            display_name="Mercado Pago",
+            api_url=url,
+            access_token=SecretStr(mp_token),
+            webhook_secret=SecretStr(mp_secret),
+        ),  # fmt: skip
+        "stripe": StripeProvider(
+            kind="stripe",
+            display_name="Tarjeta (Stripe)",
+            api_url=url,
+            api_key=SecretStr(stripe_key),
+            webhook_secret=SecretStr(stripe_secret),
+        ),  # fmt: skip
+        "redsys": RedsysProvider(
+            kind="redsys",
+            display_name="Tarjeta (Redsys)",
+            api_url=url,
+            merchant_code=merchant,
+            secret_key=SecretStr(redsys_key),
+        ),  # fmt: skip
+    }
+    print(f"Pagos online / online payments: Mercado Pago, Stripe y Redsys contra un SIMULADOR LOCAL en {url}")
+    print("  (local stand-in, NOT a real payment: startPayment -> redirectUrl -> Pay / Refuse)")
+    print()
+    return standin, settings.model_copy(
+        update={"payment_providers": providers, "public_url": settings.public_url or base}
+    )
 
 
 def _demo_signer(db: Path) -> dict[str, str]:
@@ -117,6 +180,10 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,  # web/requestlog.py writes the access line, with the request id
         # SIGTERM: stop accepting, give requests in flight this long, then shut down (docs/operations.md)
         timeout_graceful_shutdown=args.graceful_seconds,
+        # Behind a reverse proxy: the client's address and scheme from X-Forwarded-For/-Proto, trusted
+        # only from these addresses (docs/deployment.md); the per-IP sign-in limits count that address.
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips,
     )
     return 0
 
@@ -181,6 +248,14 @@ def parser() -> argparse.ArgumentParser:
         "--graceful-seconds", type=float, default=30.0,
         help="on SIGTERM, how long requests in flight may take before the workers stop (default 30)",
     )  # fmt: skip
+    serve.add_argument(
+        "--proxy-headers", action=argparse.BooleanOptionalAction, default=True,
+        help="take the client's address and scheme from X-Forwarded-For/-Proto of a trusted proxy (default: on)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--forwarded-allow-ips", default=None, metavar="IPS",
+        help="the proxies trusted for those headers, comma-separated, or * (default: 127.0.0.1)",
+    )  # fmt: skip
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser("migrate", help="bring the store to the newest schema (run before serve)")
@@ -197,10 +272,13 @@ def parser() -> argparse.ArgumentParser:
     documents.add_documents_command(commands)  # documents add
     sources.register(commands)  # demo-data, check-mapping
     contracts.add_contracts_command(commands)  # contracts verify
+    config.add_config_commands(commands)  # check-config, settings-reference
+    payments.add_payments_command(commands)  # payments reconcile
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..connectors import executor  # noqa: F401 - every engine of a command connects as the app's do
     from ..errors import ApiError
 
     args = parser().parse_args(argv)

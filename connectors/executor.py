@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Executable, event, text
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -36,6 +36,22 @@ def pooled_engine(url: str, pool_size: int, *, ping: bool = False, **options: An
     checkout) and a write after a restart or a killed session still lands."""
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=ping, **options)
     return discard_closed_connections(engine)
+
+
+# asyncpg's options a URL's query may carry as numbers: `?statement_cache_size=0` behind PgBouncer's
+# transaction pooling (docs/deployment.md). SQLAlchemy hands the query to asyncpg as text, and
+# asyncpg needs a number: every engine's connect turns them into one (once per process).
+_NUMERIC_ASYNCPG_OPTIONS = ("statement_cache_size", "max_cached_statement_lifetime", "max_cacheable_statement_size")
+
+
+@event.listens_for(Engine, "do_connect")
+def _numeric_options(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+    if dialect.driver != "asyncpg":
+        return
+    for name in _NUMERIC_ASYNCPG_OPTIONS:
+        value = cparams.get(name)
+        if isinstance(value, str) and value.isdigit():
+            cparams[name] = int(value)
 
 
 def connect_timeout_args(url: str, timeout: float) -> dict[str, Any]:

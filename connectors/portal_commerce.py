@@ -11,7 +11,9 @@ their `perform` work (resolvers/actions.py), on the store's transaction `conn`:
   routing (connectors/routing.py RoutedSource) overlays each decision's status on the source's
   quote reads (`quotes_by_id`, `quotes_of`: the decision wins over the ERP's PENDING) and merges
   the portal's comments into every read of comments, oldest first. Portal comment ids are
-  `portal-<n>`, which no legacy key spells.
+  `portal-<n>`, which no legacy key spells;
+- a quote of a legacy source that takes `quote_decisions` (its mapping's
+  `[writes.quote_decision]`): the ERP's own row (connectors/sql/quote_writes.py), no overlay.
 
 A decision is taken once: natively `UPDATE quotes SET status = ... WHERE id = ... AND status =
 'PENDING'` (a racing second call updates no row), on the portal table by its primary key (the

@@ -10,6 +10,7 @@ Ventanilla's own store (the native tables), which also takes what a read-only le
     params = { client = "100" }       # the mapping's $placeholders (SAP client ...)
     attachments_dir = "/mnt/erp-adjuntos"     # where the gateway reads the ERP's attachment share,
     attachments_root = "/sapmnt/PRD/adjuntos" # which the ERP's own paths start with (docs/connectors.md)
+    writes = ["quote_decisions"]      # replaces the mapping's `writes` for this source (of those it declares)
     [routes]
     customers = "erp"
     invoices = "erp"
@@ -43,6 +44,7 @@ from .executor import connect_timeout_args, ping, pooled_engine
 from .files import BlobReader, share_of
 from .native.source import NativeSource
 from .portal_commerce import CommerceWriter, NativeCommerce, PortalCommerce, merged_comments
+from .portal_payments import INVOICE_FIELDS, PaymentsOverlay
 from .portal_tickets import MergedTickets, PortalTickets
 from .records import (
     AccountTotals,
@@ -78,6 +80,7 @@ from .records import (
 from .signed_contracts import SignedContracts
 from .sql.mapping import load_connector
 from .sql.source import MappedSource
+from .sql.writes import check_writes
 
 if TYPE_CHECKING:
     from ..store.commitments import KeptCommitments
@@ -165,6 +168,13 @@ class RoutedSource:
         )  # fmt: skip
         self._store_timeout = getattr(store, "timeout", 10.0)
         self._route()
+        # Online payments approved in the portal over a legacy ERP's billing: shown paid until the
+        # ERP posts them (connectors/portal_payments.py). Reads with the unnarrowed source.
+        self.payments_overlay = (
+            PaymentsOverlay(engine, self.invoices, self._store_timeout)
+            if engine is not None and self.routes["invoices"] != STORE
+            else None
+        )
         # Commitments the store keeps for customers it does not hold (store/commitments.py), merged
         # into `payment_commitments_of` when new ones are written there.
         self.kept: KeptCommitments | None = None
@@ -205,6 +215,8 @@ class RoutedSource:
                 wanted = {**wanted, Quote: wanted[Quote] | {"id"}}
             if Comment in wanted:
                 wanted = {**wanted, Comment: wanted[Comment] | {"id", "created_at"}}
+        if self.payments_overlay is not None and Invoice in wanted:
+            wanted = {**wanted, Invoice: wanted[Invoice] | INVOICE_FIELDS}  # what the overlay lowers
         narrowed.sources = {name: source.reading(wanted) for name, source in self.sources.items()}
         narrowed._route()
         return narrowed
@@ -229,11 +241,15 @@ class RoutedSource:
         return self.routes[domain] == STORE
 
     def _decided(self) -> PortalCommerce | None:
-        """The store's quote decisions, when quotes are read from a legacy source (no mapping
-        writes decisions into an ERP yet: they are kept in the store)."""
-        if self.takes_natively("quotes"):
+        """The store's quote decisions, when quotes are read from a legacy source that takes none
+        (no `quote_decisions` write): they are kept in the store and overlaid on its reads."""
+        if self.takes_natively("quotes") or self.erp_decides_quotes():
             return None
         return self.portal_commerce
+
+    def erp_decides_quotes(self) -> bool:
+        """Whether quote decisions are written into the legacy source the quotes are read from."""
+        return not self.takes_natively("quotes") and "quote_decisions" in self.capabilities["quotes"]
 
     async def _overlaid(self, found: Sequence[Quote | None]) -> list[Quote | None]:
         decided = self._decided()
@@ -271,15 +287,24 @@ class RoutedSource:
     # --- billing -------------------------------------------------------------------------
 
     async def account_totals(self, customer_ids: Sequence[str], today: date) -> list[AccountTotals]:
-        return await self.invoices.account_totals(customer_ids, today)
+        found = await self.invoices.account_totals(customer_ids, today)
+        if self.payments_overlay is None:
+            return found
+        return await self.payments_overlay.totals(found, today)
 
     async def invoices_by_id(self, ids: Sequence[str]) -> list[Invoice | None]:
-        return await self.invoices.invoices_by_id(ids)
+        found = await self.invoices.invoices_by_id(ids)
+        if self.payments_overlay is None:
+            return found
+        return await self.payments_overlay.invoices(found, date.today())
 
     async def invoices_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
     ) -> list[PageOf]:
-        return await self.invoices.invoices_of(customer_ids, filter, page, today)
+        found = await self.invoices.invoices_of(customer_ids, filter, page, today)
+        if self.payments_overlay is None:
+            return found
+        return await self.payments_overlay.pages(found, customer_ids, filter, today)
 
     async def invoice_counts_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
@@ -461,9 +486,13 @@ def source_from(
     if connector == "native":
         return NativeSource(engine, timeout=timeout, blobs=blobs)
     share = share_of(spec.get("attachments_dir"), spec.get("attachments_root"))
+    mapping = load_connector(connector)
+    if "writes" in spec:  # this deployment's writes, of those the mapping declares (a replica takes none)
+        writes = tuple(spec["writes"])
+        check_writes(writes, mapping.write_specs, f"[sources.{name}] writes")
+        mapping = replace(mapping, writes=writes)
     return MappedSource(
-        engine, load_connector(connector), params=spec.get("params"), timeout=timeout, label=name,
-        blobs=blobs, share=share,
+        engine, mapping, params=spec.get("params"), timeout=timeout, label=name, blobs=blobs, share=share,
     )  # fmt: skip
 
 
@@ -483,11 +512,14 @@ COMMENT_DOMAINS = {"Invoice": "invoices", "Quote": "quotes", "Order": "orders", 
 def commerce_writer(source: Source, domain: str) -> CommerceWriter:
     """Where a quote decision (`domain` "quotes") or a comment (the subject's domain, see
     COMMENT_DOMAINS) is written: the native tables when the domain is the store's (and, for
-    comments, so are the documents comments are read with), else the store's portal tables
+    comments, so are the documents comments are read with); a decision into the legacy source
+    whose mapping takes `quote_decisions`; else the store's portal tables
     (connectors/portal_commerce.py)."""
     if not isinstance(source, RoutedSource) or source.portal_commerce is None:
         return NativeCommerce()
     if domain == "quotes":
+        if source.erp_decides_quotes():  # its [writes.quote_decision] (connectors/sql/quote_writes.py)
+            return cast(CommerceWriter, source.source_for("quotes"))
         return NativeCommerce() if source._decided() is None else source.portal_commerce
     if source.takes_natively(domain) and source.takes_natively("documents"):
         return NativeCommerce()

@@ -1,7 +1,7 @@
 """The relay: delivers the outbox of domain events (store/events.py) to every configured sink.
 
-Each application runs one relay (`start`, in the app's lifespan), like the mail worker
-(auth/outbox.py): woken in process right after an action commits (`wake`), and polling every
+Each application runs one relay (`start`, in the app's lifespan), on the same loop as the mail
+worker (auth/outbox.py; store/worker.py): woken in process right after an action commits (`wake`), and polling every
 [events] poll_seconds for events recorded by other instances or due for a retry. Each sink is
 served by its own task, oldest event first, so a sink that is down delays no other. A delivery
 is claimed by a lease (store/events.py), so on one store each is delivered by one relay at a
@@ -20,36 +20,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
-
+from ..observe import delivery
 from ..settings import Settings
 from ..store import events as outbox
 from ..store.access import audit, now
-from ..store.engine import Store, StoreUnavailable
+from ..store.engine import Store
+from ..store.worker import STORE_OUTAGES, PollingWorker, backoff
 from .sinks import Sink, describe
 
 log = logging.getLogger("ventanilla.events")
 
 BATCH = 50  # deliveries one pass claims per sink, one after the other
-LONGEST_WAIT = timedelta(hours=1)  # the backoff stops doubling here
-STORE_OUTAGES = (StoreUnavailable, SQLAlchemyError, OSError, TimeoutError)
 
 
-class Relay:
-    """One per application: delivers every due event to each sink in `sinks`."""
+class Relay(PollingWorker):
+    """One per application: delivers every due event to each sink in `sinks` (its loop:
+    store/worker.py, flushing what is due on stop)."""
+
+    name = "ventanilla-relay"
+    what = "events"
+    flush_on_stop = True
 
     def __init__(self, store: Store, settings: Settings, sinks: Mapping[str, Sink]) -> None:
+        super().__init__(log)
         self.store = store
         self.settings = settings
         self.sinks = dict(sinks)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
         self._held: dict[tuple[str, str], outbox.ClaimedDelivery] = {}  # leases this relay holds
 
     @property
@@ -57,50 +57,21 @@ class Relay:
         """Long enough for one delivery (bounded by its timeout) and the update that settles it."""
         return timedelta(seconds=self.settings.events_timeout_seconds + 30)
 
-    def wake(self) -> None:
-        """An event was recorded: deliver now instead of at the next poll."""
-        self._wake.set()
+    @property
+    def poll_seconds(self) -> float:
+        return self.settings.events_poll_seconds
 
-    def start(self) -> None:
-        if self._task is None and self.sinks:
-            self._stopping = False
-            self._task = asyncio.create_task(self._work(), name="ventanilla-relay")
+    def runs(self) -> bool:
+        return bool(self.sinks)
 
     async def stop(self, grace: float = 5.0) -> None:
         """Deliver what is due within `grace` seconds, cancel what is still under way, give its
         leases back, and close the sinks' connections."""
-        task, self._task = self._task, None
-        if task is not None:
-            self._stopping = True
-            self._wake.set()
-            done, _ = await asyncio.wait({task}, timeout=grace)
-            if not done:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+        await super().stop(grace)
         await self._release()
         for sink in self.sinks.values():
             with suppress(Exception):
                 await sink.close()
-
-    async def _work(self) -> None:
-        while True:
-            self._wake.clear()
-            wait = self.settings.events_poll_seconds
-            soonest: float | None = None
-            try:
-                soonest = await self.deliver_due()
-                if soonest is not None:
-                    wait = min(wait, soonest)
-            except STORE_OUTAGES as error:
-                log.warning("events: the store failed (%s); trying again in %.0f s", type(error).__name__, wait)
-            except Exception:  # noqa: BLE001 - a bug must not stop the events for good
-                log.exception("events: unexpected failure; trying again in %.0f s", wait)
-            if self._stopping and soonest != 0.0:
-                return  # flushed: nothing more is due now
-            if wait > 0:
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
 
     async def deliver_due(self) -> float | None:
         """One pass over every sink; the seconds until the soonest retry it scheduled, 0 when more
@@ -142,14 +113,21 @@ class Relay:
         return retry
 
     async def _attempt(self, sink: Sink, claimed: outbox.ClaimedDelivery) -> float | None:
-        try:
-            async with asyncio.timeout(self.settings.events_timeout_seconds):
-                await sink.deliver(claimed.event, claimed.attempts)
-        except Exception as error:  # noqa: BLE001 - any refusal or network failure is retried
-            return await self._failed(claimed, describe(error, sink.secrets))
-        async with self.store.begin() as conn:
-            await outbox.mark_delivered(conn, claimed, now())
-        return None
+        """One attempt, observed (a span per attempt with tracing on: observe.py, web/tracing.py)."""
+        event = claimed.event
+        async with delivery("event", sink=sink.name, event_type=event.type, event_id=event.id,
+                            attempt=claimed.attempts) as attempt:  # fmt: skip
+            try:
+                async with asyncio.timeout(self.settings.events_timeout_seconds):
+                    await sink.deliver(event, claimed.attempts)
+            except Exception as error:  # noqa: BLE001 - any refusal or network failure is retried
+                dead = claimed.attempts >= self.settings.events_max_attempts
+                attempt.outcome = "dead" if dead else "retry"
+                return await self._failed(claimed, describe(error, sink.secrets))
+            async with self.store.begin() as conn:
+                await outbox.mark_delivered(conn, claimed, now())
+            attempt.outcome = "delivered"
+            return None
 
     async def _failed(self, claimed: outbox.ClaimedDelivery, error: str) -> float:
         event = claimed.event
@@ -181,9 +159,3 @@ class Relay:
         except STORE_OUTAGES as error:  # their leases run out by themselves
             log.warning("events: could not give back %d lease(s) (%s)", len(held), type(error).__name__)
 
-
-def backoff(first_seconds: float, attempts: int) -> timedelta:
-    """The wait after the `attempts`-th failure: doubling from `first_seconds`, at most an hour,
-    spread ±50% so deliveries that failed together do not all come back together."""
-    doubled = first_seconds * 2 ** min(attempts - 1, 30)
-    return min(timedelta(seconds=doubled * random.uniform(0.5, 1.5)), LONGEST_WAIT)

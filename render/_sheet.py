@@ -156,5 +156,43 @@ class Sheet(FPDF):
             if total is not None:
                 table.row([latin1(v) for v in total], style=FontFace(emphasis="BOLD", fill_color=SHADE))
 
+    def long_grid(
+        self,
+        headings: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        align: Sequence[str],
+        total: Sequence[str] | None = None,
+    ) -> None:
+        """`grid` for long lists of one-line rows (a statement's open items): plain cells, the
+        heading repeated on every page. fpdf2's table measures and wraps every cell, some 10 ms a
+        row; a 10,000-item statement took minutes with it (bench/README.md, "Documents")."""
+        height = 5.2
+        left, right = self.l_margin, self.l_margin + sum(widths)
+
+        def line(values: Sequence[str], fill: tuple[int, int, int] | None, bold: bool, h: float) -> None:
+            if fill:
+                self.set_fill_color(*fill)
+            self.style(8.5, bold=bold)
+            for text, w, a in zip(values, widths, align, strict=True):
+                self.cell(w, h, latin1(text), align=a, fill=fill is not None)
+            self.ln(h)
+
+        def heading() -> None:
+            line(headings, SHADE, True, height + 0.8)
+
+        heading()
+        for index, values in enumerate(rows):
+            if self.get_y() + height > self.page_break_trigger:
+                self.add_page()
+                heading()
+            line(values, STRIPE if index % 2 else None, False, height)
+            self.line(left, self.get_y(), right, self.get_y())
+        if total is not None:
+            if self.get_y() + height > self.page_break_trigger:
+                self.add_page()
+            line(total, SHADE, True, height + 0.8)
+        self.ln(1)
+
     def output_bytes(self) -> bytes:
         return bytes(self.output())

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
+
+import segno
 
 from ..connectors.records import (
     CommercialLine,
@@ -20,6 +23,7 @@ from ..connectors.records import (
     PaymentCommitment,
 )
 from ..rules.billing import StatementFigures, days_overdue, invoice_status
+from ..rules.fiscal import fiscal_qr
 from ._blocks import Voucher, amounts, company_line, customer_block, signatures, voucher_header
 from ._format import (
     ENTRY_KINDS,
@@ -51,6 +55,9 @@ CONTRACT_LABELS: dict[ContractStatus, str] = {
 # AFIP's code for the "R" delivery note, printed under its letter box.
 DELIVERY_NOTE_CODE = "91"
 
+# Side of the fiscal QR code on the invoice, in mm (AFIP asks for a code a phone reads at once).
+QR_SIDE = 26
+
 
 def invoice_pdf(
     invoice: Invoice, lines: Sequence[InvoiceLine], customer: Customer, company: Company | None, today: date
@@ -72,7 +79,7 @@ def invoice_pdf(
     _invoice_lines(sheet, lines)
     amounts(sheet, _invoice_amounts(invoice, lines))
     _invoice_state(sheet, invoice, today)
-    _authorization(sheet, invoice)
+    _authorization(sheet, invoice, customer, company)
     _payment_codes(sheet, invoice)
     return sheet.output_bytes()
 
@@ -122,20 +129,41 @@ def _invoice_state(sheet: Sheet, invoice: Invoice, today: date) -> None:
     sheet.line_text(text, size=9, bold=True, align="R")
 
 
-def _authorization(sheet: Sheet, invoice: Invoice) -> None:
+def _authorization(sheet: Sheet, invoice: Invoice, customer: Customer, company: Company | None) -> None:
+    """The CAE and its due date, beside AFIP's fiscal QR code when the voucher's data make one."""
     if not invoice.cae:
         return
-    sheet.room(16)
+    qr = fiscal_qr(invoice, customer, company)
+    height = QR_SIDE + 4 if qr else 12
+    sheet.room(height + 4)
     sheet.ln(3)
     top = sheet.get_y()
-    sheet.rect(sheet.l_margin, top, sheet.epw, 12)
-    sheet.put(sheet.l_margin + 3, top + 3.5, 80, "Comprobante autorizado", size=10, bold=True)
+    sheet.rect(sheet.l_margin, top, sheet.epw, height)
+    text_x = sheet.l_margin + 3
+    if qr:
+        sheet.image(_qr_png(qr.url), x=sheet.l_margin + 2, y=top + 2, w=QR_SIDE, h=QR_SIDE)
+        text_x += QR_SIDE + 2
+        sheet.put(text_x, top + 8, 80, "Comprobante autorizado", size=10, bold=True)
+        note = "Escanee el código para verificarlo en AFIP"
+        sheet.put(text_x, top + 13.5, 90, note, size=7.5, color=MUTED)
+    else:
+        sheet.put(text_x, top + 3.5, 80, "Comprobante autorizado", size=10, bold=True)
+    middle = top + (height - 10.5) / 2
     right = sheet.l_margin + sheet.epw - 83
-    sheet.put(right, top + 1.5, 40, "CAE N°:", size=9, color=MUTED, align="R")
-    sheet.put(right + 40, top + 1.5, 40, invoice.cae, size=9, bold=True, align="R")
-    sheet.put(right, top + 6, 40, "Vencimiento del CAE:", size=9, color=MUTED, align="R")
-    sheet.put(right + 40, top + 6, 40, day(invoice.cae_due_date), size=9, bold=True, align="R")
-    sheet.set_y(top + 14)
+    sheet.put(right, middle, 40, "CAE N°:", size=9, color=MUTED, align="R")
+    sheet.put(right + 40, middle, 40, invoice.cae, size=9, bold=True, align="R")
+    sheet.put(right, middle + 4.5, 40, "Vencimiento del CAE:", size=9, color=MUTED, align="R")
+    sheet.put(right + 40, middle + 4.5, 40, day(invoice.cae_due_date), size=9, bold=True, align="R")
+    sheet.set_y(top + height + 2)
+
+
+def _qr_png(url: str) -> BytesIO:
+    """The QR code as a black-on-white PNG, its quiet zone included, for fpdf2 to place at `QR_SIDE`."""
+    code = segno.make_qr(url, error="m")
+    image = BytesIO()
+    code.save(image, kind="png", scale=4, border=4)
+    image.seek(0)
+    return image
 
 
 def _payment_codes(sheet: Sheet, invoice: Invoice) -> None:
@@ -322,4 +350,4 @@ def _open_items(sheet: Sheet, figures: StatementFigures) -> None:
     headings = ("Comprobante", "Tipo", "Fecha", "Vencimiento", "Días atraso", "Importe original", "Saldo")
     total = ("Saldo total", "", "", "", "", "", money(figures.total, figures.currency))
     widths = (33, 25, 20, 22, 22, 29, 29)
-    sheet.grid(headings, rows, widths, ("L", "L", "C", "C", "R", "R", "R"), total)
+    sheet.long_grid(headings, rows, widths, ("L", "L", "C", "C", "R", "R", "R"), total)

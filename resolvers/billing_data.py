@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth.ownership import acting_account, authorize
@@ -27,36 +25,13 @@ from ..connectors.records import Customer
 from ..errors import ApiError, ErrorCode, not_found
 from ..rules.billing_data import checked_tax_id
 from ..settings import Feature
+from ..store import billing_data as stored
+from ..store.billing_data import APPLIED, PENDING, REJECTED, BillingChange
 from ..store.events import DomainEvent
-from ..store.tables import billing_changes
 from .actions import Action, Done, perform
 from .context import Context
 
-APPLIED, PENDING, REJECTED = "APPLIED", "PENDING_REVIEW", "REJECTED"
 LIMITS = {"name": 200, "taxCondition": 60, "address": 300, "reason": 300}
-
-
-@dataclass(frozen=True, slots=True)
-class BillingChange:
-    id: str
-    customer_id: str
-    name: str | None
-    tax_id: str | None
-    tax_kind: str | None
-    tax_condition: str | None
-    address: str | None
-    state: str
-    reason: str | None
-    requested_at: datetime
-    decided_at: datetime | None
-
-
-def _change(row: Any) -> BillingChange:
-    def utc(moment: datetime | None) -> datetime | None:
-        return None if moment is None else moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-    return BillingChange(str(row.id), row.customer_id, row.name, row.tax_id, row.tax_kind, row.tax_condition,
-                         row.address, row.state, row.reason, utc(row.requested_at), utc(row.decided_at))  # type: ignore[arg-type]  # fmt: skip
 
 
 def _text(value: str | None, field: str) -> str | None:
@@ -82,22 +57,22 @@ async def update_billing_info(
     if tax_id is not None:
         values["tax_kind"], values["tax_id"] = checked_tax_id(tax_id, ctx.settings.country)
     if all(v is None for v in values.values()):
-        raise ApiError(ErrorCode.BAD_INPUT, field=["input"], detail="nada que cambiar", detail_en="nothing to change")
+        raise ApiError(
+            ErrorCode.BAD_INPUT, field=["input"], detail="nada que cambiar", detail_en="nothing to change"
+        )
     state = PENDING if ctx.settings.billing_data_review else APPLIED
     principal = ctx.principal
 
     async def work(conn: AsyncConnection) -> Done:
-        moment = datetime.now(UTC)
-        done = await conn.execute(insert(billing_changes).values(
-            customer_id=account, state=state, requested_by=principal.actor, requested_at=moment,
-            decided_at=moment if state == APPLIED else None, **values))  # fmt: skip
-        key = done.inserted_primary_key
-        assert key is not None
-        change_id = str(key[0])
+        change_id = await stored.insert_change(
+            conn, account, state, principal.actor, datetime.now(UTC), values
+        )
         payload = {"changeId": change_id, "state": state, "name": values["name"], "taxId": values["tax_id"],
                    "taxKind": values["tax_kind"], "taxCondition": values["tax_condition"],
                    "address": values["address"]}  # fmt: skip
-        return Done({"id": change_id}, [DomainEvent("BillingInfoChangeRequested", account, payload)], change_id)
+        return Done(
+            {"id": change_id}, [DomainEvent("BillingInfoChangeRequested", account, payload)], change_id
+        )
 
     request = {"customerId": account, **values}
     action = Action("updateBillingInfo", account, request, idempotency_key, Feature.BILLING_DATA_UPDATE)
@@ -117,12 +92,7 @@ async def decide_billing_info_change(
     state = APPLIED if approve else REJECTED
 
     async def work(conn: AsyncConnection) -> Done:
-        done = await conn.execute(
-            update(billing_changes)
-            .where(billing_changes.c.id == int(found.id), billing_changes.c.state == PENDING)
-            .values(state=state, reason=why, decided_by=ctx.principal.actor, decided_at=datetime.now(UTC))
-        )
-        if done.rowcount != 1:
+        if not await stored.decide(conn, found.id, state, why, ctx.principal.actor, datetime.now(UTC)):
             raise ApiError(ErrorCode.BAD_INPUT, field=["input", "changeId"], detail="el cambio ya fue decidido",
                            detail_en="the change was already decided")  # fmt: skip
         event = DomainEvent("BillingInfoChangeDecided", found.customer_id,
@@ -159,11 +129,7 @@ def _loader(ctx: Context) -> DataLoader:
         store = ctx.services.store
 
         async def batch(ids: Sequence[str]) -> list[BillingChange | None]:
-            async def read(conn: AsyncConnection) -> dict[str, BillingChange]:
-                rows = await conn.execute(select(billing_changes).where(billing_changes.c.id.in_([int(i) for i in ids])))
-                return {str(r.id): _change(r) for r in rows}
-
-            found = await store.read(read)
+            found = await store.read(lambda conn: stored.changes_by_id(conn, ids))
             return [found.get(i) for i in ids]
 
         loader = _LOADERS[ctx.loaders] = DataLoader(batch_load_fn=batch, max_batch_size=500)
@@ -173,10 +139,4 @@ def _loader(ctx: Context) -> DataLoader:
 async def changes_of(ctx: Context, customer: Customer) -> list[BillingChange]:
     """The account's billing data changes, newest first."""
     authorize(ctx.principal, customer)
-
-    async def read(conn: AsyncConnection) -> list[BillingChange]:
-        rows = await conn.execute(select(billing_changes).where(billing_changes.c.customer_id == customer.id)
-                                  .order_by(billing_changes.c.id.desc()).limit(20))  # fmt: skip
-        return [_change(r) for r in rows]
-
-    return await ctx.services.store.read(read)
+    return await ctx.services.store.read(lambda conn: stored.changes_of(conn, customer.id))

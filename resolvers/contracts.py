@@ -26,8 +26,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.concurrency import run_in_threadpool
 
@@ -41,8 +39,8 @@ from ..render.signed_contract import Evidence, Signer, sha256, signed_copy
 from ..rules.signatures import check_signature
 from ..rules.uploads import PDF, Upload, UploadLimits
 from ..settings import Feature
+from ..store.contracts import SignatureRow, record_signature
 from ..store.events import DomainEvent
-from ..store.tables import contract_signatures
 from .access import caller
 from .actions import Action, Done, perform
 from .context import Context
@@ -113,15 +111,13 @@ async def sign_contract(
     async def work(conn: AsyncConnection) -> Done:
         if native and not await mark_signed(conn, found.id, moment):
             raise already_signed() if found.status is not ContractStatus.VOID else _void()
-        try:
-            await conn.execute(insert(contract_signatures).values(
-                contract_id=found.id, customer_id=found.customer_id, user_id=principal.user_id,
-                signer=evidence.signer[:120], actor=principal.actor, signed_at=moment, ip=evidence.ip,
-                user_agent=evidence.user_agent, contract_sha256=evidence.contract_sha256,
-                signature_sha256=evidence.signature_sha256, signed_pdf_sha256=copy_key,
-            ))  # fmt: skip
-        except IntegrityError:
-            raise already_signed() from None
+        if not await record_signature(conn, SignatureRow(
+            contract_id=found.id, customer_id=found.customer_id, user_id=principal.user_id,
+            signer=evidence.signer, actor=principal.actor, signed_at=moment, ip=evidence.ip,
+            user_agent=evidence.user_agent, contract_sha256=evidence.contract_sha256,
+            signature_sha256=evidence.signature_sha256, signed_pdf_sha256=copy_key,
+        )):  # fmt: skip
+            raise already_signed()
         event = DomainEvent("ContractSigned", found.customer_id, {
             "contractId": found.id, "number": found.number, "signedAt": moment.isoformat(),
             "signer": evidence.signer, "contractSha256": evidence.contract_sha256,

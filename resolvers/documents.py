@@ -13,18 +13,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth.ownership import authorize
 from ..connectors.native.ids import db_id
-from ..connectors.native.tables import documents
 from ..connectors.records import Document
 from ..errors import ApiError, ErrorCode, not_found
 from ..rules.uploads import Upload, UploadLimits
 from ..settings import Feature
+from ..store.documents import NewDocument, file_of, insert_document
 from ..store.events import DomainEvent
-from ..store.tables import shared_document_files
 from .actions import Action, Done, perform
 from .context import Context
 from .uploads import keep_uploads
@@ -33,7 +31,12 @@ MAX_TITLE = 200
 
 
 async def share_document(
-    ctx: Context, customer_id: str, title: str, file: Upload, category: str | None, idempotency_key: str | None
+    ctx: Context,
+    customer_id: str,
+    title: str,
+    file: Upload,
+    category: str | None,
+    idempotency_key: str | None,
 ) -> Document:
     customer = await ctx.loaders.customer_by_id.load(customer_id)
     if customer is None:
@@ -50,20 +53,18 @@ async def share_document(
     request = {"customerId": customer.id, "title": name, "category": category, "file": kept.sha256}
 
     async def work(conn: AsyncConnection) -> Done:
-        inserted = await conn.execute(insert(documents).values(
+        document_id = await insert_document(conn, NewDocument(
             customer_id=native_customer, title=name, category=category, filename=kept.filename,
-            content_type=kept.content_type, size=kept.size, uploaded_at=datetime.now(UTC),
+            content_type=kept.content_type, size=kept.size, sha256=kept.sha256, uploaded_at=datetime.now(UTC),
         ))  # fmt: skip
-        key = inserted.inserted_primary_key
-        assert key is not None
-        document_id = int(key[0])
-        await conn.execute(insert(shared_document_files).values(document_id=document_id, sha256=kept.sha256))
         event = DomainEvent("DocumentShared", customer.id, {"documentId": str(document_id), "title": name,
                             "filename": kept.filename, "contentType": kept.content_type, "size": kept.size,
                             "sha256": kept.sha256})  # fmt: skip
         return Done({"id": str(document_id)}, [event], str(document_id))
 
-    answer = await perform(ctx, Action("shareDocument", customer.id, request, idempotency_key, Feature.DOCUMENTS), work)
+    answer = await perform(
+        ctx, Action("shareDocument", customer.id, request, idempotency_key, Feature.DOCUMENTS), work
+    )
     ctx.loaders.document_by_id.clear(answer["id"])
     document = await ctx.loaders.document_by_id.load(answer["id"])
     if document is None:
@@ -74,7 +75,6 @@ async def share_document(
 async def document_content(ctx: Context, document: Document) -> bytes | None:
     """The shared file's bytes (None for a document without a kept file, e.g. the demo's)."""
     authorize(ctx.principal, document)
-    async with ctx.services.store.connect() as conn:
-        sha256 = (await conn.execute(select(shared_document_files.c.sha256)
-                                     .where(shared_document_files.c.document_id == (db_id(document.id) or 0)))).scalar()  # fmt: skip
+    native = db_id(document.id)
+    sha256 = None if native is None else await ctx.services.store.read(lambda conn: file_of(conn, native))
     return None if sha256 is None else await ctx.services.blobs.get(sha256)

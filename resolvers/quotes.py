@@ -3,9 +3,11 @@
 The quote is the caller's (another customer's answers NOT_FOUND like a missing one), PENDING and
 not past its `valid_until` in the business's time zone (`ctx.today`): else QUOTE_EXPIRED, or
 ALREADY_DECIDED when it was accepted or rejected before. The decision is written where the quote
-lives (connectors/portal_commerce.py `commerce_writer`): the native `quotes` row by a conditional
-UPDATE, or a decision row in the store beside a read-only ERP, overlaid on every read of the
-quote. Of two racing calls one wins; the other answers ALREADY_DECIDED.
+lives (connectors/routing.py `commerce_writer`): the native `quotes` row by a conditional
+UPDATE; the ERP's own quotation where its source takes `quote_decisions` (connectors/sql/
+quote_writes.py, in the ERP's transaction, the last step of the work); or a decision row in the
+store beside a read-only ERP, overlaid on every read of the quote. Of two racing calls one wins;
+the other answers ALREADY_DECIDED.
 """
 
 from __future__ import annotations

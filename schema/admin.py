@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from ..errors import ApiError
 from ..resolvers import admin as resolve
+from ..resolvers import branding as resolve_branding
+from ..rules.uploads import Upload as UploadedFile
 from .access import user_error
 from .errors import UserError
+from .portal import PortalInfo, portal_of
 from .relay import from_global_id, to_global_id
 
 
@@ -63,7 +67,7 @@ class AuditEntry:
         "PARTNER_ADDED, EMAIL_FAILED (an access email given up: see outgoingEmails). Portal actions (the mutation's "
         "name): CREATE_TICKET, REPLY_TO_TICKET, CLOSE_TICKET, SUBMIT_PAYMENT_RECEIPT, REQUEST_PAYMENT_COMMITMENT, "
         "REQUEST_PLAN_CHANGE, REQUEST_PLAN, ACCEPT_PAYMENT_RECEIPT, REJECT_PAYMENT_RECEIPT; administration: "
-        "SET_FEATURE, EVENT_RESENT; EVENT_DEAD (an event's delivery given up: see eventDeliveries)."
+        "SET_FEATURE, UPDATE_PORTAL_BRANDING, EVENT_RESENT; customers: CONFIRM_EMAIL (a new sign-in e-mail); EVENT_DEAD (an event's delivery given up: see eventDeliveries)."
     )
     outcome: str = strawberry.field(
         description="OK; QUEUED for a reset link or code whose email is queued; REPEATED for a portal action sent "
@@ -138,6 +142,12 @@ class EmailKind(Enum):
     ACCESS = strawberry.enum_value("access", description="Portal access granted: the portal and the user.")
     PASSWORD_RESET = strawberry.enum_value("reset", description="A link to set a new password.")
     SIGN_IN_CODE = strawberry.enum_value("code", description="A 6-digit sign-in code.")
+    EMAIL_CONFIRMATION = strawberry.enum_value(
+        "confirm_email", description="A link confirming a customer's new sign-in email, sent to it (E1)."
+    )
+    EMAIL_CHANGED = strawberry.enum_value(
+        "email_changed", description="The notice to a former sign-in email that the login changed (E1)."
+    )
 
 
 @strawberry.enum(description="Where an access email stands.")
@@ -172,3 +182,75 @@ async def outgoing_emails(
                           attempts=e.attempts, queued_at=e.created_at, next_attempt_at=e.next_attempt_at,
                           sent_at=e.sent_at, failed_at=e.failed_at, last_error=e.last_error)
             for e in entries]  # fmt: skip
+
+
+
+# --- branding (FEATURES.md F2-F3): updatePortalBranding (admins) ---
+
+
+@strawberry.input(description="The label of one payment provider's button.")
+class PaymentButtonLabelInput:
+    provider: str = strawberry.field(description="The provider's name, as [payments.providers] names it (mercadopago).")
+    label: str = strawberry.field(description="What its button says (1 to 60 characters).")
+
+
+@strawberry.input(
+    description="Change the portal's branding for every customer, on every instance at once (admins). A field "
+    "left out (null) is left as it is; an empty hint or title clears it."
+)
+class UpdatePortalBrandingInput:
+    name: str | None = strawberry.field(default=None, description="Name of the portal (1 to 80 characters).")
+    logo: Upload | None = strawberry.field(
+        default=None, description="A new logo (multipart request): a JPEG, PNG or WebP image, checked like any "
+        "upload ([files] max_bytes, max_pixels), served publicly at PortalInfo.logoUrl."
+    )  # fmt: skip
+    remove_logo: bool | None = strawberry.field(
+        default=None, description="True: drop the uploaded logo (the configured [portal] logo_url shows again)."
+    )
+    primary_color: str | None = strawberry.field(default=None, description='Main colour, "#rrggbb".')
+    login_hint: str | None = strawberry.field(default=None, description="Hint under the user field; empty clears it.")
+    password_hint: str | None = strawberry.field(
+        default=None, description="Hint under the password field; empty clears it."
+    )
+    payment_buttons_title: str | None = strawberry.field(
+        default=None, description="Title beside the payment buttons; empty clears it."
+    )
+    payment_button_labels: list[PaymentButtonLabelInput] | None = strawberry.field(
+        default=None, description="Every custom payment button label (the whole list: one left out is removed)."
+    )
+    portal_url: str | None = strawberry.field(
+        default=None, description="The portal's address handed to customers and linked from e-mails (http or https)."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Sending the same key again (24 h) answers the first answer and changes nothing more."
+    )
+
+
+@strawberry.type(description="Result of updatePortalBranding: in force on every instance from its next request.")
+class UpdatePortalBrandingPayload:
+    portal: PortalInfo | None = strawberry.field(description="The portal's public facts after the change.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was changed; empty on success.")
+
+
+async def update_portal_branding(
+    info: Info,
+    input: Annotated[UpdatePortalBrandingInput, strawberry.argument(description="What to change.")],
+) -> UpdatePortalBrandingPayload:
+    ctx = info.context
+    try:
+        logo = None
+        if input.logo is not None:
+            part: Any = input.logo  # a Starlette UploadFile of the multipart request
+            logo = UploadedFile(part.filename or "logo", await part.read(), part.content_type)
+        labels = None
+        if input.payment_button_labels is not None:
+            labels = {entry.provider: entry.label for entry in input.payment_button_labels}
+        await resolve_branding.update_portal_branding(
+            ctx, name=input.name, primary_color=input.primary_color, login_hint=input.login_hint,
+            password_hint=input.password_hint, payment_buttons_title=input.payment_buttons_title,
+            payment_button_labels=labels, portal_url=input.portal_url, logo=logo,
+            remove_logo=bool(input.remove_logo), idempotency_key=input.idempotency_key,
+        )  # fmt: skip
+    except ApiError as error:  # who may call it is the field's (Admin): this is the input's
+        return UpdatePortalBrandingPayload(portal=None, errors=[user_error(error, ctx.language)])
+    return UpdatePortalBrandingPayload(portal=await portal_of(info), errors=[])

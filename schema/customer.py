@@ -14,6 +14,7 @@ from ..resolvers import billing_data, contact
 from ..resolvers import catalog as resolve_catalog
 from ..resolvers import commerce as resolve_commerce
 from ..resolvers import customers as resolve
+from ..resolvers import invoice_zip as resolve_invoice_zip
 from ..resolvers import support as resolve_support
 from .billing import (
     AccountSummary,
@@ -45,6 +46,7 @@ from .commerce import (
 )
 from .common import Address, ContactEmail, ContactPhone, TaxId, address, maybe_money, money, tax_id
 from .enums import CustomerStatus
+from .payments import PaymentAttempt, customer_payment_attempts
 from .receipts import PaymentReceipt, PlanRequest, customer_plan_requests, customer_receipts
 from .relay import After, Connection, First, Node, connection, from_global_id, to_global_id
 from .support import Ticket, TicketFilter, ticket_type
@@ -169,6 +171,24 @@ class Customer(Node):
         count = lambda: resolve_billing.invoice_count(ctx, self.record, _invoice_filter(filter))
         return connection(found, lambda r: invoice_type(r, ctx.today), after, count)
 
+    @strawberry.field(
+        description="Link to download the chosen invoices, credit and debit notes of this account as one "
+        "ZIP of their PDFs (B5); valid for a few minutes. Refused as a whole when an id is not one of this "
+        "account's invoices (BAD_INPUT naming its position in invoiceIds) or past the deployment's limit "
+        "(`[files] max_zip_invoices`, 500 by default).",
+        metadata={"reads": ("id",)},
+    )
+    async def invoices_zip_url(
+        self,
+        info: Info,
+        invoice_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="Global ids of the invoices to put in the ZIP."),
+        ],
+    ) -> str | None:
+        raw_ids = [from_global_id(i, "Invoice")[1] for i in invoice_ids]
+        return await resolve_invoice_zip.zip_url(info.context, self.record, raw_ids)
+
     @strawberry.field(description="Payments received, newest first (B8).")
     async def payments(
         self, info: Info, first: First = None, after: After = None
@@ -278,6 +298,12 @@ class Customer(Node):
     @strawberry.field(description="Payment receipts this account submitted, newest first, with their status (B10).")
     async def payment_receipts(self, info: Info) -> list[PaymentReceipt] | None:
         return await customer_receipts(info, self.record)
+
+    @strawberry.field(
+        description="Online payments this account started, newest first: pending, approved, rejected or expired (B8)."
+    )
+    async def payment_attempts(self, info: Info) -> list[PaymentAttempt] | None:
+        return await customer_payment_attempts(info, self.record)
 
     @strawberry.field(description="Plan changes and new plans this account asked for, newest first (D4).")
     async def plan_requests(self, info: Info) -> list[PlanRequest] | None:

@@ -46,6 +46,10 @@ class ErrorCode(Enum):
     INVALID_RESET_LINK = strawberry.enum_value(
         "INVALID_RESET_LINK", description="The password-reset link expired, was used already or never existed."
     )
+    INVALID_CONFIRMATION_LINK = strawberry.enum_value(
+        "INVALID_CONFIRMATION_LINK",
+        description="The link confirming a new sign-in e-mail expired, was used already or never existed.",
+    )
     INVALID_CODE = strawberry.enum_value(
         "INVALID_CODE", description="The sign-in code is wrong, expired or spent by too many wrong tries."
     )
@@ -85,6 +89,31 @@ class ErrorCode(Enum):
     READ_ONLY_FIELD = strawberry.enum_value(
         "READ_ONLY_FIELD",
         description="The change would alter data the business registered (read-only); the message names it.",
+    )
+    PAYMENT_AMOUNT_INVALID = strawberry.enum_value(
+        "PAYMENT_AMOUNT_INVALID",
+        description="The amount to pay is zero, negative, out of the business's bounds or above what is owed.",
+    )
+    NOTHING_TO_PAY = strawberry.enum_value("NOTHING_TO_PAY", description="The payment option's amount is zero.")
+    PAYMENT_CURRENCY_MISMATCH = strawberry.enum_value(
+        "PAYMENT_CURRENCY_MISMATCH",
+        description="The provider does not take the invoices' currency, or the chosen invoices mix currencies.",
+    )
+    INVOICE_ALREADY_PAID = strawberry.enum_value(
+        "INVOICE_ALREADY_PAID", description="An invoice chosen to pay is paid or void already."
+    )
+    PAYMENT_OPTION_UNAVAILABLE = strawberry.enum_value(
+        "PAYMENT_OPTION_UNAVAILABLE", description="The payment provider does not offer that option."
+    )
+    PAYMENT_PROVIDER_UNKNOWN = strawberry.enum_value(
+        "PAYMENT_PROVIDER_UNKNOWN", description="No payment provider of that name is configured."
+    )
+    PAYMENT_PROVIDER_UNAVAILABLE = strawberry.enum_value(
+        "PAYMENT_PROVIDER_UNAVAILABLE",
+        description="The payment provider did not answer: nothing was started, try again later (retryable).",
+    )
+    RETURN_URL_NOT_ALLOWED = strawberry.enum_value(
+        "RETURN_URL_NOT_ALLOWED", description="returnUrl is neither under the portal URL nor a registered partner origin."
     )
 
 

@@ -7,6 +7,7 @@ schema and fails on a type in neither.
 from __future__ import annotations
 
 from ..connectors import records
+from ..store import payments as store_payments
 from ..store import receipts as store_receipts
 from . import (
     access,
@@ -24,6 +25,7 @@ from . import (
     documents_actions,
     events,
     features,
+    payments,
     portal,
     receipts,
     relay,
@@ -61,6 +63,7 @@ BACKED_BY: dict[type, type] = {
     commerce.DocumentLine: records.CommercialLine,
     commerce.Comment: records.Comment,
     receipts.PaymentReceipt: store_receipts.PaymentReceipt,  # the store's (B10)
+    payments.PaymentAttempt: store_payments.PaymentAttempt,  # the store's (B9)
     receipts.PlanRequest: store_receipts.PlanRequest,  # the store's (D4)
 }
 
@@ -77,6 +80,7 @@ NOT_RECORDS: frozenset[type] = frozenset(
         relay.Edge,
         relay.PageInfo,
         portal.PortalInfo,
+        portal.PaymentButtonLabel,  # a value of the portal's public facts
         access.Viewer,  # the caller itself; its accounts are the caller's own
         admin.AuditEntry,  # the store's access events, for admins only (schema/permissions.py)
         admin.OutgoingEmail,  # the store's queue of access emails, for admins only (schema/permissions.py)
@@ -89,6 +93,7 @@ NOT_RECORDS: frozenset[type] = frozenset(
         access.RequestSignInCodePayload,
         admin.GrantPortalAccessPayload,
         admin.RevokePortalAccessPayload,
+        admin.UpdatePortalBrandingPayload,  # the portal's public facts, changed by admins only
         receipts.ReceiptFile,  # a value inside a PaymentReceipt
         receipts.SubmitPaymentReceiptPayload,
         receipts.AcceptPaymentReceiptPayload,
@@ -100,6 +105,8 @@ NOT_RECORDS: frozenset[type] = frozenset(
         tickets.CloseTicketPayload,
         features.SetFeaturePayload,  # the portal's switches, for admins only (schema/permissions.py)
         events.ResendEventPayload,
+        payments.StartPaymentPayload,  # B9: its attempt is checked as a PaymentAttempt
+        payments.PaymentProvider,  # the portal's public facts: configured buttons
         billing.RequestPaymentCommitmentPayload,  # B11: its commitment is checked as a PaymentCommitment
         # portal actions II: what is inside is reloaded through the guard (resolvers/quotes.py ...)
         commerce_actions.AcceptQuotePayload,
@@ -111,6 +118,7 @@ NOT_RECORDS: frozenset[type] = frozenset(
         # portal actions II: the contract inside is reloaded through the guard (resolvers/contracts.py)
         contracts.SignContractPayload,
         contact.UpdateContactInfoPayload,
+        contact.ConfirmEmailPayload,  # the caller's own new login
         billing_data.UpdateBillingInfoPayload,  # the change inside is read through its account's guard
         billing_data.DecideBillingInfoChangePayload,
         billing_data.BillingInfoChange,  # a store row of its account, read after the customer's guard  # the customer inside was loaded through the guard (resolvers/contact.py)

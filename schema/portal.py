@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
 
+from ..resolvers import branding as resolve
+from ..rules.branding import Branding
 from ..settings import Feature as Switch
 from ..settings import Settings
 from .enums import LoginField
+
+if TYPE_CHECKING:
+    from .payments import PaymentProvider
 
 
 @strawberry.enum(description="Optional portal features the business can switch off (FEATURES.md F1).")
@@ -43,15 +49,30 @@ class Feature(Enum):
     SIGN_IN_CODES = strawberry.enum_value("SIGN_IN_CODES", description="Passwordless sign-in codes (A5).")
 
 
-@strawberry.type(description="Public facts of the portal: branding, how to sign in, what is enabled.")
+@strawberry.type(description="The label of one payment provider's button (F2).")
+class PaymentButtonLabel:
+    provider: str = strawberry.field(description="The provider's name, as the business configured it (mercadopago).")
+    label: str = strawberry.field(description='What its button says, e.g. "Pagar con Mercado Pago".')
+
+
+@strawberry.type(
+    description="Public facts of the portal: branding, how to sign in, what is enabled. The branding is an "
+    "admin's (updatePortalBranding) over the configuration's `[portal]`, in force on every instance at once."
+)
 class PortalInfo:
     name: str = strawberry.field(description="Name of the portal or the business.")
-    logo_url: str | None = strawberry.field(description="URL of the logo.")
-    primary_color: str = strawberry.field(description='Main colour, e.g. "#1f6feb".')
+    logo_url: str | None = strawberry.field(
+        description="URL of the logo: the uploaded one (public, on this API), else the configured one."
+    )
+    primary_color: str = strawberry.field(description='Main colour, "#rrggbb", e.g. "#1f6feb".')
+    portal_url: str = strawberry.field(description="The portal's address handed to customers (F3); e-mails link to it.")
     login_field: LoginField = strawberry.field(description="What customers type as their user name.")
     login_hint: str | None = strawberry.field(description="Hint under the user field, e.g. DNI, CUIT o CUIL.")
     password_hint: str | None = strawberry.field(description="Hint under the password field.")
     payment_buttons_title: str | None = strawberry.field(description='Title beside the payment buttons, e.g. "Pagá con:".')
+    payment_button_labels: list[PaymentButtonLabel] = strawberry.field(
+        description="Custom labels of payment buttons, by provider name; a provider not listed shows its own name."
+    )
 
     @strawberry.field(
         description="The optional features that are switched on: an admin's switch (setFeature) over the "
@@ -63,20 +84,45 @@ class PortalInfo:
 
     languages: list[str] = strawberry.field(description="Languages of messages and emails, e.g. es, en.")
 
+    @strawberry.field(
+        description="The online payment providers to show buttons for, in the configuration's order (B9); "
+        "empty when none is configured or ONLINE_PAYMENT is off; null, with STORE_UNAVAILABLE, while the "
+        "store (which keeps the switches) does not answer."
+    )
+    async def payment_providers(
+        self, info: Info
+    ) -> list[Annotated[PaymentProvider, strawberry.lazy("ventanilla.schema.payments")]] | None:
+        from .payments import payment_providers  # schema/payments reaches resolvers, which read settings
+
+        if Switch.ONLINE_PAYMENT not in await info.context.features():
+            return []
+        return payment_providers(info)
+
 
 def features_list(on: frozenset[Switch]) -> list[Feature]:
     """The schema's list of the features `on`, in the enum's order."""
     return [Feature(f.value) for f in Switch if f in on]
 
 
-def portal_info(settings: Settings) -> PortalInfo:
+def portal_info(settings: Settings, branding: Branding, logo_url: str | None) -> PortalInfo:
+    """The portal's facts: the `branding` in force (rules/branding.py), the rest of `settings`."""
     return PortalInfo(
-        name=settings.portal_name,
-        logo_url=settings.logo_url,
-        primary_color=settings.primary_color,
+        name=branding.name,
+        logo_url=logo_url,
+        primary_color=branding.primary_color,
+        portal_url=branding.portal_url,
         login_field=LoginField(settings.login_field.value),
-        login_hint=settings.login_hint,
-        password_hint=settings.password_hint,
-        payment_buttons_title=settings.payment_buttons_title,
+        login_hint=branding.login_hint,
+        password_hint=branding.password_hint,
+        payment_buttons_title=branding.payment_buttons_title,
+        payment_button_labels=[PaymentButtonLabel(provider=p, label=label)
+                               for p, label in sorted(branding.payment_button_labels.items())],  # fmt: skip
         languages=list(settings.languages),
     )
+
+
+async def portal_of(info: Info) -> PortalInfo:
+    """`portal`: the branding in force for this request, with the logo's URL."""
+    ctx = info.context
+    branding = await ctx.branding()
+    return portal_info(ctx.settings, branding, resolve.logo_url(ctx, branding))

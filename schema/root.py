@@ -35,10 +35,12 @@ from .admin import (
     GrantPortalAccessPayload,
     OutgoingEmail,
     RevokePortalAccessPayload,
+    UpdatePortalBrandingPayload,
     audit_log,
     grant_portal_access,
     outgoing_emails,
     revoke_portal_access,
+    update_portal_branding,
 )
 from .billing import (
     RequestPaymentCommitmentPayload,
@@ -69,7 +71,7 @@ from .commerce_actions import (
     add_comment,
     reject_quote,
 )
-from .contact import UpdateContactInfoPayload, update_contact_info
+from .contact import ConfirmEmailPayload, UpdateContactInfoPayload, confirm_email, update_contact_info
 from .contracts import SignContractPayload, sign_contract
 from .customer import (
     Company,
@@ -82,6 +84,7 @@ from .customer import (
 from .documents_actions import ShareDocumentPayload, share_document
 from .events import EventDelivery, ResendEventPayload, event_deliveries, resend_event
 from .features import SetFeaturePayload, set_feature
+from .payments import StartPaymentPayload, start_payment
 from .permissions import (
     ActsForCustomers,
     Admin,
@@ -92,7 +95,7 @@ from .permissions import (
     Writer,
     allow,
 )
-from .portal import PortalInfo, portal_info
+from .portal import PortalInfo, portal_of
 from .receipts import (
     AcceptPaymentReceiptPayload,
     PaymentReceipt,
@@ -158,8 +161,8 @@ class Query:
         return viewer_type(info.context.principal)
 
     @strawberry.field(description="Public facts of the portal: branding, login field, enabled features.")
-    def portal(self, info: Info) -> PortalInfo:
-        return portal_info(info.context.settings)
+    async def portal(self, info: Info) -> PortalInfo:
+        return await portal_of(info)
 
     @strawberry.field(
         description="One customer account: a customer user's own accounts; staff read any.",
@@ -275,6 +278,12 @@ class Mutation:
         description="Switch an optional feature on or off for every customer, on every instance at once (admins).",
         extensions=allow(Admin),
     )
+    update_portal_branding: UpdatePortalBrandingPayload = strawberry.mutation(
+        resolver=update_portal_branding,
+        description="Change the portal's name, logo (multipart request), colour, hints, payment button texts and "
+        "the portal URL handed to customers, on every instance at once (admins; audited, event PortalBrandingChanged).",
+        extensions=allow(Admin),
+    )
 
     # --- payment commitments (FEATURES.md B11; resolvers/commitments.py) ---
     request_payment_commitment: RequestPaymentCommitmentPayload = strawberry.mutation(
@@ -282,6 +291,15 @@ class Mutation:
         description="Promise to pay what the account owes within `days` days (1..[commitments] max_days); "
         "once per cool-down ([commitments] cool_down_days), else COOL_DOWN with the day it is available again. "
         "Customers and partners with billing:write.",
+        extensions=allow(ActsForCustomers),
+    )
+
+    # --- online payments (FEATURES.md B9; resolvers/payments.py) ---
+    start_payment: StartPaymentPayload = strawberry.mutation(
+        resolver=start_payment,
+        description="Start paying online through one of PortalInfo.paymentProviders: creates a PENDING attempt "
+        "and answers the URL to send the customer to (redirectUrl). The provider's notification records the "
+        "payment, once. Customers and partners with billing:write.",
         extensions=allow(ActsForCustomers),
     )
 
@@ -384,8 +402,15 @@ class Mutation:
     update_contact_info: UpdateContactInfoPayload = strawberry.mutation(
         resolver=update_contact_info,
         description="Add and edit the account's e-mails and phones beside the ones the business registered, "
-        "which stay read-only (customers; partners with customers:write).",
+        "which stay read-only (customers; partners with customers:write); a customer user's new sign-in "
+        "e-mail (signInEmail) is e-mailed a confirmation link first.",
         extensions=allow(ActsForCustomers),
+    )
+    confirm_email: ConfirmEmailPayload = strawberry.mutation(
+        resolver=confirm_email,
+        description="Make the address of a confirmation link (updateContactInfo signInEmail) the caller's sign-in "
+        "e-mail: signed in as that same customer user, once, before it expires; the former address is told.",
+        extensions=allow(SignedInUser),
     )
     update_billing_info: UpdateBillingInfoPayload = strawberry.mutation(
         resolver=update_billing_info,

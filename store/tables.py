@@ -127,6 +127,19 @@ partner_clients = Table(
     Column("origins", String(2000), nullable=False, default=""),  # space-separated browser origins
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Allow-list mode: the client runs only its documents of partner_queries (web/persisted.py).
+    Column("queries_only", Boolean, nullable=False, default=False),
+)
+
+# The documents a partner client in allow-list mode may run, by the SHA-256 of their exact text
+# (`ventanilla partners queries add|list|remove`; docs/operations.md).
+partner_queries = Table(
+    "partner_queries",
+    metadata,
+    Column("client_id", String(40), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("query", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 # Files Ventanilla keeps, by the SHA-256 of their bytes, when `[files] store = "database"`
@@ -222,6 +235,32 @@ feature_switches = Table(
     Column("enabled", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(120)),
+)
+
+# The portal's branding (FEATURES.md F2-F3) an admin set (updatePortalBranding, store/branding.py):
+# one row per text; a key without a row is as `[portal]` says. NULL value: cleared by the admin.
+portal_branding = Table(
+    "portal_branding",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(120)),
+)
+
+# A customer user's new sign-in e-mail waiting for its confirmation link (FEATURES.md E1,
+# store/contacts.py): the token as a keyed hash, never in clear; the login changes when it is used.
+email_confirmations = Table(
+    "email_confirmations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("customer_id", String(60), nullable=False),
+    Column("new_email", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
 )
 
 # Counters of limits and cool-downs (rules/limits.py): how many times `counter_key` was taken in the
@@ -397,4 +436,51 @@ billing_changes = Table(
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("decided_by", String(120)),
     Column("decided_at", DateTime(timezone=True)),
+)
+
+# --- online payments (FEATURES.md B9; store/payments.py, docs/payments.md) ---
+
+# One row per startPayment: what the customer was sent to pay, and how it ended. `reference` is what
+# every provider carries back (external_reference, client_reference_id, Ds_Order): 12 characters,
+# 4 digits first. `invoice_ids` are canonical ids, space-separated (empty: oldest first).
+payment_attempts = Table(
+    "payment_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(12), nullable=False, unique=True),
+    Column("customer_id", String(60), nullable=False, index=True),
+    Column("provider", String(60), nullable=False),  # the configured name ([payments.providers.<name>])
+    Column("option", String(16), nullable=False),  # PaymentOption
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("invoice_ids", Text, nullable=False, default=""),
+    Column("status", String(10), nullable=False),  # PENDING, APPROVED, REJECTED, EXPIRED
+    Column("provider_reference", String(200)),  # the provider's checkout id (preference, session)
+    Column("redirect_url", Text, nullable=False),
+    Column("form", Text),  # JSON of the fields a form checkout (Redsys) posts to redirect_url
+    Column("return_url", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("settled_at", DateTime(timezone=True)),  # when it became APPROVED, REJECTED or EXPIRED
+    Index("ix_payment_attempts_status_created", "status", "created_at"),
+)
+
+# What providers confirmed, ONE row per provider payment: the unique key is what makes a repeated,
+# concurrent or late notification record nothing more. `outcome` moves to APPROVED once (final);
+# `payment_id` is the native payment it posted (none over a legacy ERP: the PaymentConfirmed event).
+payment_confirmations = Table(
+    "payment_confirmations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("provider", String(60), nullable=False),
+    Column("provider_payment_id", String(200), nullable=False),
+    Column("attempt_id", Integer, ForeignKey("payment_attempts.id"), nullable=False, index=True),
+    Column("outcome", String(10), nullable=False),  # APPROVED, REJECTED, PENDING, EXPIRED
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("provider_status", String(60), nullable=False, default=""),
+    Column("payment_id", String(40)),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("approved_at", DateTime(timezone=True)),
+    UniqueConstraint("provider", "provider_payment_id", name="uq_payment_confirmations"),
 )

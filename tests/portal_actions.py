@@ -27,9 +27,11 @@ from ventanilla.store.tables import events
 from ventanilla.store.users import create_user
 
 from .conftest import SIGN_IN, TEST_SECRET, fresh_database, fresh_legacy_database
+from .graphql_client import CSRF, AnswersGraphQL, bearer, post_multipart
+
+__all__ = ["CSRF", "Portal", "codes", "demo_portal", "global_id", "pdf", "photo", "raw_id", "sap_portal"]
 
 AGENT_LOGIN = ("agente.recibos@example.com", "mesa.de.ayuda")  # the demo has its own agente@
-CSRF = {"X-Ventanilla-CSRF": "1"}
 
 
 def global_id(type_name: str, raw_id: str) -> str:
@@ -59,7 +61,7 @@ def codes(body: dict) -> list[str]:
 
 
 @dataclass
-class Portal:
+class Portal(AnswersGraphQL):
     """A demo business served by the real app; its store, its HTTP client, its users' tokens."""
 
     url: str
@@ -70,27 +72,10 @@ class Portal:
     apps: list = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
 
-    async def gql(self, query: str, variables: dict | None = None, token: str | None = None,
-                  client: httpx.AsyncClient | None = None, **headers: str) -> dict:  # fmt: skip
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        response = await (client or self.client).post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
     async def upload(self, query: str, variables: dict, files: dict[str, tuple[str, bytes, str]],
                      token: str | None = None, client: httpx.AsyncClient | None = None) -> dict:  # fmt: skip
         """A GraphQL multipart request: each of `files` (variable -> name, bytes, type) in its own part."""
-        names = {str(n): variable for n, variable in enumerate(files)}
-        operations = {"query": query, "variables": {**variables, **{v: None for v in files}}}
-        form = {"operations": json.dumps(operations), "map": json.dumps({n: [f"variables.{v}"] for n, v in names.items()})}
-        parts = {n: files[v] for n, v in names.items()}
-        headers = {**CSRF, **({"Authorization": f"Bearer {token}"} if token else {})}
-        response = await (client or self.client).post("/graphql", data=form, files=parts, headers=headers)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return await post_multipart(client or self.client, query, variables, files, **bearer(token))
 
     async def sign_in(self, login: tuple[str, str], client: httpx.AsyncClient | None = None) -> str:
         body = await self.gql(SIGN_IN, {"login": login[0], "password": login[1]}, client=client)

@@ -36,7 +36,8 @@ async def update(p, caller: str = "ana", **values) -> dict:
     return (await p.gql(UPDATE, {"input": values}, caller))["data"]["updateBillingInfo"]
 
 
-@pytest.mark.parametrize(
+# One valid and one wrong tax id of each country's format: (country, valid, kind, compact, wrong).
+TAX_IDS = pytest.mark.parametrize(
     ("country", "valid", "kind", "compact", "wrong"),
     [
         ("AR", "20-26756539-3", "CUIT", "20267565393", "20-26756539-4"),
@@ -49,14 +50,21 @@ async def update(p, caller: str = "ana", **values) -> dict:
     ],
     ids=["ar-cuit", "ar-dni", "es-nif", "es-nie", "es-cif", "mx-rfc", "co-nit"],
 )
-async def test_a_tax_id_is_checked_with_its_countrys_check_digits(immediate, country, valid, kind, compact, wrong):
-    p = immediate
-    p.app.state.services.settings.country = country  # the business's country ([portal] country)
+
+
+async def checked_tax_ids(p, country: str, valid: str, wrong: str) -> tuple[dict, dict]:
+    """The answers to a wrong and a valid tax id with the business in `country` ([portal] country)."""
+    p.app.state.services.settings.country = country
     try:
-        refused = await update(p, taxId=wrong)
-        accepted = await update(p, taxId=valid)
+        return await update(p, taxId=wrong), await update(p, taxId=valid)
     finally:
         p.app.state.services.settings.country = "AR"
+
+
+@TAX_IDS
+async def test_a_tax_id_is_checked_with_its_countrys_check_digits(immediate, country, valid, kind, compact, wrong):
+    p = immediate
+    refused, accepted = await checked_tax_ids(p, country, valid, wrong)
     assert [(e["code"], e["field"]) for e in refused["errors"]] == [("BAD_INPUT", ["input", "taxId"])]
     assert accepted["errors"] == [] and (accepted["change"]["taxIdKind"], accepted["change"]["taxId"]) == (kind, compact)
 

@@ -45,6 +45,7 @@ from ventanilla.store.users import create_user
 from ventanilla.web.app import create_app
 
 from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+from .graphql_client import AnswersGraphQL
 
 CUSTOMERS, SEED = 24, 5
 MAX_DAYS, COOL_DOWN_DAYS = 10, 30
@@ -78,7 +79,7 @@ def today() -> date:
 
 
 @dataclass
-class Served:
+class Served(AnswersGraphQL):
     """An app over a demo business, its HTTP client, its store, and the customers left to test with."""
 
     name: str
@@ -89,16 +90,6 @@ class Served:
     debtors: list[str] = field(default_factory=list)  # raw ids of accounts that owe, with no active commitment
     paid_up: list[str] = field(default_factory=list)  # raw ids of accounts that owe nothing
     baseline: dict[str, int] = field(default_factory=dict)  # the demo's own commitments per account
-
-    async def gql(self, query: str, variables: dict | None = None, token: str | None = None,
-                  client: httpx.AsyncClient | None = None, **headers: str) -> dict:  # fmt: skip
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        response = await (client or self.client).post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
 
     async def sign_in(self, login: str, password: str) -> str:
         body = await self.gql(SIGN_IN, {"login": login, "password": password})

@@ -132,6 +132,10 @@ async def test_each_read_goes_to_the_source_of_its_domain(two_stores, domain: st
                 # tickets the erp cannot take are kept in the store and merged into its reads
                 # (connectors/portal_tickets.py): the store reads only those
                 on_store = [sql for sql in on_store if "portal_ticket" not in sql]
+            if owner == domain == "invoices":
+                # online payments approved in the portal are laid over the erp's billing until it posts
+                # them (connectors/portal_payments.py): the store reads only those
+                on_store = [sql for sql in on_store if "payment_attempts" not in sql]
             if owner == domain == "contracts":
                 # a contract signed in the portal reads SIGNED from the store's evidence row
                 # (connectors/signed_contracts.py): the store reads only those

@@ -18,7 +18,7 @@ UPDATE = """mutation($input: UpdateContactInfoInput!) { updateContactInfo(input:
   errors { code message field } } }"""
 
 
-@pytest.fixture(scope="module", params=["native", "sap"])
+@pytest.fixture(scope="module", params=["native", "sap", "ispcube"])
 async def contacts(request, tmp_path_factory):
     async with portal(tmp_path_factory.mktemp(f"contact-{request.param}"), connector=request.param) as p:
         yield p

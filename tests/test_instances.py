@@ -1,6 +1,10 @@
 """Two `ventanilla serve` processes on two loopback ports, one PostgreSQL store, one Redis: what
 one instance did holds on the other at once (docs/operations.md, "Several instances").
 
+Killing one instance (SIGKILL) in the middle of a stream of writes to both loses no accepted
+write: retried with the same idempotency keys on the other, every request makes one ticket and
+one event, delivered once (tests/test_instances.py, last test).
+
 Also proven elsewhere, on two apps over one store: each queued mail is sent once
 (tests/test_mail_queue.py, two workers competing for the queue), the sign-in counters are
 shared through Redis (tests/test_access_sign_in.py, tests/test_access_limits.py), and a
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import socket
 import subprocess
@@ -23,11 +28,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
+from ventanilla.connectors.native.tables import tickets
 from ventanilla.demo.business import generate_demo
+from ventanilla.store.tables import event_deliveries, events
 from ventanilla.store.users import create_user
 
 from .conftest import TEST_SECRET, fresh_database
+from .event_receivers import until, webhook_receiver
 
 REDIS = "redis://127.0.0.1:6379/0"
 ADMIN = ("admin.instances@example.com", "clave.admin.instancias")
@@ -65,6 +74,7 @@ async def _instance(workdir: Path, store_url: str, *args: str, **more: str) -> A
             stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=workdir,
         )  # fmt: skip
     client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    client.process = process  # a test may kill it (SIGKILL: no shutdown of any kind)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -197,3 +207,128 @@ async def test_the_workers_of_one_instance_add_up_in_multiprocess_mode(store_url
     line = 'ventanilla_graphql_operations_total{operation="Counted",outcome="ok",type="query"} 12.0'
     assert all(line in text for text in scraped), [t for t in scraped[0].splitlines() if "Counted" in t]
     assert list(counts.glob("counter_*.db"))  # the workers counted in the directory (one file per worker)
+
+
+CREATE_TICKET = """mutation($input: CreateTicketInput!) { createTicket(input: $input) {
+  ticket { id } errors { code } } }"""
+CHANGE_PASSWORD = """mutation($c: String!, $n: String!) { changePassword(input: {currentPassword: $c, newPassword: $n}) {
+  errors { code } } }"""
+STREAM = 36  # createTicket requests, each with a key of its own
+LANES = 4  # requests in flight at once
+KILL_AFTER = 10  # answers before instance A is killed
+
+
+async def test_killing_one_instance_mid_load_loses_no_accepted_write(store_url, tmp_path) -> None:
+    async with webhook_receiver() as hook:
+        sinks = json.dumps({"crm": {"kind": "webhook", "url": hook.url, "secret": hook.secret}})
+        more = {"VENTANILLA_EVENT_SINKS": sinks, "VENTANILLA_TICKETS_DAILY_LIMIT": "0",
+                "VENTANILLA_EVENTS_POLL_SECONDS": "0.2"}  # fmt: skip
+        async with _instance(tmp_path / "a", store_url, **more) as a, _instance(tmp_path / "b", store_url, **more) as b:
+            login, temporary = await _customer_user(b, "5")
+            first = (await _sign_in(b, login, temporary))["accessToken"]
+            changed = await _gql(b, CHANGE_PASSWORD, first, c=temporary, n="una.clave.nueva.larga")
+            assert changed.json()["data"]["changePassword"]["errors"] == [], changed.text
+            token = (await _sign_in(b, login, "una.clave.nueva.larga"))["accessToken"]
+            started = await _now(store_url)
+            answered: dict[int, str] = {}  # request -> the ticket its 200 named
+            unanswered: list[int] = []
+            killed = asyncio.Event()
+
+            async def send(client: httpx.AsyncClient, n: int) -> str | None:
+                body = {"input": {"description": f"Corte de servicio {n}", "idempotencyKey": f"kill-{started}-{n}"}}
+                try:
+                    response = await _gql(client, CREATE_TICKET, token, **body)
+                except httpx.TransportError:
+                    return None  # no answer: the client cannot know whether it was written
+                if response.status_code != 200:
+                    return None
+                assert response.json()["data"], response.text
+                payload = response.json()["data"]["createTicket"]
+                assert payload["errors"] == [], payload
+                return payload["ticket"]["id"]
+
+            async def lane(numbers: list[int]) -> None:
+                for n in numbers:
+                    ticket = await send((a, b)[n % 2], n)  # alternating instances, as a proxy would
+                    if ticket is None:
+                        unanswered.append(n)
+                        continue
+                    answered[n] = ticket
+                    if len(answered) >= KILL_AFTER and not killed.is_set():
+                        killed.set()
+                        a.process.kill()  # SIGKILL, with requests to it in flight on the other lanes
+
+            # when a stream of writes goes to both instances and A is killed in the middle of it
+            await asyncio.gather(*(lane(list(range(k, STREAM, LANES))) for k in range(LANES)))
+            assert killed.is_set() and a.process.wait(timeout=10) == -9
+            assert unanswered, "A was killed with nothing of it left unanswered: the test proved nothing"
+            # and the client retries every unanswered one on B with the same key
+            retried = {n: await send(b, n) for n in sorted(unanswered)}
+            assert all(retried.values()), retried
+            answered |= retried
+            # then every request named one ticket of its own, and the store holds exactly those
+            assert len(answered) == STREAM and len(set(answered.values())) == STREAM
+            made = await _tickets_since(store_url, started)
+            assert len(made) == STREAM, f"{len(made)} tickets for {STREAM} requests"
+            assert {_gid_of("Ticket", ticket) for ticket in made} == set(answered.values())
+            # and one TicketCreated event each, delivered by the instance still up
+            created = await _events_since(store_url, started)
+            assert len(created) == STREAM
+            await until(lambda: set(created) <= hook.delivered_ids(), seconds=90, what="every event delivered")
+            delivered = [envelope["id"] for envelope in hook.delivered() if envelope["id"] in created]
+            attempts = await _attempts(store_url, created)
+            # once each: only a delivery A had claimed when it died may come again (at least once,
+            # after its lease), and then its row says it was attempted again
+            twice = {event_id for event_id in created if delivered.count(event_id) > 1}
+            assert all(attempts[event_id] >= 2 for event_id in twice), (twice, attempts)
+            assert all(delivered.count(event_id) == 1 for event_id in created if attempts[event_id] == 1)
+
+
+def _gid_of(type_name: str, raw: object) -> str:
+    return base64.b64encode(f"{type_name}:{raw}".encode()).decode()
+
+
+async def _now(store_url: str) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()
+
+
+async def _tickets_since(store_url: str, started: str) -> list[int]:
+    from datetime import datetime
+
+    engine = create_async_engine(store_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(select(tickets.c.id).where(tickets.c.created_at >= datetime.fromisoformat(started)))
+            return [row.id for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def _events_since(store_url: str, started: str) -> list[str]:
+    from datetime import datetime
+
+    engine = create_async_engine(store_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(events.c.id).where(events.c.type == "TicketCreated", events.c.occurred_at >= datetime.fromisoformat(started))
+            )
+            return [row.id for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def _attempts(store_url: str, event_ids: list[str]) -> dict[str, int]:
+    engine = create_async_engine(store_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(event_deliveries.c.event_id, event_deliveries.c.attempts).where(
+                    event_deliveries.c.event_id.in_(event_ids), event_deliveries.c.sink == "crm"
+                )
+            )
+            return {row.event_id: row.attempts for row in rows}
+    finally:
+        await engine.dispose()

@@ -362,6 +362,8 @@ DECLARED = {
     ("Mutation", "setFeature"): ["Admin"],
     ("Mutation", "signOut"): ["SignedInUser"],
     ("Mutation", "changePassword"): ["SignedInUser"],
+    ("Mutation", "updatePortalBranding"): ["Admin"],  # branding (F2-F3)
+    ("Mutation", "confirmEmail"): ["SignedInUser"],  # a new sign-in e-mail (E1): the same customer user
     ("Mutation", "createTicket"): ["ActsForCustomers"],
     ("Mutation", "replyToTicket"): ["Writer"],
     ("Mutation", "closeTicket"): ["Writer"],
@@ -373,6 +375,7 @@ DECLARED = {
     ("Mutation", "requestPlanChange"): ["ActsForCustomers"],
     ("Mutation", "requestPlan"): ["ActsForCustomers"],
     ("Mutation", "requestPaymentCommitment"): ["ActsForCustomers"],
+    ("Mutation", "startPayment"): ["ActsForCustomers"],
     ("Mutation", "acceptQuote"): ["ActsForCustomers"],
     ("Mutation", "rejectQuote"): ["ActsForCustomers"],
     ("Mutation", "addComment"): ["Writer"],

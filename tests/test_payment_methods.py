@@ -113,8 +113,9 @@ async def test_with_payment_methods_switched_off_nothing_changes(tmp_path) -> No
             assert len((await conn.execute(select(payment_methods).where(payment_methods.c.customer_id == 1))).all()) == 2
 
 
-async def test_a_sap_customers_methods_are_the_stores_and_change_there(tmp_path) -> None:
-    async with portal(tmp_path, connector="sap") as sap:
+@pytest.mark.parametrize("connector", ["sap", "ispcube"])
+async def test_a_legacy_customers_methods_are_the_stores_and_change_there(tmp_path, connector) -> None:
+    async with portal(tmp_path, connector=connector) as sap:
         ids = await saved(sap.store, 1, ["Visa 4242", "CBU 0458"], default="Visa 4242")
         body = (await sap.gql(REMOVE, {"input": {"paymentMethodId": ids["Visa 4242"]}}, "ana"))["data"]["removePaymentMethod"]
         assert body["errors"] == [] and shown(body["paymentMethods"]) == [("CBU 0458", True)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 from ventanilla.connectors.native.tables import documents
+from ventanilla.schema.relay import from_global_id
 from ventanilla.store.tables import audit_log, events
 
 from .test_uploads import pdf
@@ -82,8 +83,27 @@ async def test_the_cli_shares_a_file_the_customer_then_lists(served, tmp_path, c
     shared = [d for d in listed if d["title"] == "Informe anual"]
     assert len(shared) == 1 and (await served.client.get(shared[0]["url"])).content == file.read_bytes()
     async with served.store.connect() as conn:  # the audit names the command line, not a user that is not there
-        actors = (await conn.execute(select(audit_log.c.actor).where(audit_log.c.event == "SHARE_DOCUMENT"))).scalars()
+        actors = (await conn.execute(select(audit_log.c.actor).where(  # the audit row of this document's sharing
+            audit_log.c.event == "SHARE_DOCUMENT", audit_log.c.object_id == from_global_id(shared[0]["id"])[1]))).scalars()  # fmt: skip
         assert list(actors) == ["cli"]
     bad = tmp_path / "informe2.pdf"
     bad.write_bytes(b"texto")
     assert await asyncio.to_thread(main, ["documents", "add", "1", str(bad), "--title", "Otro", "--db", url]) == 1
+
+
+@pytest.mark.parametrize("connector", ["sap", "ispcube"])
+async def test_a_document_shared_with_a_legacy_customer_is_listed_and_downloaded_by_that_customer_only(
+    tmp_path, connector
+) -> None:
+    async with portal(tmp_path, connector=connector) as erp:
+        content = pdf()
+        body = (await share(erp, "agent", "contrato.pdf", content, "application/pdf"))["data"]["shareDocument"]
+        assert body["errors"] == [], body
+        listed = (await erp.gql(LIST, {"id": erp.account("ana")}, "ana"))["data"]["customer"]["documents"]["nodes"]
+        mine = [d for d in listed if d["id"] == body["document"]["id"]]
+        assert len(mine) == 1 and (await erp.client.get(mine[0]["url"])).content == content
+        assert (await erp.gql(NODE, {"id": body["document"]["id"]}, "beto"))["data"]["node"] is None
+        other = (await share(erp, "agent", "x.pdf", pdf(), "application/pdf", account="beto"))["data"]["shareDocument"]
+        assert other["errors"] == []
+        again = (await erp.gql(LIST, {"id": erp.account("ana")}, "ana"))["data"]["customer"]["documents"]["nodes"]
+        assert other["document"]["id"] not in [d["id"] for d in again]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +28,7 @@ from ventanilla.store.users import create_user
 from ventanilla.web.app import create_app
 
 from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+from .graphql_client import bearer, post_graphql, post_multipart
 
 TODAY = date.today()
 CUSTOMERS, SEED = 6, 5
@@ -72,27 +72,14 @@ class Portal:
     app: Any = None
 
     async def gql(self, query: str, variables: dict | None = None, caller: str | None = None) -> dict:
-        headers = {"Authorization": f"Bearer {self.tokens[caller]}"} if caller else {}
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                          headers=headers)  # fmt: skip
-        assert response.status_code == 200, response.text
-        return response.json()
+        return await post_graphql(self.client, query, variables, **bearer(self.tokens[caller] if caller else None))
 
     async def upload(
         self, query: str, variables: dict, files: dict[str, tuple[str, bytes, str]], caller: str
     ) -> dict:
         """A multipart request (the GraphQL multipart request spec): `files` maps a variable path
         (`input.attachments.0`) to (name, bytes, declared type)."""
-        names = {str(i): path for i, path in enumerate(files)}
-        form = {"operations": json.dumps({"query": query, "variables": variables}),
-                "map": json.dumps({i: [f"variables.{path}"] for i, path in names.items()})}  # fmt: skip
-        parts = {i: files[path] for i, path in names.items()}
-        response = await self.client.post(
-            "/graphql", data=form, files=parts,
-            headers={"Authorization": f"Bearer {self.tokens[caller]}", "X-Ventanilla-CSRF": "1"},
-        )  # fmt: skip
-        assert response.status_code == 200, response.text
-        return response.json()
+        return await post_multipart(self.client, query, variables, files, **bearer(self.tokens[caller]))
 
     def account(self, caller: str) -> str:
         return to_global_id("Customer", self.customer_ids[caller])
@@ -130,12 +117,13 @@ async def agent_name(legacy: AsyncEngine | None) -> str:
 async def portal(
     tmp: Path, connector: str = "native", store_backend: str = "sqlite",
     routed: tuple[str, ...] = ("customers", "invoices", "tickets"), partner_scopes: tuple[str, ...] = (),
-    **settings: Any,
+    erp_options: str = "", **settings: Any,
 ) -> AsyncIterator[Portal]:
     """The demo business served by the app; with a `connector` (ispcube, sap) customers and tickets
     are routed to that ERP. Callers: ana (customer of account 1), beto (of 2), agent, analyst,
     admin (named as no ISPCube user), partner (support:write and `partner_scopes`),
-    reader (a partner without them). `routed`: the domains routed to the ERP."""
+    reader (a partner without them). `routed`: the domains routed to the ERP; `erp_options`: more
+    TOML lines of its `[sources.erp]` (e.g. `writes = [...]`)."""
     files = tmp / "files"
     async with fresh_legacy_database(store_backend, tmp) as store_url:
         store = create_async_engine(store_url)
@@ -149,7 +137,8 @@ async def portal(
             await WRITERS[connector](legacy, customers=CUSTOMERS, seed=SEED, today=TODAY)
             config = tmp / "ventanilla.toml"
             routes = "".join(f'{domain} = "erp"\n' for domain in routed)
-            config.write_text(f'[sources.erp]\nconnector = "{connector}"\nurl = "{legacy_url}"\n\n[routes]\n{routes}')
+            config.write_text(f'[sources.erp]\nconnector = "{connector}"\nurl = "{legacy_url}"\n{erp_options}\n\n'
+                              f"[routes]\n{routes}")  # fmt: skip
         async with store.begin() as conn:
             for login, name, ids in (("ana@example.com", "Ana Pérez", ["1"]), ("beto@example.com", "Beto Gómez", ["2"])):
                 await create_user(conn, login=login, name=name, password=PASSWORD, kind="CUSTOMER", customer_ids=ids)

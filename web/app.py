@@ -18,11 +18,13 @@ from ..connectors.executor import connect_timeout_args, pooled_engine
 from ..connectors.routing import build_source, source_checks
 from ..events.relay import Relay
 from ..events.sinks import build_sinks
+from ..payments import build_providers
 from ..resolvers.context import Services
 from ..settings import Settings, load_settings
 from ..store.blobs import blob_store
 from ..store.engine import Store, store_engine
 from ..store.schema import behind
+from .branding import branding_routes
 from .downloads import download_routes
 from .graphiql import graphiql_static_app, page_policy
 from .graphql import VentanillaGraphQL
@@ -30,6 +32,7 @@ from .headers import SecurityHeaders
 from .health import Check, health_routes
 from .middleware import AnswerOutages, Authenticate, LimitBody
 from .operations import Operations
+from .payments import payment_routes
 from .requestlog import RequestLogging
 
 
@@ -61,9 +64,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sinks = build_sinks(settings)  # [events.sinks.*]: connections open at the first delivery
     except ValueError as error:  # a webhook's secret_env that is not set
         raise SystemExit(f"[events]: {error}") from None
+    try:
+        providers = build_providers(settings)  # [payments.providers.*]: HTTP clients open at the first call
+    except ValueError as error:  # a provider's secret that is not set
+        raise SystemExit(f"[payments]: {error}") from None
     relay = Relay(store, settings, sinks)  # delivers the outbox of domain events (events/relay.py)
     services = Services(settings=settings, store=store, source=source, access=access, secret=secret, blobs=blobs,
-                        event_sinks=tuple(sinks), wake_relay=relay.wake)  # fmt: skip
+                        event_sinks=tuple(sinks), wake_relay=relay.wake, payment_providers=providers)  # fmt: skip
     # Readiness (/readyz): the store, each legacy source, and Redis when the counters live there.
     checks: dict[str, Check] = {"store": store.ping, **source_checks(source)}
     if settings.redis_url:
@@ -79,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         every pool the app opened: legacy sources, billing reads, the store."""
         await asyncio.gather(access.outbox.stop(), relay.stop())
         await ops.close()
+        await providers.close()
         if hasattr(source, "dispose"):  # a RoutedSource's legacy pools
             await source.dispose()
         await reads.dispose()
@@ -109,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *health_routes(checks),
             Route("/oauth/token", token_endpoint(access), methods=["POST"]),  # partners (FEATURES.md A11)
             *download_routes(services),
+            *payment_routes(services),  # provider notifications, the form checkout page (web/payments.py)
+            *branding_routes(services),  # the uploaded logo, public (FEATURES.md F2)
             *ops.routes,  # /metrics when [metrics] enabled
         ],
         middleware=[

@@ -1,6 +1,9 @@
 """Signed file downloads: GET /files/{kind}/{id}.{fmt} renders invoice, contract, delivery note and statement
 files; GET /files/attachment/{name} serves a ticket message's attachment as it was kept, and
-GET /files/document/{id} a document staff shared with the customer (resolvers/documents.py).
+GET /files/document/{id} a document staff shared with the customer (resolvers/documents.py);
+GET /files/invoices/{customer}.zip?ids=.. streams a ZIP of the invoices the customer chose (B5,
+resolvers/invoice_zip.py): the whole choice is checked before the first byte, then each PDF is
+drawn when the archive reaches it (web/archive.py).
 
 A download is one more client of what the GraphQL resolvers use: the link's user gets the
 same per-request context (loaders over the same source), each document comes through the
@@ -11,32 +14,36 @@ body of every other refusal (web/errors.py).
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from ..auth.links import LINK_PARAMS
 from ..auth.ownership import authorize_account
 from ..auth.sessions import principal_from_link
-from ..connectors.records import Contract, DeliveryNote, Invoice, InvoiceKind
+from ..connectors.records import Company, Contract, Customer, DeliveryNote, Invoice, InvoiceKind, InvoiceLine
 from ..errors import ApiError, ErrorCode, language_of, not_found
 from ..render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
 from ..render.xlsx import statement_xlsx
-from ..resolvers import billing, commerce, commitments, customers, links, nodes, support
+from ..resolvers import billing, commerce, commitments, customers, invoice_zip, links, nodes, support
 from ..resolvers import contracts as signing
 from ..resolvers import documents as shared
 from ..resolvers.context import Context, Services, request_context
 from ..rules.features import require_feature
 from ..settings import Feature
+from .archive import ZIP, Member, zip_stream
 from .errors import api_error, refusal
+
+log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 OCTETS = "application/octet-stream"
@@ -59,9 +66,13 @@ INVOICE_FILE_NAMES: dict[InvoiceKind, str] = {
 }
 
 
+# Invoices whose lines are asked for in one source query while a ZIP streams.
+ZIP_BATCH = 25
+
+
 @dataclass(frozen=True, slots=True)
 class File:
-    content: bytes
+    content: bytes | AsyncIterable[bytes]  # a stream (the invoice ZIP) is sent as it is made
     filename: str
     media_type: str
 
@@ -96,14 +107,13 @@ def download_routes(services: Services) -> list[Route]:
             language = language_of(request.headers.get("accept-language"))
             return refusal(error, language, STATUS.get(error.code, 403))
         # no-store, nosniff and the rest: web/headers.py, on every answer
-        return Response(
-            file.content,
-            media_type=file.media_type,
-            headers={
-                "Content-Disposition": f'attachment; filename="{file.filename}"',
-                "Cache-Control": "private, no-store",  # a customer's bills must not stay in shared caches
-            },
-        )
+        headers = {
+            "Content-Disposition": f'attachment; filename="{file.filename}"',
+            "Cache-Control": "private, no-store",  # a customer's bills must not stay in shared caches
+        }
+        if isinstance(file.content, bytes):
+            return Response(file.content, media_type=file.media_type, headers=headers)
+        return StreamingResponse(file.content, media_type=file.media_type, headers=headers)
 
     return [Route("/files/{kind}/{name}", download, methods=["GET"])]
 
@@ -138,6 +148,55 @@ async def _invoice_file(asked: DownloadRequest) -> File:
     )
     content = await _render(invoice_pdf, invoice, lines, customer, company, ctx.today)
     return File(content, f"{INVOICE_FILE_NAMES[invoice.kind]}-{_slug(invoice.number)}.pdf", PDF)
+
+
+async def _invoices_zip_file(asked: DownloadRequest) -> File:
+    """The ZIP of the invoices the link names: every one checked (the customer's, visible to the
+    caller) before the answer starts; then streamed, one PDF drawn at a time."""
+    ctx = asked.ctx
+    limit = ctx.settings.max_zip_invoices
+    ids = links.unpack_ids(asked.params.get("ids", ""), limit)
+    if ids is None:
+        raise ApiError(ErrorCode.BAD_INPUT, field=["ids"], detail="ids")
+    customer = await customers.customer(ctx, asked.raw_id)
+    chosen = await invoice_zip.chosen_invoices(ctx, customer, ids)
+    filename = f"facturas-{_slug(customer.code)}-{ctx.today.isoformat()}.zip"
+    return File(_logged(zip_stream(_invoice_members(ctx, customer, chosen))), filename, ZIP)
+
+
+async def _invoice_members(
+    ctx: Context, customer: Customer, chosen: Sequence[Invoice]
+) -> AsyncIterator[Member]:
+    """One member per invoice, named as its own download is; lines asked for a batch at a time."""
+    names: set[str] = set()
+    for start in range(0, len(chosen), ZIP_BATCH):
+        batch = chosen[start : start + ZIP_BATCH]
+        all_lines = await asyncio.gather(*(billing.invoice_lines(ctx, i) for i in batch))
+        for invoice, lines in zip(batch, all_lines, strict=True):
+            company = await customers.company(ctx, invoice, invoice.company_id)
+            name = f"{INVOICE_FILE_NAMES[invoice.kind]}-{_slug(invoice.number)}"
+            if name in names:  # one number in two companies of the group: told apart by the id
+                name = f"{name}-{_slug(invoice.id)}"
+            names.add(name)
+            draw = _drawing(invoice, lines, customer, company, ctx.today)
+            yield Member(f"{name}.pdf", datetime.combine(invoice.issue_date, time(12)), draw)
+
+
+def _drawing(
+    invoice: Invoice, lines: Sequence[InvoiceLine], customer: Customer, company: Company | None, today: date
+) -> Callable[[], Awaitable[bytes]]:
+    """The PDF of one invoice, drawn off the event loop when the archive asks for it."""
+    return lambda: _render(invoice_pdf, invoice, lines, customer, company, today)
+
+
+async def _logged(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Once the answer has started a failure can only cut it short: the log says why."""
+    try:
+        async for chunk in stream:
+            yield chunk
+    except Exception:
+        log.exception("invoice ZIP cut short")
+        raise
 
 
 async def _contract_file(asked: DownloadRequest) -> File:
@@ -236,4 +295,5 @@ FILE_KINDS: dict[str, FileKind] = {
     "statement": FileKind(Feature.STATEMENT, ("pdf", "xlsx"), _statement_file),
     "attachment": FileKind(Feature.TICKETS, None, _attachment_file),
     "document": FileKind(Feature.DOCUMENTS, None, _document_file),
+    "invoices": FileKind(Feature.INVOICE_DOWNLOAD, ("zip",), _invoices_zip_file),
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -30,6 +31,7 @@ from ..schema.cost import CostLimit
 from ..schema.root import build_schema
 from ..schema.strings import TextOnly
 from ..settings import Settings
+from ..store.partners import registered_query
 from .errors import api_error, error_body, error_extensions
 from .execution import PlannedExecution
 from .extensions import CachedDocuments, IntrospectionGate, OneOperation, depth_rules
@@ -42,6 +44,8 @@ from .requestlog import NameTheOperation
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 # What a JSON body may nest: real requests nest a few levels; a deep one is an attack on the parser.
 MAX_JSON_DEPTH = 32
+# The request's partner allow-list (VentanillaGraphQL._allow_list), for parse_http_body.
+_ALLOW_LIST: ContextVar[Callable[[str], Awaitable[str | None]] | None] = ContextVar("allow_list", default=None)
 # The GraphQL-over-HTTP media type: request errors answer 400 with it (application/json keeps 200).
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 # A multipart request (file uploads) must carry one of these: a browser sends no custom header
@@ -111,6 +115,7 @@ class VentanillaGraphQL(GraphQL):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive=receive)
+        _ALLOW_LIST.set(self._allow_list(scope))  # read by parse_http_body (Strawberry hands it an adapter)
         try:
             response = await self.run(request)
         except PersistedQueryRefused as refused:
@@ -154,8 +159,17 @@ class VentanillaGraphQL(GraphQL):
         """The request's data, its persisted query resolved (or refused) by the configured mode."""
         data = await super().parse_http_body(request)
         if self.persisted is not None and isinstance(data, GraphQLRequestData):
-            data = await self.persisted.resolve(data, request.method)
+            data = await self.persisted.resolve(data, request.method, _ALLOW_LIST.get())
         return data
+
+    def _allow_list(self, scope: Scope) -> Callable[[str], Awaitable[str | None]] | None:
+        """A partner client in allow-list mode: its registered document of a hash, read from the
+        store (every instance knows them); None for every other caller."""
+        principal: Principal = scope.get("ventanilla.principal", ANONYMOUS)
+        if principal.kind is not PrincipalKind.PARTNER or not principal.queries_only or principal.client_id is None:
+            return None
+        client_id, store = principal.client_id, self.services.store
+        return lambda digest: store.read(lambda conn: registered_query(conn, client_id, digest))
 
     async def parse_multipart(self, request: Any) -> dict[str, str]:
         """A multipart body (uploads) only with a header no cross-site form can send without a CORS

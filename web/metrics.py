@@ -12,7 +12,10 @@ address or anything a caller can make up without limit):
   401, a 413, a 503 before GraphQL ran): the outages SOURCE_UNAVAILABLE and STORE_UNAVAILABLE among them.
 - SQL statements per request (what the access line counts), statement time and driver errors per
   database (store, billing, sources.<name>), loader batch sizes per loader.
-- Sign-in and access-email refusals by the limit that refused (auth/ratelimit.py).
+- Sign-in and access-email refusals by the limit that refused (auth/ratelimit.py), and every
+  failed sign-in by method (password, code, partner) and reason (observe.sign_in_failed).
+- Every delivery attempt of the event relay (by sink) and the mail worker, by outcome
+  (observe.delivery: delivered, sent, retry, dead, refused, gave_up, expired).
 - At scrape time, read from the store within [store] timeout_seconds: queued mail, the event
   outbox backlog (deliveries with a next attempt) and dead deliveries, by sink. The store not
   answering in time: `ventanilla_store_up 0` and no backlog figures, never a hung scrape.
@@ -53,7 +56,7 @@ from strawberry.extensions import SchemaExtension
 
 from ..connectors.base import InvalidCursor, SourceError
 from ..errors import ApiError, ErrorCode
-from ..observe import database_of, watch_batches
+from ..observe import Delivery, database_of, watch_batches, watch_deliveries, watch_sign_ins
 from ..store.engine import Store, StoreUnavailable
 from ..store.tables import event_deliveries, outgoing_mail
 from .logs import REQUEST
@@ -98,6 +101,14 @@ BATCH_SIZES = Histogram(
 RATE_LIMITED = Counter(
     "ventanilla_rate_limit_refusals", "Attempts refused by a limit: action (sign-in, emails), by login or ip",
     ["action", "key"],
+)  # fmt: skip
+SIGN_IN_FAILURES = Counter(
+    "ventanilla_sign_in_failures", "Failed sign-ins, by method (password, code, partner) and reason",
+    ["method", "reason"],
+)  # fmt: skip
+DELIVERIES = Counter(
+    "ventanilla_deliveries", "Delivery attempts of the workers, by kind (event, mail), sink (events) and outcome",
+    ["kind", "sink", "outcome"],
 )  # fmt: skip
 
 # The GraphQL operation of the request being measured (Measure sets it, CountOperations fills it).
@@ -275,6 +286,20 @@ def start_counting() -> None:
         if not event.contains(Engine, name, listener):
             event.listen(Engine, name, listener)
     watch_batches(_batch)
+    watch_sign_ins(_sign_in_failed)
+    watch_deliveries(_delivery)
+
+
+@asynccontextmanager
+async def _delivery(attempt: Delivery) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        DELIVERIES.labels(attempt.kind, str(attempt.attributes.get("sink", "")), attempt.outcome).inc()
+
+
+def _sign_in_failed(method: str, reason: str) -> None:
+    SIGN_IN_FAILURES.labels(method, reason).inc()
 
 
 # --- the endpoint -------------------------------------------------------------------------------

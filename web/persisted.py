@@ -15,6 +15,11 @@ PERSISTED_QUERY_NOT_ALLOWED. Nothing registers: the list changes by deploying a 
 
 `off`: queries are sent whole, by POST; a persistedQuery extension is PERSISTED_QUERY_NOT_SUPPORTED.
 
+Per partner client, allow-list mode (`ventanilla partners queries add|list|remove|off`): a
+partner client with `queries_only` runs only the documents registered for it in the store (every
+instance reads them there), named by their hash or sent as their exact text, whatever the mode
+above; anything else is PERSISTED_QUERY_NOT_ALLOWED. Other callers are unaffected.
+
 A hash that is not the SHA-256 of the query sent with it is PERSISTED_QUERY_HASH_MISMATCH in
 every mode: a client cannot register a document under another one's hash.
 """
@@ -26,6 +31,7 @@ import json
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -145,11 +151,15 @@ def read_manifest(path: str | None) -> dict[str, str]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as failure:
         raise SystemExit(f"[api] persisted_queries_manifest {path}: {failure}") from None
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
         raise SystemExit(f"[api] persisted_queries_manifest {path}: a JSON object of hash -> query text")
     wrong = [digest for digest, query in data.items() if digest.lower() != sha256(query)]
     if wrong:
-        raise SystemExit(f"[api] persisted_queries_manifest {path}: not the SHA-256 of its query: {', '.join(wrong[:5])}")
+        raise SystemExit(
+            f"[api] persisted_queries_manifest {path}: not the SHA-256 of its query: {', '.join(wrong[:5])}"
+        )
     return {digest.lower(): query for digest, query in data.items()}
 
 
@@ -158,7 +168,9 @@ class Persisted:
 
     def __init__(self, settings: Settings) -> None:
         self.mode = settings.persisted_queries
-        self.manifest = read_manifest(settings.persisted_queries_manifest) if self.mode is PersistedQueries.ONLY else {}
+        self.manifest = (
+            read_manifest(settings.persisted_queries_manifest) if self.mode is PersistedQueries.ONLY else {}
+        )
         self.documents: MemoryDocuments | RedisDocuments
         if self.mode is PersistedQueries.AUTO and settings.redis_url:
             self.documents = RedisDocuments(settings.redis_url, settings.store_timeout_seconds)
@@ -169,12 +181,25 @@ class Persisted:
     def allows_get(self) -> bool:
         return self.mode is not PersistedQueries.OFF
 
-    async def resolve(self, data: GraphQLRequestData, method: str) -> GraphQLRequestData:
+    async def resolve(
+        self,
+        data: GraphQLRequestData,
+        method: str,
+        listed: Callable[[str], Awaitable[str | None]] | None = None,
+    ) -> GraphQLRequestData:
+        """`listed`: for a partner client in allow-list mode, its registered document of a hash
+        (None: not registered); then only those run, as with `only` and its manifest."""
         extension = (data.extensions or {}).get("persistedQuery")
+        if listed is not None:
+            return await self._listed(data, method, extension, listed)
         if extension is None:
             if method == "GET" and self.allows_get:
                 raise PersistedQueryRefused("GET_NEEDS_PERSISTED_QUERY")
-            if self.mode is PersistedQueries.ONLY and data.query is not None and sha256(data.query) not in self.manifest:
+            if (
+                self.mode is PersistedQueries.ONLY
+                and data.query is not None
+                and sha256(data.query) not in self.manifest
+            ):
                 raise PersistedQueryRefused("PERSISTED_QUERY_NOT_ALLOWED")
             return data
         if self.mode is PersistedQueries.OFF:
@@ -188,11 +213,34 @@ class Persisted:
                 raise PersistedQueryRefused("PERSISTED_QUERY_NOT_ALLOWED")
             return replace(data, query=query)
         if data.query is not None:
-            await self.documents.put(digest, data.query)  # registered: the next request may send the hash alone
+            await self.documents.put(
+                digest, data.query
+            )  # registered: the next request may send the hash alone
             return data
         query = await self.documents.get(digest)
         if query is None:
             raise PersistedQueryRefused("PERSISTED_QUERY_NOT_FOUND")
+        return replace(data, query=query)
+
+    async def _listed(
+        self,
+        data: GraphQLRequestData,
+        method: str,
+        extension: Any,
+        listed: Callable[[str], Awaitable[str | None]],
+    ) -> GraphQLRequestData:
+        if extension is None:
+            if method == "GET" and self.allows_get:
+                raise PersistedQueryRefused("GET_NEEDS_PERSISTED_QUERY")
+            if data.query is None or await listed(sha256(data.query)) is None:
+                raise PersistedQueryRefused("PERSISTED_QUERY_NOT_ALLOWED")
+            return data
+        digest = _digest(extension)
+        if data.query is not None and sha256(data.query) != digest:
+            raise PersistedQueryRefused("PERSISTED_QUERY_HASH_MISMATCH")
+        query = await listed(digest)
+        if query is None:
+            raise PersistedQueryRefused("PERSISTED_QUERY_NOT_ALLOWED")
         return replace(data, query=query)
 
     async def close(self) -> None:

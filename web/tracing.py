@@ -5,7 +5,11 @@ On, every HTTP request is a SERVER span, continuing the caller's trace when it s
 `traceparent` header, named after its GraphQL operation (`query Dashboard`): its name and type,
 never the query text or the variables. Its children: one CLIENT span per SQL statement (the
 database's name — store, billing, sources.<name> — and the statement's verb, never its parameters)
-and one span per loader batch (the loader and the number of keys). The request id is an attribute
+and one span per loader batch (the loader and the number of keys). Outside requests, each
+attempt at delivering an event to a sink is a PRODUCER span (`deliver TicketCreated`: the sink,
+the event's type and id, the attempt, the outcome) and each attempt at sending an email a CLIENT
+span (`send mail`: the template, the attempt, the outcome; never the address), with the store's
+statements that settle it under them. The request id is an attribute
 of the span, and the trace id is in the request's access line and JSON log lines (web/logs.py).
 
 The exporter: `[tracing] exporter` or OTEL_TRACES_EXPORTER — `otlp` (OTLP over HTTP, configured by
@@ -29,7 +33,7 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
-from ..observe import database_of, watch_batches
+from ..observe import Delivery, database_of, watch_batches, watch_deliveries
 from ..settings import Settings
 from .logs import REQUEST
 
@@ -86,6 +90,7 @@ class Tracing:
             if not event.contains(Engine, name, listener):
                 event.listen(Engine, name, listener)
         watch_batches(_batch_span)
+        watch_deliveries(_delivery_span)
 
     def flush(self) -> None:
         """Export what is still buffered (shutdown): the spans of the last requests."""
@@ -199,3 +204,29 @@ async def _batch_span(loader: str, keys: int) -> AsyncIterator[None]:
         f"batch {loader}", attributes={"ventanilla.loader": loader, "ventanilla.batch.keys": keys}
     ):
         yield
+
+
+# The outcome of a delivery attempt that is not a failure (the span's status stays unset).
+_DELIVERED = ("delivered", "sent")
+
+
+@asynccontextmanager
+async def _delivery_span(attempt: Delivery) -> AsyncIterator[None]:
+    """A span per delivery attempt of the event relay (PRODUCER) or the mail worker (CLIENT)."""
+    tracer = _STATE.tracer
+    if tracer is None:
+        yield
+        return
+    event = attempt.kind == "event"
+    name = f"deliver {attempt.attributes.get('event_type', 'event')}" if event else f"send {attempt.kind}"
+    attributes = {f"ventanilla.{key}": value for key, value in attempt.attributes.items()}
+    with tracer.start_as_current_span(
+        name, kind=SpanKind.PRODUCER if event else SpanKind.CLIENT, attributes=attributes,
+        record_exception=False, set_status_on_exception=True,
+    ) as span:  # fmt: skip
+        try:
+            yield
+        finally:
+            span.set_attribute("ventanilla.outcome", attempt.outcome)
+            if attempt.outcome not in _DELIVERED:
+                span.set_status(Status(StatusCode.ERROR, attempt.outcome))

@@ -43,7 +43,7 @@ from sqlalchemy.types import TypeEngine
 
 from .keys import KeyCodec, key_codec
 from .part_keys import numbered, tagged
-from .writes import WriteSpec, parse_writes
+from .writes import WriteSpec, check_writes, parse_writes
 
 STATEMENT_MODELS = ("allocations", "line_items")
 
@@ -181,6 +181,8 @@ def parse_mapping(data: dict[str, Any], path: Path | None = None) -> Mapping:
     for name, spec in data.get("tables", {}).items():
         _table(metadata, name, spec)
     numbers = numbered(_prefixes(data.get("relations", {})))
+    write_specs = parse_writes(data.get("writes", {}), metadata.tables)
+    check_writes(tuple(head.get("writes", ())), write_specs)
     return Mapping(
         name=head.get("name", path.stem if path else "mapping"),
         description=head.get("description", ""),
@@ -192,7 +194,7 @@ def parse_mapping(data: dict[str, Any], path: Path | None = None) -> Mapping:
         path=path,
         dialects=tuple(head.get("dialects", ())),
         key_prefixes=numbers,
-        write_specs=parse_writes(data.get("writes", {}), metadata.tables),
+        write_specs=write_specs,
     )
 
 

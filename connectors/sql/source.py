@@ -48,6 +48,7 @@ from .domains import DomainReads
 from .engine import CanonicalRow, Relations, grouped
 from .mapping import Mapping
 from .part_keys import lookup
+from .quote_writes import LegacyQuoteWrites
 from .ticket_writes import LegacyTicketWrites
 from .writes import Writes
 
@@ -88,7 +89,7 @@ _RECORDS: dict[str, type] = {
 }
 
 
-class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyTicketWrites):
+class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, LegacyTicketWrites):
     """Reads a legacy schema through its mapping (connectors/sql/mapping.py).
 
     Here the building blocks (by id, per owner, per page) and the customer and billing domains;
@@ -117,8 +118,8 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyTicketWrites):
         self.capabilities: frozenset[str] = frozenset(mapping.writes)
         self.relations = Relations(mapping, {**mapping.params, **(params or {})})
         self.db = Executor(engine, timeout, label or mapping.name)
-        # The writes the mapping declares ([writes.*]), as a TicketWriter (sql/ticket_writes.py) and a
-        # CommitmentWriter (sql/commitment_writes.py).
+        # The writes the mapping declares ([writes.*]), as a TicketWriter (sql/ticket_writes.py), a
+        # CommitmentWriter (sql/commitment_writes.py) and quote decisions (sql/quote_writes.py).
         self.writes = Writes(mapping.write_specs, {**mapping.params, **(params or {})}, mapping.metadata.tables)
         self.write_timeout, self.write_label = timeout, label or mapping.name
         self._listings: dict[str, Keyset] = {}

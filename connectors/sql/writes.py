@@ -23,7 +23,12 @@ A value is a `$placeholder` (the operation's inputs, and the mapping's `[params]
   column of the row of table T whose column C equals V (after `map`, canonical value -> the
   system's name); NULL when V is null or no row matches, refused (`WriteRefused`) if `required`;
 - `{ add = [a, b, ...] }`: the sum of its terms;
-- `{ format = "text {name}" }`: a text with placeholders put in.
+- `{ format = "text {name}" }`: a text with placeholders put in;
+- `{ value = V, map = {...} }`: V after `map` (canonical value -> the system's code).
+A `where` names each column's value, or `{ ne = v }`, `{ in = [...] }`, `{ not_in = [...] }`:
+an UPDATE conditioned on a state (a quote still pending) changes a row once; `run` answers the
+rows the `where` named when it ran (locked first, `SELECT ... FOR UPDATE`), so of two racing
+calls the second gets 0.
 An UPDATE leaves out a value whose placeholders were not given (a status left as it is); an INSERT
 writes NULL for them. Every statement of one call of `run` goes on the connection it is given,
 in the caller's transaction (MappedSource opens it on the source's own engine).
@@ -42,10 +47,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..base import WriteRefused
 from .keys import KeyCodec, key_codec
 
-__all__ = ["WriteRefused", "WriteSpec", "Writes", "parse_writes"]
+__all__ = ["OPERATIONS", "WriteRefused", "WriteSpec", "Writes", "check_writes", "parse_writes"]
 
 _PLACEHOLDER = re.compile(r"^\$(\w+)$")
 _FORMAT = re.compile(r"\{(\w+)\}")
+_COMPARISONS = frozenset({"ne", "in", "not_in"})  # of a `where`, besides equality
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,23 @@ def parse_writes(data: Mapping[str, Any], tables: Mapping[str, Table]) -> dict[s
             raise ValueError(f"[writes.{name}]: an INSERT names its `id` column, an UPDATE its `where` (one of them)")
         specs[name] = WriteSpec(name, table, values, keys, spec.get("id"), after, dict(where) if where else None)
     return specs
+
+
+# The operations each write a mapping lists (`[mapping] writes`) needs declared.
+OPERATIONS: dict[str, tuple[str, ...]] = {
+    "tickets": ("ticket", "ticket_message", "ticket_update"),
+    "ticket_replies": ("ticket_message", "ticket_update"),
+    "payment_commitments": ("payment_commitment",),
+    "quote_decisions": ("quote_decision",),
+}
+
+
+def check_writes(writes: tuple[str, ...], specs: Mapping[str, WriteSpec], where: str = "[mapping] writes") -> None:
+    """Each listed write has its operations' `[writes.*]` sections (a ValueError names the missing)."""
+    for write in writes:
+        missing = [op for op in OPERATIONS.get(write, ()) if op not in specs]
+        if missing:
+            raise ValueError(f"{where}: {write!r} needs " + ", ".join(f"[writes.{op}]" for op in missing))
 
 
 def _check_lookup(name: str, value: Any, tables: Mapping[str, Table]) -> None:
@@ -146,18 +169,35 @@ class Writes:
 
     async def _update(self, conn: AsyncConnection, spec: WriteSpec, inputs: dict[str, Any]) -> int:
         assert spec.where is not None
-        conditions = [spec.table.c[column] == await self._value(conn, value, inputs, spec)
-                      for column, value in spec.where.items()]  # fmt: skip
+        conditions = [await self._condition(conn, spec, column, value, inputs) for column, value in spec.where.items()]
+        # The rows the `where` names, locked until the transaction ends, counted before the UPDATE
+        # (MariaDB reports the rows an UPDATE changed, not those it matched; and a `where` on a column
+        # the UPDATE sets, a quote's pending status, matches nothing afterwards). Of two concurrent
+        # conditional UPDATEs the second waits on the lock and then finds no row still matching.
+        locked = select(spec.table.c[next(iter(spec.where))]).where(*conditions).with_for_update()
+        found = len((await conn.execute(locked)).all())
         row = {
             column: await self._value(conn, value, inputs, spec)
             for column, value in spec.values.items()
             if _placeholders(value) <= inputs.keys()
         }
-        if row:
+        if row and found:
             await conn.execute(update(spec.table).where(*conditions).values(**row))
-        # MariaDB reports the rows an UPDATE changed, not those it matched: count them instead.
-        found = await conn.execute(select(spec.table.c[next(iter(spec.where))]).where(*conditions))
-        return len(found.all())
+        return found
+
+    async def _condition(
+        self, conn: AsyncConnection, spec: WriteSpec, column: str, value: Any, inputs: Mapping[str, Any]
+    ) -> Any:
+        """`column = value`, or `{ ne = v }`, `{ in = [...] }`, `{ not_in = [...] }` of a `where`."""
+        target = spec.table.c[column]
+        if isinstance(value, dict) and value.keys() & _COMPARISONS:
+            (operator,) = value.keys() & _COMPARISONS
+            given = value[operator]
+            if operator == "ne":
+                return target != await self._value(conn, given, inputs, spec)
+            listed = [await self._value(conn, each, inputs, spec) for each in given]
+            return target.in_(listed) if operator == "in" else target.not_in(listed)
+        return target == await self._value(conn, value, inputs, spec)
 
     async def _value(self, conn: AsyncConnection, value: Any, inputs: Mapping[str, Any], spec: WriteSpec) -> Any:
         if isinstance(value, str):
@@ -172,6 +212,9 @@ class Writes:
             return _FORMAT.sub(lambda m: str(inputs.get(m.group(1), "")), value["format"])
         if "lookup" in value:
             return await self._lookup(conn, value, inputs, spec)
+        if "map" in value and "value" in value:
+            wanted = await self._value(conn, value["value"], inputs, spec)
+            return None if wanted is None else value["map"].get(str(wanted), wanted)
         raise ValueError(f"[writes.{spec.name}]: unknown value {value!r}")
 
     async def _lookup(self, conn: AsyncConnection, value: dict[str, Any], inputs: Mapping[str, Any], spec: WriteSpec) -> Any:
