@@ -31,6 +31,7 @@ async def main() -> None:
         action="store_true",
         help="count Python function calls per request (cProfile): repeatable on a loaded machine",
     )
+    parser.add_argument("--pstats", help="with --calls: write cProfile's statistics here (python -m pstats FILE)")
     parser.add_argument("--without", default="", help="turn things off for a before/after: cache,orjson,plan")
     args = parser.parse_args()
 
@@ -93,6 +94,8 @@ async def main() -> None:
             import pstats
 
             counter.disable()
+            if args.pstats:
+                counter.dump_stats(args.pstats)
             calls = pstats.Stats(counter).total_calls  # type: ignore[attr-defined]
             print(f"{args.workload}: {calls / args.requests:,.0f} Python function calls per request")
         if profiler is not None:
