@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, DateTime, FromClause, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    FromClause,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Row
-from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.elements import BindParameter, Label
 
 from .base import InvalidCursor
 from .narrowing import projection
@@ -19,6 +30,8 @@ from .records import Page, PageOf
 T = TypeVar("T")
 
 _SEPARATOR = "|"
+# The bound parameters of a cursor's values, one per key column (Keyset.bound).
+_CURSOR_NAMES = tuple(f"after_{i}" for i in range(8))
 
 
 def page_size(page: Page) -> int:
@@ -66,27 +79,75 @@ class Keyset:
         # are immutable, so one statement's parts serve every later one).
         self._order = tuple(c.desc() if self.descending else c.asc() for c in self.key)
         self._narrowed: dict[frozenset[str], list[ColumnElement[Any]]] = {}
+        # Statements built once per shape (`bound`), and the parameters that stand for a cursor.
+        self._bound: dict[Hashable, Select[Any]] = {}
+        self._cursor_parameters = tuple(
+            bindparam(name, type_=column.type) for name, column in zip(_CURSOR_NAMES, self.key)
+        )
 
     def statement(
         self, page: Page, where: Iterable[ColumnElement[bool]] = (), keep: frozenset[str] | None = None
     ) -> Select[Any]:
         """One page per partition (`first` + 1 rows each, to tell whether more follow); with
-        `keep`, only those columns are read, the others selected as constants (narrowing.py)."""
-        first = page_size(page)
-        conditions = list(where)
-        if page.after is not None:
-            conditions.append(self._after(self._decode(page.after)))
+        `keep`, only those columns are read, the others selected as constants (narrowing.py).
+        Built anew on every call, with the page's values in it; `bound` builds it once."""
+        after = None if page.after is None else self._decode(page.after)
+        return self._paged(page_size(page) + 1, after, list(where), keep)
+
+    def bound(
+        self,
+        page: Page,
+        keep: frozenset[str] | None = None,
+        *,
+        shape: Hashable = (),
+        where: Callable[[], Iterable[ColumnElement[bool]]] = tuple,
+        **params: Any,
+    ) -> tuple[Select[Any], dict[str, Any]]:
+        """`statement`, built once per `shape` and reused, with what changes per call bound:
+        the rows per page, the cursor's values and the partitions' keys (`ids`, expanding).
+
+        `where` builds the conditions on the first call of a shape only, so `shape` must
+        determine them (the filter and every value they use); `params` are the values of the
+        statement's own bound parameters (`ids` for a partitioned listing). A bad cursor is
+        reported before anything is built."""
+        after = None if page.after is None else self._decode(page.after)
+        key = (shape, keep, after is not None)
+        statement = self._bound.get(key)
+        if statement is None:
+            if len(self._bound) >= 256:  # a few shapes per listing; never unbounded
+                self._bound.clear()
+            conditions = list(where())
+            if self.partition is not None:
+                conditions.insert(0, self.partition.in_(bindparam("ids", expanding=True)))
+            cursor = None if after is None else self._cursor_parameters
+            statement = self._bound[key] = self._paged(
+                bindparam("page_rows", type_=Integer), cursor, conditions, keep
+            )
+        values = dict(params, page_rows=page_size(page) + 1)
+        if after is not None:
+            values.update(zip(_CURSOR_NAMES, after))
+        return statement, values
+
+    def _paged(
+        self,
+        rows_per_page: int | BindParameter[int],
+        after: Sequence[object] | None,
+        conditions: list[ColumnElement[bool]],
+        keep: frozenset[str] | None,
+    ) -> Select[Any]:
+        if after is not None:
+            conditions = [*conditions, self._after(after)]
         order = self._order
         columns = self.columns if keep is None else self._columns_keeping(keep)
         rows = select(*columns).select_from(self.source).where(*conditions)
         if self.partition is None:
-            return rows.order_by(*order).limit(first + 1)
+            return rows.order_by(*order).limit(rows_per_page)
         # The keyset predicate goes before the numbering, so row 1 is the first after the cursor.
         position = func.row_number().over(partition_by=self.partition, order_by=order)
         numbered = rows.add_columns(position.label("page_position")).subquery("numbered")
         return (
             select(numbered)
-            .where(numbered.c.page_position <= first + 1)
+            .where(numbered.c.page_position <= rows_per_page)
             .order_by(numbered.c[self.partition.name], numbered.c.page_position)
         )
 
@@ -105,6 +166,21 @@ class Keyset:
         if self.partition is None:
             return select(counted).select_from(self.source).where(*where)
         return select(self.partition, counted).select_from(self.source).where(*where).group_by(self.partition)
+
+    def bound_count(
+        self, *, shape: Hashable = (), where: Callable[[], Iterable[ColumnElement[bool]]] = tuple
+    ) -> Select[Any]:
+        """`count_statement`, built once per `shape` (as `bound` is); a partitioned listing's
+        statement takes the partitions' keys as `ids`."""
+        statement = self._bound.get(("count", shape))
+        if statement is None:
+            if len(self._bound) >= 256:
+                self._bound.clear()
+            conditions = list(where())
+            if self.partition is not None:
+                conditions.insert(0, self.partition.in_(bindparam("ids", expanding=True)))
+            statement = self._bound["count", shape] = self.count_statement(conditions)
+        return statement
 
     def counts(
         self, keys: Sequence[str], rows: Sequence[Row[Any]], owner_of: Callable[[Row[Any]], str]

@@ -103,15 +103,15 @@ class PortalTickets:
         return [found.get(key) for key in ids]
 
     async def tickets_of(self, customer_ids: Sequence[str], filter: TicketFilter, page: Page) -> list[PageOf]:
-        statement = _LISTING.statement(
-            page, [portal_tickets.c.customer_id.in_(list(customer_ids)), *ticket_conditions(portal_tickets, filter)]
+        statement, params = _LISTING.bound(
+            page, shape=filter, where=lambda: ticket_conditions(portal_tickets, filter), ids=list(customer_ids)
         )
-        (rows,) = await self._db.fetch(statement)
+        rows = await self._db.fetch_with(statement, **params)
         return _LISTING.pages(customer_ids, rows, lambda row: row.customer_id, page, _ticket)
 
     async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
-        where = [portal_tickets.c.customer_id.in_(list(customer_ids)), *ticket_conditions(portal_tickets, filter)]
-        (rows,) = await self._db.fetch(_LISTING.count_statement(where))
+        statement = _LISTING.bound_count(shape=filter, where=lambda: ticket_conditions(portal_tickets, filter))
+        rows = await self._db.fetch_with(statement, ids=list(customer_ids))
         return _LISTING.counts(customer_ids, rows, lambda row: row.customer_id)
 
     async def messages_of(self, ticket_ids: Sequence[str], include_internal: bool) -> list[list[TicketMessage]]:

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Numeric, String, Table
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    create_engine,
+    insert,
+)
 from ventanilla.connectors.base import InvalidCursor
 from ventanilla.connectors.keyset import Keyset
 from ventanilla.connectors.records import Page
@@ -90,3 +102,57 @@ def test_a_dangling_escape_is_an_invalid_cursor() -> None:
     keyset = Keyset(people, ("name", "code", "id"), descending=False)
     with pytest.raises(InvalidCursor):
         _after(keyset, "a|b|9\\")
+
+
+def _walk(keyset: Keyset, conn: Any, customers: list[int], first: int, *, bound: bool) -> dict[int, list[int]]:
+    """Every customer's ids, page after page, through `statement` or through `bound`."""
+    walked: dict[int, list[int]] = {c: [] for c in customers}
+    after: dict[int, str | None] = {c: None for c in customers}
+    pending = list(customers)
+    for _ in range(100):  # a cursor that does not move on would page forever
+        if not pending:
+            return walked
+        for customer in list(pending):
+            page = Page(first=first, after=after[customer])
+            if bound:
+                statement, params = keyset.bound(page, ids=[customer])
+                rows = conn.execute(statement, params).all()
+            else:
+                statement = keyset.statement(page, [legacy.c.customer_id.in_([customer])])
+                rows = conn.execute(statement).all()
+            (result,) = keyset.pages([str(customer)], rows, lambda r: str(r.customer_id), page, lambda r: r.id)
+            walked[customer] += result.items
+            after[customer] = result.cursors[-1] if result.cursors else None
+            if not result.has_next:
+                pending.remove(customer)
+    raise AssertionError(f"the pages of {pending} never end")
+
+
+def test_a_bound_statement_is_built_once_and_pages_every_customer_as_a_built_one_does() -> None:
+    # given two customers' rows with ties on the date, in a real database
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine, tables=[legacy])
+    rows = [
+        {"posted_at": datetime(2024, 1 + i % 3, 1), "id": i, "customer_id": 1 + i % 2} for i in range(1, 24)
+    ]
+    keyset = Keyset(legacy, ("posted_at", "id"), descending=True, partition="customer_id")
+    with engine.begin() as conn:
+        conn.execute(insert(legacy), rows)
+        # when both walk their listing two rows at a time, bound and built
+        built = _walk(keyset, conn, [1, 2], 2, bound=True)
+        assert built == _walk(keyset, conn, [1, 2], 2, bound=False)
+    # then every row came once, newest first, and two statements served every page:
+    # the first page's and the one after a cursor
+    assert sorted(built[1] + built[2]) == list(range(1, 24))
+    assert built[1] == [r["id"] for r in sorted(rows, key=lambda r: (r["posted_at"], r["id"]), reverse=True)
+                        if r["customer_id"] == 1]  # fmt: skip
+    assert len(keyset._bound) == 2
+    first_page, _ = keyset.bound(Page(first=5), ids=[1])
+    assert first_page is keyset.bound(Page(first=9), ids=[2])[0]
+
+
+def test_a_bound_statement_refuses_a_bad_cursor_before_it_is_built() -> None:
+    keyset = Keyset(legacy, ("posted_at", "id"), descending=True, partition="customer_id")
+    with pytest.raises(InvalidCursor):
+        keyset.bound(Page(first=2, after="yesterday|1"), ids=[1])
+    assert not keyset._bound

@@ -110,6 +110,33 @@ _CUSTOMERS = Keyset(customers, customer_search.customer_order(customers), descen
 _PLANS = Keyset(plans, ("price", "id"), descending=False, integer_bits=INTEGER_BITS)
 
 
+# The current account: every customer's entries with the running balance, the customers bound.
+_LEDGER_ENTRIES = billing.ledger_entries(invoices, payments, bindparam("ids", expanding=True))
+_LEDGER = Keyset(
+    _LEDGER_ENTRIES, ("posted_on", "kind_rank", "document_id"), descending=True, partition="customer_id",
+    integer_bits=INTEGER_BITS,
+)  # fmt: skip
+
+
+def _ledger_conditions(date_from: date | None, date_to: date | None) -> dict[str, Any]:
+    """Keyset.bound's arguments for the entries between the dates (either may be open),
+    filtered after the running balance is computed, so that it still counts all history."""
+
+    def where() -> list[ColumnElement[bool]]:
+        posted_on = _LEDGER_ENTRIES.c.posted_on
+        return [
+            *([posted_on >= bindparam("date_from", type_=Date)] if date_from is not None else []),
+            *([posted_on <= bindparam("date_to", type_=Date)] if date_to is not None else []),
+        ]
+
+    dates = {name: day for name, day in (("date_from", date_from), ("date_to", date_to)) if day is not None}
+    return {"shape": tuple(dates), "where": where, **dates}
+
+
+def _plans_shown(portal_only: bool) -> list[ColumnElement[bool]]:
+    return [plans.c.available_in_portal.is_(True)] if portal_only else []
+
+
 def _customer_of(row: Row[Any]) -> str:
     """The canonical id of the customer a paged row belongs to."""
     return str(row.customer_id)
@@ -222,29 +249,37 @@ class NativeSource:
         customer_ids: Sequence[str],
         page: Page,
         build: Callable[[Row[Any]], T],
-        where: Sequence[ColumnElement[bool]] = (),
         record: type | None = None,
+        **conditions: Any,
     ) -> list[PageOf]:
-        """Each customer's page of `listing`, all in one statement."""
+        """Each customer's page of `listing`, all in one statement, built once per shape and
+        record (`conditions`: Keyset.bound's `shape`, `where` and parameters)."""
         assert listing.partition is not None
         wanted = db_ids(customer_ids)
         # Built first, so that a bad cursor is reported even when no id is valid.
-        statement = listing.statement(page, [listing.partition.in_(wanted), *where], self._keep(record))
+        statement, params = listing.bound(page, self._keep(record), ids=wanted, **conditions)
         if not wanted:
             return [PageOf() for _ in customer_ids]
-        (rows,) = await self._db.fetch(statement)
+        rows = await self._db.fetch_with(statement, **params)
         build = marking_unread(build, record, self._wanted)
         return listing.pages(customer_ids, rows, _customer_of, page, build)
 
     async def _counts_of(
-        self, listing: Keyset, customer_ids: Sequence[str], where: Sequence[ColumnElement[bool]] = ()
+        self,
+        listing: Keyset,
+        customer_ids: Sequence[str],
+        *,
+        shape: Hashable = (),
+        where: Callable[[], Sequence[ColumnElement[bool]]] = tuple,
+        **params: Any,
     ) -> list[int]:
         """How many items each customer's pages of `listing` hold, all in one statement."""
         assert listing.partition is not None
         wanted = db_ids(customer_ids)
         if not wanted:
             return [0 for _ in customer_ids]
-        (rows,) = await self._db.fetch(listing.count_statement([listing.partition.in_(wanted), *where]))
+        statement = listing.bound_count(shape=shape, where=where)
+        rows = await self._db.fetch_with(statement, ids=wanted, **params)
         return listing.counts(customer_ids, rows, _customer_of)
 
     # --- customers -----------------------------------------------------------------------
@@ -257,14 +292,20 @@ class NativeSource:
 
     async def customer_page(self, filter: CustomerFilter, page: Page, today: date) -> PageOf:
         company = None if filter.company_id is None else db_id(filter.company_id)
-        conditions = customer_search.customer_conditions(customers, invoices, filter, company, today)
-        (rows,) = await self._db.fetch(_CUSTOMERS.statement(page, conditions, self._keep(Customer)))
+        statement, params = _CUSTOMERS.bound(
+            page, self._keep(Customer), shape=(filter, company, today),
+            where=lambda: customer_search.customer_conditions(customers, invoices, filter, company, today),
+        )  # fmt: skip
+        rows = await self._db.fetch_with(statement, **params)
         return _CUSTOMERS.page(rows, page, marking_unread(builders.customer, Customer, self._wanted))
 
     async def customer_count(self, filter: CustomerFilter, today: date) -> int:
         company = None if filter.company_id is None else db_id(filter.company_id)
-        conditions = customer_search.customer_conditions(customers, invoices, filter, company, today)
-        (rows,) = await self._db.fetch(_CUSTOMERS.count_statement(conditions))
+        statement = _CUSTOMERS.bound_count(
+            shape=(filter, company, today),
+            where=lambda: customer_search.customer_conditions(customers, invoices, filter, company, today),
+        )
+        rows = await self._db.fetch_with(statement)
         return int(rows[0].item_count)
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
@@ -310,15 +351,19 @@ class NativeSource:
         self, customer_ids: Sequence[str], filter: InvoiceFilter, page: Page, today: date
     ) -> list[PageOf]:
         company = None if filter.company_id is None else db_id(filter.company_id)
-        where = billing.invoice_conditions(invoices, filter, today, company)
-        return await self._pages_of(_INVOICES, customer_ids, page, builders.invoice, where, Invoice)
+        return await self._pages_of(
+            _INVOICES, customer_ids, page, builders.invoice, Invoice,
+            shape=(filter, today, company), where=lambda: billing.invoice_conditions(invoices, filter, today, company),
+        )  # fmt: skip
 
     async def invoice_counts_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
     ) -> list[int]:
         company = None if filter.company_id is None else db_id(filter.company_id)
-        where = billing.invoice_conditions(invoices, filter, today, company)
-        return await self._counts_of(_INVOICES, customer_ids, where)
+        return await self._counts_of(
+            _INVOICES, customer_ids,
+            shape=(filter, today, company), where=lambda: billing.invoice_conditions(invoices, filter, today, company),
+        )  # fmt: skip
 
     async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
         return await self._children(
@@ -358,12 +403,12 @@ class NativeSource:
 
     async def payments_of(self, customer_ids: Sequence[str], page: Page) -> list[PageOf]:
         wanted = db_ids(customer_ids)
-        statement = _PAYMENTS.statement(page, [payments.c.customer_id.in_(wanted)], self._keep(Payment))
+        statement, params = _PAYMENTS.bound(page, self._keep(Payment), ids=wanted)
         if not wanted:
             return [PageOf() for _ in customer_ids]
 
         async def work(conn: AsyncConnection) -> tuple[Rows, dict[int, list[int]]]:
-            rows = (await conn.execute(statement)).all()
+            rows = (await conn.execute(statement, params)).all()
             return list(rows), await self._settled(conn, [row.id for row in rows])
 
         rows, settled = await self._db.run(work)
@@ -373,37 +418,17 @@ class NativeSource:
     async def payment_counts_of(self, customer_ids: Sequence[str]) -> list[int]:
         return await self._counts_of(_PAYMENTS, customer_ids)
 
-    def _ledger(
-        self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
-    ) -> tuple[Keyset, list[ColumnElement[bool]]]:
-        """The customers' current-account listing and the conditions of the dates asked for."""
-        entries = billing.ledger_entries(invoices, payments, db_ids(customer_ids))
-        listing = Keyset(
-            entries,
-            ("posted_on", "kind_rank", "document_id"),
-            descending=True,
-            partition="customer_id",
-            integer_bits=INTEGER_BITS,
-        )
-        # Filtered after the running balance is computed, so it still counts all history.
-        where = []
-        if date_from is not None:
-            where.append(entries.c.posted_on >= date_from)
-        if date_to is not None:
-            where.append(entries.c.posted_on <= date_to)
-        return listing, where
-
     async def ledger_of(
         self, customer_ids: Sequence[str], page: Page, date_from: date | None, date_to: date | None
     ) -> list[PageOf]:
-        listing, where = self._ledger(customer_ids, date_from, date_to)
-        return await self._pages_of(listing, customer_ids, page, builders.ledger_entry, where)
+        return await self._pages_of(
+            _LEDGER, customer_ids, page, builders.ledger_entry, **_ledger_conditions(date_from, date_to)
+        )
 
     async def ledger_counts_of(
         self, customer_ids: Sequence[str], date_from: date | None, date_to: date | None
     ) -> list[int]:
-        listing, where = self._ledger(customer_ids, date_from, date_to)
-        return await self._counts_of(listing, customer_ids, where)
+        return await self._counts_of(_LEDGER, customer_ids, **_ledger_conditions(date_from, date_to))
 
     async def open_items_of(
         self, customer_ids: Sequence[str], cut_off: date, company_id: str | None
@@ -426,11 +451,15 @@ class NativeSource:
     async def tickets_of(
         self, customer_ids: Sequence[str], filter: TicketFilter, page: Page
     ) -> list[PageOf]:
-        where = support.ticket_conditions(tickets, filter)
-        return await self._pages_of(_TICKETS, customer_ids, page, builders.ticket, where, Ticket)
+        return await self._pages_of(
+            _TICKETS, customer_ids, page, builders.ticket, Ticket,
+            shape=filter, where=lambda: support.ticket_conditions(tickets, filter),
+        )  # fmt: skip
 
     async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
-        return await self._counts_of(_TICKETS, customer_ids, support.ticket_conditions(tickets, filter))
+        return await self._counts_of(
+            _TICKETS, customer_ids, shape=filter, where=lambda: support.ticket_conditions(tickets, filter)
+        )
 
     async def messages_of(
         self, ticket_ids: Sequence[str], include_internal: bool
@@ -487,13 +516,13 @@ class NativeSource:
         return await self._by_id(plans, ids, builders.plan)
 
     async def plan_page(self, page: Page, portal_only: bool) -> PageOf:
-        where = [plans.c.available_in_portal.is_(True)] if portal_only else []
-        (rows,) = await self._db.fetch(_PLANS.statement(page, where))
+        statement, params = _PLANS.bound(page, shape=portal_only, where=lambda: _plans_shown(portal_only))
+        rows = await self._db.fetch_with(statement, **params)
         return _PLANS.page(rows, page, builders.plan)
 
     async def plan_count(self, portal_only: bool) -> int:
-        where = [plans.c.available_in_portal.is_(True)] if portal_only else []
-        (rows,) = await self._db.fetch(_PLANS.count_statement(where))
+        statement = _PLANS.bound_count(shape=portal_only, where=lambda: _plans_shown(portal_only))
+        rows = await self._db.fetch_with(statement)
         return int(rows[0].item_count)
 
     async def subscriptions_by_id(self, ids: Sequence[str]) -> list[PlanSubscription | None]:

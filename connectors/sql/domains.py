@@ -82,14 +82,17 @@ class DomainReads(BuildingBlocks):
     async def tickets_of(self, customer_ids: Sequence[str], filter: TicketFilter, page: Page) -> list[PageOf]:
         if not self.relations.has("tickets"):
             return [PageOf() for _ in customer_ids]
-        where = support.ticket_conditions(self.relations["tickets"], filter)
-        return await self.pages_of("tickets", customer_ids, page, builders.ticket, where)
+        return await self.pages_of(
+            "tickets", customer_ids, page, builders.ticket,
+            shape=filter, where=lambda: support.ticket_conditions(self.relations["tickets"], filter),
+        )  # fmt: skip
 
     async def ticket_counts_of(self, customer_ids: Sequence[str], filter: TicketFilter) -> list[int]:
         if not self.relations.has("tickets"):
             return [0 for _ in customer_ids]
-        where = support.ticket_conditions(self.relations["tickets"], filter)
-        return await self.counts_of("tickets", customer_ids, where)
+        return await self.counts_of(
+            "tickets", customer_ids, shape=filter, where=lambda: support.ticket_conditions(self.relations["tickets"], filter)
+        )
 
     async def messages_of(
         self, ticket_ids: Sequence[str], include_internal: bool

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from copy import copy
 from dataclasses import replace
 from datetime import date
@@ -221,17 +221,21 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         customer_ids: Sequence[str],
         page: Page,
         build: Callable[[Any], T],
-        where: Sequence[ColumnElement[bool]] = (),
+        *,
+        shape: Hashable = (),
+        where: Callable[[], Sequence[ColumnElement[bool]]] = tuple,
     ) -> list[PageOf]:
+        """Each customer's page of relation `name`, in one statement built once per `shape`
+        (which determines what `where` builds: Keyset.bound)."""
         if not self.relations.has(name):
             return [PageOf() for _ in customer_ids]
         listing = self.listing(name)
         wanted = self.relations.to_db(name, "customer_id", customer_ids)
         assert listing.partition is not None
-        statement = listing.statement(page, [listing.partition.in_(wanted), *where], self._keep(name))
+        statement, params = listing.bound(page, self._keep(name), shape=shape, where=where, ids=wanted)
         if not wanted:
             return [PageOf() for _ in customer_ids]
-        (rows,) = await self.db.fetch(statement)
+        rows = await self.db.fetch_with(statement, **params)
         codec = self.relations.codec(name, "customer_id")
         build = self._marking_unread(name, build)
         return listing.pages(
@@ -240,7 +244,12 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         )  # fmt: skip
 
     async def counts_of(
-        self, name: str, customer_ids: Sequence[str], where: Sequence[ColumnElement[bool]] = ()
+        self,
+        name: str,
+        customer_ids: Sequence[str],
+        *,
+        shape: Hashable = (),
+        where: Callable[[], Sequence[ColumnElement[bool]]] = tuple,
     ) -> list[int]:
         """How many items each customer's pages of relation `name` hold, in one statement."""
         if not self.relations.has(name):
@@ -250,7 +259,7 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         assert listing.partition is not None
         if not wanted:
             return [0 for _ in customer_ids]
-        (rows,) = await self.db.fetch(listing.count_statement([listing.partition.in_(wanted), *where]))
+        rows = await self.db.fetch_with(listing.bound_count(shape=shape, where=where), ids=wanted)
         codec = self.relations.codec(name, "customer_id")
         return listing.counts(customer_ids, rows, lambda row: codec.from_db(row.customer_id))
 
@@ -270,9 +279,12 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
             return PageOf()
         company = self.company_key("customers", filter.company_id) if filter.company_id is not None else None
         invoices = self.relations["invoices"] if self.relations.has("invoices") else None
-        conditions = customer_search.customer_conditions(self.relations["customers"], invoices, filter, company, today)
         listing = self.listing("customers")
-        (rows,) = await self.db.fetch(listing.statement(page, conditions, self._keep("customers")))
+        statement, params = listing.bound(
+            page, self._keep("customers"), shape=(filter, company, today),
+            where=lambda: customer_search.customer_conditions(self.relations["customers"], invoices, filter, company, today),
+        )  # fmt: skip
+        rows = await self.db.fetch_with(statement, **params)
         build = self._marking_unread("customers", builders.customer)
         return listing.page(rows, page, lambda row: build(self.canonical("customers", row)))
 
@@ -281,8 +293,11 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
             return 0
         company = self.company_key("customers", filter.company_id) if filter.company_id is not None else None
         invoices = self.relations["invoices"] if self.relations.has("invoices") else None
-        conditions = customer_search.customer_conditions(self.relations["customers"], invoices, filter, company, today)
-        (rows,) = await self.db.fetch(self.listing("customers").count_statement(conditions))
+        statement = self.listing("customers").bound_count(
+            shape=(filter, company, today),
+            where=lambda: customer_search.customer_conditions(self.relations["customers"], invoices, filter, company, today),
+        )  # fmt: skip
+        rows = await self.db.fetch_with(statement)
         return int(rows[0].item_count)
 
     async def emails_of(self, customer_ids: Sequence[str]) -> list[list[ContactEmail]]:
@@ -328,8 +343,10 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         if not self.relations.has("invoices"):
             return [PageOf() for _ in customer_ids]
         company = self.company_key("invoices", filter.company_id) if filter.company_id is not None else None
-        where = billing.invoice_conditions(self.relations["invoices"], filter, today, company)
-        return await self.pages_of("invoices", customer_ids, page, builders.invoice, where)
+        return await self.pages_of(
+            "invoices", customer_ids, page, builders.invoice, shape=(filter, today, company),
+            where=lambda: billing.invoice_conditions(self.relations["invoices"], filter, today, company),
+        )  # fmt: skip
 
     async def invoice_counts_of(
         self, customer_ids: Sequence[str], filter: InvoiceFilter, today: date
@@ -337,8 +354,10 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         if not self.relations.has("invoices"):
             return [0 for _ in customer_ids]
         company = self.company_key("invoices", filter.company_id) if filter.company_id is not None else None
-        where = billing.invoice_conditions(self.relations["invoices"], filter, today, company)
-        return await self.counts_of("invoices", customer_ids, where)
+        return await self.counts_of(
+            "invoices", customer_ids, shape=(filter, today, company),
+            where=lambda: billing.invoice_conditions(self.relations["invoices"], filter, today, company),
+        )  # fmt: skip
 
     async def lines_of(self, invoice_ids: Sequence[str]) -> list[list[InvoiceLine]]:
         return await self.children(
