@@ -22,6 +22,10 @@ async def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("workload", choices=run.WORKLOADS)
     parser.add_argument("--scale", default="S")
+    parser.add_argument(
+        "--contender", default="ventanilla-1w", choices=("ventanilla-1w", "ventanilla-sap"),
+        help="ventanilla-sap: the workload over the `sap` mapping (W1 only)",
+    )  # fmt: skip
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--html", help="write pyinstrument's HTML report here")
@@ -37,6 +41,9 @@ async def main() -> None:
 
     os.environ["VENTANILLA_DATABASE_URL"] = data.sqlalchemy_url(args.scale)
     os.environ["VENTANILLA_SECRET_KEY"] = data.SECRET
+    if args.contender == "ventanilla-sap":
+        await data.ensure_sap(args.scale)
+        os.environ["VENTANILLA_CONFIG"] = str(run.sap_config(args.scale, 5432))
     from ventanilla.web import graphql as module
     from ventanilla.web.app import create_app
 
@@ -58,7 +65,7 @@ async def main() -> None:
         module.PlannedExecution = StrawberryGraphQLCoreExecutionContext  # type: ignore[misc]
     app = create_app()
     accounts = await data.accounts(args.scale, 400)
-    (ventanilla,) = [c for c in run.contenders(args.scale) if c.name == "ventanilla-1w"]
+    (ventanilla,) = [c for c in run.contenders(args.scale) if c.name == args.contender]
     ventanilla.workloads = (args.workload,)
     await run.build_requests(args.scale, [ventanilla], accounts)
     requests = ventanilla.requests[args.workload]
@@ -68,7 +75,7 @@ async def main() -> None:
         async def one(i: int) -> None:
             r = requests[i % len(requests)]
             response = await client.post(r.path, json=r.body, headers={"Authorization": f"Bearer {r.token}"})
-            assert response.status_code == 200 and "errors" not in response.json(), response.text[:300]
+            assert response.status_code == 200 and "errors" not in response.json(), response.text[-1500:]
 
         async def batch(n: int) -> None:
             for start in range(0, n, args.concurrency):

@@ -207,7 +207,7 @@ class DomainReads(BuildingBlocks):
     ) -> list[list[CommercialLine]]:
         return await self.children(
             "commercial_lines", document_ids, "document_id", builders.commercial_line, order_by=["position", "id"],
-            where=lambda r: [r.c.document_kind == document_kind],
+            where=lambda r: [r.c.document_kind == document_kind], shape=document_kind,
         )  # fmt: skip
 
     async def documents_by_id(self, ids: Sequence[str]) -> list[Document | None]:
@@ -222,5 +222,5 @@ class DomainReads(BuildingBlocks):
     async def comments_of(self, subject_kind: str, subject_ids: Sequence[str]) -> list[list[Comment]]:
         return await self.children(
             "comments", subject_ids, "subject_id", builders.comment, order_by=["created_at", "id"],
-            where=lambda r: [r.c.subject_kind == subject_kind],
+            where=lambda r: [r.c.subject_kind == subject_kind], shape=subject_kind,
         )  # fmt: skip

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Subquery, select
+from sqlalchemy import ColumnElement, Date, Select, Subquery, bindparam, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -123,6 +123,7 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         self.writes = Writes(mapping.write_specs, {**mapping.params, **(params or {})}, mapping.metadata.tables)
         self.write_timeout, self.write_label = timeout, label or mapping.name
         self._listings: dict[str, Keyset] = {}
+        self._statements: dict[Hashable, Select[Any]] = {}  # _keyed: built once per shape
         self._wanted: Wanted = {}
 
     def reading(self, wanted: Wanted) -> MappedSource:
@@ -169,14 +170,45 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
             row = {**neutral_values(native_tables[relation]), **values}
         return self.relations.canonical(relation, row)
 
+    def _keyed(
+        self,
+        name: str,
+        column: str,
+        keys: Sequence[str],
+        fields: frozenset[str] | None,
+        build: Callable[[Subquery, list[ColumnElement[bool]]], Select[Any]],
+        shape: Hashable,
+    ) -> tuple[Select[Any], dict[str, Any]] | None:
+        """The statement `build` makes of relation `name` (narrowed to `fields`) and the conditions
+        that select the rows of canonical `keys` in `column`, with its parameters; None when no
+        row can match. Built once per `shape` (which must determine what `build` makes) with the
+        keys bound as `ids`; a column read from its keys' prefixes (part_keys.py) per call."""
+        if column in self.relations.mapping.relations[name].prefixes:
+            keyed = lookup(self.relations, name, column, keys, fields)
+            return None if keyed is None else (build(*keyed), {})
+        wanted = self.relations.to_db(name, column, keys)
+        if not wanted:
+            return None
+        key = (name, column, fields, shape)
+        statement = self._statements.get(key)
+        if statement is None:
+            if len(self._statements) >= 2_000:  # narrowed variants are many only if callers make them so
+                self._statements.clear()
+            relation = self.relations[name] if fields is None else self.relations.narrowed(name, fields)
+            statement = self._statements[key] = build(
+                relation, [relation.c[column].in_(bindparam("ids", expanding=True))]
+            )
+        return statement, {"ids": wanted}
+
     async def by_id(self, name: str, ids: Sequence[str], build: Callable[[Any], T]) -> list[T | None]:
         if not self.relations.has(name):
             return [None] * len(ids)
-        keyed = lookup(self.relations, name, "id", ids, self._keep(name))
+        keyed = self._keyed(
+            name, "id", ids, self._keep(name), lambda relation, matching: select(relation).where(*matching), "by_id"
+        )
         if keyed is None:
             return [None] * len(ids)
-        relation, matching = keyed
-        (rows,) = await self.db.fetch(select(relation).where(*matching))
+        rows = await self.db.fetch_with(keyed[0], **keyed[1])
         build = self._marking_unread(name, build)
         found = {}
         for row in rows:
@@ -193,21 +225,23 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         *,
         order_by: Sequence[str],
         where: Callable[[Subquery], Sequence[ColumnElement[bool]]] = lambda r: (),
+        shape: Hashable = (),
         descending: bool = False,
     ) -> list[list[T]]:
+        """The rows of relation `name` per key of `owner`, in `order_by` order, in one statement
+        built once per `shape` (which determines what `where` gives)."""
         if not self.relations.has(name):
             return [[] for _ in keys]
-        keyed = lookup(self.relations, name, owner, keys, self._keep(name, owner, *order_by))
+
+        def statement(relation: Subquery, matching: list[ColumnElement[bool]]) -> Select[Any]:
+            order = [relation.c[c].desc() if descending else relation.c[c] for c in order_by]
+            return select(relation).where(*matching, *where(relation)).order_by(relation.c[owner], *order)
+
+        fields = self._keep(name, owner, *order_by)
+        keyed = self._keyed(name, owner, keys, fields, statement, ("children", tuple(order_by), descending, shape))
         if keyed is None:
             return [[] for _ in keys]
-        relation, matching = keyed
-        order = [relation.c[c].desc() if descending else relation.c[c] for c in order_by]
-        statement = (
-            select(relation)
-            .where(*matching, *where(relation))
-            .order_by(relation.c[owner], *order)
-        )
-        (rows,) = await self.db.fetch(statement)
+        rows = await self.db.fetch_with(keyed[0], **keyed[1])
         build = self._marking_unread(name, build)
         items = []
         for row in rows:
@@ -323,14 +357,16 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         )
         rows: list[Row[Any]] = []
         if wanted and self.relations.has("invoices") and self.relations.has("payments"):
-            statement = billing.account_totals(
-                self.relations["customers"],
-                self.relations["invoices"],
-                self.relations["payments"],
-                wanted,
-                today,
-            )
-            (rows,) = await self.db.fetch(statement)
+            statement = self._statements.get("account_totals")
+            if statement is None:  # built once, the customers and the day bound
+                statement = self._statements["account_totals"] = billing.account_totals(
+                    self.relations["customers"],
+                    self.relations["invoices"],
+                    self.relations["payments"],
+                    bindparam("ids", expanding=True),  # type: ignore[arg-type]
+                    bindparam("today", type_=Date),  # type: ignore[arg-type]
+                )
+            rows = await self.db.fetch_with(statement, ids=wanted, today=today)
         found = {self.canonical("customers", row).id: row for row in rows}
         return [builders.account_totals(key, found.get(key)) for key in customer_ids]
 
