@@ -35,6 +35,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.sql.elements import BindParameter
 
 from .records import InvoiceFilter, InvoiceStatus
 
@@ -143,7 +144,7 @@ def _payment_columns(pay: FromClause) -> list[ColumnElement[Any]]:
     ]  # fmt: skip
 
 
-def ledger_entries(inv: FromClause, pay: FromClause, customer_ids: Sequence[object]) -> Subquery:
+def ledger_entries(inv: FromClause, pay: FromClause, customer_ids: Sequence[object] | BindParameter[Any]) -> Subquery:
     """Every entry of the customers' current accounts with the running balance after it.
 
     The balance is a window over the whole history (credit − debit, chronological), so

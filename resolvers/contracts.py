@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,8 +34,6 @@ from ..connectors.records import Company, Contract, ContractStatus, Customer
 from ..connectors.routing import STORE, RoutedSource
 from ..connectors.signed_contracts import mark_signed, signatures_of
 from ..errors import ApiError, ErrorCode, not_found
-from ..render.pdf import contract_pdf
-from ..render.signed_contract import Evidence, Signer, sha256, signed_copy
 from ..rules.signatures import check_signature
 from ..rules.uploads import PDF, Upload, UploadLimits
 from ..settings import Feature
@@ -44,6 +42,9 @@ from ..store.events import DomainEvent
 from .access import caller
 from .actions import Action, Done, perform
 from .context import Context
+
+if TYPE_CHECKING:  # render/ is imported when a contract is signed (web/downloads.py says why)
+    from ..render.signed_contract import Signer
 
 MAX_USER_AGENT = 400
 
@@ -66,6 +67,8 @@ def signer_of(ctx: Context) -> Signer:
     if not settings.contracts_signing_key or not settings.contracts_certificate:
         raise ApiError(ErrorCode.FEATURE_DISABLED, field=["input"],
                        feature=f"{Feature.CONTRACT_SIGNING.value} ([contracts] signing_key, certificate)")  # fmt: skip
+    from ..render.signed_contract import Signer
+
     return Signer(settings.contracts_signing_key, settings.contracts_certificate)
 
 
@@ -93,6 +96,9 @@ async def sign_contract(
         _signable(found)
     signer = signer_of(ctx)
     customer, company = await _parties(ctx, found)
+    from ..render.pdf import contract_pdf
+    from ..render.signed_contract import Evidence, sha256, signed_copy
+
     shown = await run_in_threadpool(contract_pdf, found, customer, company)  # what pdfUrl serves
     moment = datetime.now(UTC).replace(microsecond=0)
     principal = ctx.principal

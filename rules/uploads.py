@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PIL import ExifTags, Image
-from pypdf import PdfReader
 
 from ..errors import ApiError, ErrorCode
 from ..settings import Settings
@@ -221,6 +220,8 @@ def _without_location(image: Image.Image, content: bytes) -> bytes:
 
 
 def _checked_pdf(content: bytes, refuse: _Refusal) -> bytes:
+    from pypdf import PdfReader  # some 15 MB, on the first PDF a worker checks
+
     damaged = refuse.invalid("el PDF está dañado o no se puede leer", "the PDF is damaged or cannot be read")
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)  # lenient with small slips of real files

@@ -10,8 +10,6 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from stream_zip import NO_COMPRESSION_32, async_stream_zip
-
 ZIP = "application/zip"
 
 
@@ -31,6 +29,7 @@ async def _chunks(content: bytes) -> AsyncIterator[bytes]:
 async def zip_stream(members: AsyncIterable[Member]) -> AsyncIterator[bytes]:
     """The ZIP of `members`, chunk by chunk. PDFs are compressed already: members are stored as
     they are (their size and CRC known once made), which keeps the server's work to drawing them."""
+    from stream_zip import NO_COMPRESSION_32, async_stream_zip  # on the first archive, as render/ is
 
     async def files():  # the member tuples stream-zip reads, each made on its turn
         async for member in members:

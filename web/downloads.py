@@ -9,6 +9,9 @@ A download is one more client of what the GraphQL resolvers use: the link's user
 same per-request context (loaders over the same source), each document comes through the
 resolvers (the ownership guard, the feature switches, the statement), and a refusal has the
 body of every other refusal (web/errors.py).
+
+The renderers (render/: fpdf2, openpyxl, segno) are imported where a document is drawn, on the
+first download: they take some 45 MB that a worker which draws no document does not hold.
 """
 
 from __future__ import annotations
@@ -32,8 +35,6 @@ from ..auth.ownership import authorize_account
 from ..auth.sessions import principal_from_link
 from ..connectors.records import Company, Contract, Customer, DeliveryNote, Invoice, InvoiceKind, InvoiceLine
 from ..errors import ApiError, ErrorCode, language_of, not_found
-from ..render.pdf import contract_pdf, delivery_note_pdf, invoice_pdf, statement_pdf
-from ..render.xlsx import statement_xlsx
 from ..resolvers import billing, commerce, commitments, customers, invoice_zip, links, nodes, support
 from ..resolvers import contracts as signing
 from ..resolvers import documents as shared
@@ -146,6 +147,8 @@ async def _invoice_file(asked: DownloadRequest) -> File:
         customers.customer_of(ctx, invoice),
         customers.company(ctx, invoice, invoice.company_id),
     )
+    from ..render.pdf import invoice_pdf
+
     content = await _render(invoice_pdf, invoice, lines, customer, company, ctx.today)
     return File(content, f"{INVOICE_FILE_NAMES[invoice.kind]}-{_slug(invoice.number)}.pdf", PDF)
 
@@ -186,6 +189,8 @@ def _drawing(
     invoice: Invoice, lines: Sequence[InvoiceLine], customer: Customer, company: Company | None, today: date
 ) -> Callable[[], Awaitable[bytes]]:
     """The PDF of one invoice, drawn off the event loop when the archive asks for it."""
+    from ..render.pdf import invoice_pdf
+
     return lambda: _render(invoice_pdf, invoice, lines, customer, company, today)
 
 
@@ -204,6 +209,8 @@ async def _contract_file(asked: DownloadRequest) -> File:
     contract: Contract = await nodes.fetch(ctx, "Contract", asked.raw_id)
     customer = await customers.customer(ctx, contract.customer_id)
     company = await customers.company(ctx, customer, customer.company_id)
+    from ..render.pdf import contract_pdf
+
     content = await _render(contract_pdf, contract, customer, company)
     return File(content, f"contrato-{_slug(contract.number)}.pdf", PDF)
 
@@ -222,6 +229,8 @@ async def _delivery_note_file(asked: DownloadRequest) -> File:
         commerce.lines(ctx, "DELIVERY_NOTE", note), customers.customer(ctx, note.customer_id)
     )
     company = await customers.company(ctx, customer, customer.company_id)
+    from ..render.pdf import delivery_note_pdf
+
     content = await _render(delivery_note_pdf, note, lines, customer, company)
     return File(content, f"remito-{_slug(note.number)}.pdf", PDF)
 
@@ -240,6 +249,9 @@ async def _statement_file(asked: DownloadRequest) -> File:
     zone = ctx.services.zone
     promised = [replace(c, requested_at=c.requested_at.astimezone(zone))
                 for c in await commitments.statement_commitments(ctx, customer, figures.cut_off)]  # fmt: skip
+    from ..render.pdf import statement_pdf
+    from ..render.xlsx import statement_xlsx
+
     render = statement_pdf if asked.fmt == "pdf" else statement_xlsx
     content = await _render(render, figures, customer, company, promised)
     filename = f"estado-de-cuenta-{_slug(customer.code)}-{cut_off.isoformat()}.{asked.fmt}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Subquery
@@ -55,6 +55,7 @@ class BuildingBlocks(Protocol):
         *,
         order_by: Sequence[str],
         where: Callable[[Subquery], Sequence[ColumnElement[bool]]] = ...,
+        shape: Hashable = (),
         descending: bool = False,
     ) -> list[list[T]]: ...
     async def pages_of(
@@ -63,10 +64,17 @@ class BuildingBlocks(Protocol):
         customer_ids: Sequence[str],
         page: Page,
         build: Callable[[Any], T],
-        where: Sequence[ColumnElement[bool]] = (),
+        *,
+        shape: Hashable = (),
+        where: Callable[[], Sequence[ColumnElement[bool]]] = ...,
     ) -> list[PageOf]: ...
     async def counts_of(
-        self, name: str, customer_ids: Sequence[str], where: Sequence[ColumnElement[bool]] = ()
+        self,
+        name: str,
+        customer_ids: Sequence[str],
+        *,
+        shape: Hashable = (),
+        where: Callable[[], Sequence[ColumnElement[bool]]] = ...,
     ) -> list[int]: ...
 
 
