@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 import random
 from contextlib import suppress
 from datetime import timedelta
@@ -37,8 +38,9 @@ def backoff(first_seconds: float, attempts: int) -> timedelta:
     return min(timedelta(seconds=doubled * random.uniform(0.5, 1.5)), LONGEST_WAIT)
 
 
-class PollingWorker:
-    """The loop of a queue worker; subclasses say what one pass delivers (`deliver_due`)."""
+class PollingWorker(ABC):
+    """The loop of a queue worker; subclasses say what one pass delivers (`deliver_due`) and how
+    often to look when nothing wakes it (`poll_seconds`)."""
 
     name = "ventanilla-worker"  # the task's name
     what = "the queue"  # how its log lines name what it delivers ("events", "outgoing mail")
@@ -51,15 +53,17 @@ class PollingWorker:
         self._stopping = False
 
     @property
+    @abstractmethod
     def poll_seconds(self) -> float:
-        raise NotImplementedError
+        """Seconds between passes when nothing was queued meanwhile."""
 
     def runs(self) -> bool:
         """Whether `start` starts it (the relay needs a sink)."""
         return True
 
+    @abstractmethod
     async def deliver_due(self) -> float | None:
-        raise NotImplementedError
+        """One pass: deliver what is due; the seconds until the next is due, if known."""
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
