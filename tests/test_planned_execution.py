@@ -215,7 +215,10 @@ def test_the_plan_marks_only_attribute_reads_plain() -> None:
     invoice = schema.type_map["Invoice"]
     assert plan.of(invoice, "number") is not None  # a record's attribute
     assert plan.of(invoice, "lines") is None  # a list of objects, through its resolver
-    assert plan.of(invoice, "total") is None  # an object (Money)
+    money = plan.of(invoice, "total")  # an object read as it is, its subfields executed directly
+    assert money is not None and money.object_type is schema.type_map["Money"]
+    # an object graphql-core checks with is_type_of (which takes a resolve info) goes through it
+    assert plan.of(schema.type_map["InvoiceEdge"], "node") is None
     query = schema.query_type
     assert all(plan.of(query, name) is None for name in query.fields)  # every root field has a resolver
 

@@ -1,4 +1,4 @@
-"""Plan-based completion of plain fields: graphql-core's executor, without a resolver call per leaf.
+"""Plan-based completion of plain fields: graphql-core's executor, without a resolver call per field.
 
 A dashboard answers a few thousand fields, most of them a record's attribute read as it is
 (an invoice's number, a line's quantity). graphql-core spends on each the same steps as on a
@@ -11,7 +11,8 @@ graphql-core unchanged.
 The plan is made once per schema, field by field on first use (`FieldPlan`): a field is plain
 when Strawberry itself resolves it as a basic field (no resolver, no permission or other field
 extension, no exception handler: `StrawberryField.is_basic_field`), with the default attribute
-read, and its type is a scalar or an enum, nullable or not. Any schema extension with a
+read, and its type is a scalar or an enum, nullable or not, or an object type without an
+`is_type_of` check (Money: its subfields are then executed directly). Any schema extension with a
 `resolve` hook (metrics or tracing of fields) turns the shortcut off for its request, since it
 must see every field. Errors read exactly as graphql-core's: a null in a non-null field raises
 the same TypeError at the same path, through the same `handle_field_error`.
@@ -41,14 +42,21 @@ _DEFINITION = "strawberry-definition"
 
 
 class Plain:
-    """How a plain field is completed: the attribute it reads and the leaf type that coerces it."""
+    """How a plain field is completed: the attribute it reads, and the leaf type that coerces it
+    or the object type whose subfields complete it."""
 
-    __slots__ = ("attribute", "leaf", "non_null", "label")
+    __slots__ = ("attribute", "leaf", "object_type", "non_null", "label")
 
     def __init__(
-        self, attribute: str, leaf: GraphQLScalarType | GraphQLEnumType, non_null: bool, label: str
+        self,
+        attribute: str,
+        kind: GraphQLScalarType | GraphQLEnumType | GraphQLObjectType,
+        non_null: bool,
+        label: str,
     ) -> None:
-        self.attribute, self.leaf, self.non_null, self.label = attribute, leaf, non_null, label
+        self.attribute, self.non_null, self.label = attribute, non_null, label
+        self.object_type = kind if isinstance(kind, GraphQLObjectType) else None
+        self.leaf = None if isinstance(kind, GraphQLObjectType) else kind
 
 
 class FieldPlan:
@@ -84,6 +92,9 @@ def _plain(parent_type: GraphQLObjectType, name: str, field: GraphQLField | None
     non_null = isinstance(kind, GraphQLNonNull)
     if non_null:
         kind = kind.of_type
+    if isinstance(kind, GraphQLObjectType):
+        # graphql-core would call is_type_of with a resolve info, which a plain field does not make.
+        return None if kind.is_type_of is not None else Plain(definition.python_name, kind, non_null, f"{parent_type.name}.{name}")
     if not isinstance(kind, (GraphQLScalarType, GraphQLEnumType)):
         return None
     return Plain(definition.python_name, kind, non_null, f"{parent_type.name}.{name}")
@@ -121,10 +132,18 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 plain = plan.of(parent_type, field_details_list[0].node.name.value)
-                if plain is not None:
+                if plain is not None and plain.object_type is None:
                     results[response_name] = self._complete_plain(
                         plain, source_value, field_details_list, path, response_name, parent_type
                     )
+                    continue
+                if plain is not None:
+                    result = self._complete_plain_object(
+                        plain, source_value, field_details_list, path, response_name, parent_type, position_context
+                    )
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
                     continue
                 field_path = Path(path, response_name, parent_type.name)
                 result = self.execute_field(
@@ -164,13 +183,10 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         """The attribute, coerced as complete_value would; a failure through handle_field_error
         at the field's path (made only then), so that it reads exactly as graphql-core's."""
         try:
-            value = getattr(source, plain.attribute)
-            if isinstance(value, Exception):
-                raise value
-            if value is None or value is Undefined:
-                if plain.non_null:
-                    raise TypeError(f"Cannot return null for non-nullable field {plain.label}.")
+            value = self._attribute(plain, source)
+            if value is None:
                 return None
+            assert plain.leaf is not None
             coerced = plain.leaf.coerce_output_value(value)
             if coerced is Undefined or coerced is None:
                 raise TypeError(
@@ -183,3 +199,56 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
             field_path = Path(path, response_name, parent_type.name)
             self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
             return None
+
+    @staticmethod
+    def _attribute(plain: Plain, source: Any) -> Any:
+        """The attribute a plain field reads; None for null, or the error graphql-core raises."""
+        value = getattr(source, plain.attribute)
+        if isinstance(value, Exception):
+            raise value
+        if value is None or value is Undefined:
+            if plain.non_null:
+                raise TypeError(f"Cannot return null for non-nullable field {plain.label}.")
+            return None
+        return value
+
+    def _complete_plain_object(
+        self,
+        plain: Plain,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path | None,
+        response_name: str,
+        parent_type: GraphQLObjectType,
+        position_context: Any,
+    ) -> Any:
+        """The attribute's object, its subfields executed as complete_object_value would (no
+        is_type_of to call); a failure, now or when awaited, through handle_field_error."""
+        field_path = Path(path, response_name, parent_type.name)
+
+        def failed(raw_error: Exception) -> None:
+            field_def = parent_type.fields[field_details_list[0].node.name.value]
+            self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
+
+        try:
+            value = self._attribute(plain, source)
+            if value is None:
+                return None
+            assert plain.object_type is not None
+            completed = self.collect_and_execute_subfields(
+                plain.object_type, field_details_list, field_path, value, position_context
+            )
+        except Exception as raw_error:
+            failed(raw_error)
+            return None
+        if not self.is_awaitable(completed):
+            return completed
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                failed(raw_error)
+                return None
+
+        return await_completed()
