@@ -437,10 +437,14 @@ class NativeSource:
         if not wanted:
             return [[] for _ in customer_ids]
         company = None if company_id is None else db_id(company_id)
-        statement = billing.open_items_by_allocations(
-            invoices, payments, allocations, wanted, cut_off, company, by_company=company_id is not None
-        )
-        (rows,) = await self._db.fetch(statement)
+        statement = _built(
+            ("open_items", company_id is not None, company),  # the customers and the day bound
+            lambda: billing.open_items_by_allocations(
+                invoices, payments, allocations, _ids(), bindparam("cut_off", type_=Date),  # type: ignore[arg-type]
+                company, by_company=company_id is not None,
+            ),
+        )  # fmt: skip
+        rows = await self._db.fetch_with(statement, ids=wanted, cut_off=cut_off)
         return _grouped(customer_ids, rows, "customer_id", builders.open_item)
 
     # --- support -------------------------------------------------------------------------

@@ -497,16 +497,20 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
             return [[] for _ in customer_ids]
         by_company = company_id is not None
         company = self.company_key("invoices", company_id) if company_id is not None else None
-        if self.mapping.statement == "line_items":
-            statement = billing.open_items_by_lines(
-                self.relations["open_lines"], wanted, cut_off, company, by_company
-            )
-        else:
-            statement = billing.open_items_by_allocations(
-                self.relations["invoices"], self.relations["payments"], self.relations["allocations"],
-                wanted, cut_off, company, by_company,
-            )  # fmt: skip
-        (rows,) = await self.db.fetch(statement)
+        shape = ("open_items", by_company, company)  # built once per company, customers and day bound
+        statement = self._statements.get(shape)
+        if statement is None:
+            ids: Any = bindparam("ids", expanding=True)
+            day: Any = bindparam("cut_off", type_=Date)
+            if self.mapping.statement == "line_items":
+                statement = billing.open_items_by_lines(self.relations["open_lines"], ids, day, company, by_company)
+            else:
+                statement = billing.open_items_by_allocations(
+                    self.relations["invoices"], self.relations["payments"], self.relations["allocations"],
+                    ids, day, company, by_company,
+                )  # fmt: skip
+            self._statements[shape] = statement
+        rows = await self.db.fetch_with(statement, ids=wanted, cut_off=cut_off)
         items = [(r.customer_id, builders.open_item(r)) for r in map(self._entry_row, rows)]
         return grouped(customer_ids, items)
 
