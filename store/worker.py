@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from abc import ABC, abstractmethod
 import random
+from abc import ABC, abstractmethod
 from contextlib import suppress
 from datetime import timedelta
 
