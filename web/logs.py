@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import socket
+import sys
 import time
 from asyncio import CancelledError, IncompleteReadError
 from collections.abc import Iterator
@@ -26,8 +27,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncmy.errors
-import redis.exceptions
 from asyncpg.exceptions import PostgresConnectionError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -74,8 +73,6 @@ _UNREACHABLE: tuple[type[BaseException], ...] = (
     IncompleteReadError,  # the server closed the stream mid-answer
     PoolTimeout,  # every connection of a pool busy for its whole wait
     PostgresConnectionError,  # asyncpg: the connection does not exist, cannot connect now ...
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
 )
 
 
@@ -89,9 +86,15 @@ def _unreachable(failure: BaseException) -> bool:
         return False
     if isinstance(failure, _UNREACHABLE):
         return True
+    # Redis' and asyncmy's own failures, looked up only once their client is loaded: a failure
+    # of theirs cannot exist before, and a worker that uses neither then does not import them.
+    redis_errors = sys.modules.get("redis.exceptions")
+    if redis_errors is not None and isinstance(failure, (redis_errors.ConnectionError, redis_errors.TimeoutError)):
+        return True
     if isinstance(failure, DBAPIError):
         return failure.connection_invalidated
-    if isinstance(failure, asyncmy.errors.OperationalError):
+    mysql_errors = sys.modules.get("asyncmy.errors")
+    if mysql_errors is not None and isinstance(failure, mysql_errors.OperationalError):
         return bool(failure.args) and failure.args[0] in _MYSQL_UNREACHABLE
     return isinstance(failure, OSError) and failure.errno in _NETWORK_ERRNOS
 
