@@ -84,6 +84,6 @@ async def migrate(target: AsyncEngine | AsyncConnection) -> Migrated:
 
 
 async def behind(engine: AsyncEngine) -> bool:
-    """True when the store misses a migration (serve refuses to start on it)."""
+    """True when the store misses a migration (serve checks it with store/version.py instead)."""
     async with engine.connect() as conn:
         return await current(conn) != head()

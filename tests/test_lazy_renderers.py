@@ -1,6 +1,7 @@
 """A worker that draws no document does not hold the document libraries (bench/README.md: some
 40 MB of a worker's memory): they are imported on the first download, which then works. Nor does
-one configured without Redis or MariaDB import their clients."""
+one configured without Redis or MariaDB import their clients, nor Alembic (serve checks the
+store's revision without it, store/version.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import textwrap
 
 DOCUMENT_LIBRARIES = ("fpdf", "openpyxl", "segno", "pypdf", "stream_zip")
-UNCONFIGURED_CLIENTS = ("redis", "asyncmy")
+UNCONFIGURED_CLIENTS = ("redis", "asyncmy", "alembic")
 
 PROGRAM = textwrap.dedent(
     """

@@ -16,7 +16,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from ventanilla.connectors.native import tables as native
 from ventanilla.settings import Settings
-from ventanilla.store.schema import TARGET, _config, head, migrate
+from ventanilla.store import version
+from ventanilla.store.schema import TARGET, _config, current, head, migrate
 from ventanilla.web.app import create_app
 
 from .conftest import BACKENDS, TEST_SECRET, fresh_database
@@ -139,6 +140,27 @@ async def test_serve_refuses_a_store_that_misses_a_migration(tmp_path) -> None:
         app = create_app(Settings(database_url=url, secret_key=TEST_SECRET))
         async with app.router.lifespan_context(app):
             pass
+
+
+def test_the_revision_serve_checks_is_the_newest_migration() -> None:
+    # serve reads the store's revision without Alembic (store/version.py): name a new migration there
+    assert version.HEAD == head(), f"store/version.py: HEAD = {head()!r}, the newest migration"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_revision_read_without_alembic_is_alembics(backend, tmp_path) -> None:
+    async with fresh_database(backend, tmp_path) as url:
+        engine = create_async_engine(url)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(version.stored_revision) is None  # never migrated
+        async with engine.begin() as conn:  # a store three migrations old
+            await conn.run_sync(lambda sync: command.upgrade(_config(sync), "0003"))
+        async with engine.connect() as conn:
+            assert await conn.run_sync(version.stored_revision) == await current(conn) == "0003"
+        assert await version.behind(engine)
+        await migrate(engine)
+        assert not await version.behind(engine)
+        await engine.dispose()
 
 
 def test_the_migrate_command_migrates_once_and_then_says_up_to_date(tmp_path) -> None:

@@ -23,7 +23,7 @@ from ..resolvers.context import Services
 from ..settings import Settings, load_settings
 from ..store.blobs import blob_store
 from ..store.engine import Store, store_engine
-from ..store.schema import behind
+from ..store.version import behind
 from .branding import branding_routes
 from .downloads import download_routes
 from .graphiql import graphiql_static_app, page_policy
