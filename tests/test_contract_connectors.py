@@ -192,10 +192,8 @@ async def _legacy(
     cm = fresh_legacy_database(backend, tmp)
     url = await cm.__aenter__()
     engine = create_async_engine(url)
-    if name in ("native", "mapped_native"):
+    if name == "native":
         await generate_demo(engine, customers=customers, seed=seed, today=TODAY)
-        if name == "mapped_native":  # the engine over the native tables, through connectors/sql/native.toml
-            return engine, MappedSource(engine, load_connector(str(NATIVE_MAPPING))), cm
         return engine, NativeSource(engine), cm
     await WRITERS[name](engine, customers=customers, seed=seed, today=TODAY)
     return engine, MappedSource(engine, load_connector(name)), cm
@@ -238,9 +236,15 @@ async def business(request, tmp_path_factory) -> AsyncIterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp(f"contract{seed}")
     sources: dict[str, Any] = {"_seed": seed, "_customers": customers}
     opened = []
+    native: dict[str, AsyncEngine] = {}  # by backend: the native tables written for it
     for connector in ["native-sqlite", *CONNECTORS]:
         name, backend = connector.split("-")
+        if name == "mapped_native":  # those very tables (only read), through connectors/sql/native.toml
+            sources[connector] = MappedSource(native[backend], load_connector(str(NATIVE_MAPPING)))
+            continue
         engine, source, cm = await _legacy(name, backend, tmp, seed, customers)
+        if name == "native":
+            native[backend] = engine
         sources[connector] = Remembered(source) if connector == "native-sqlite" else source
         opened.append((engine, cm))
     yield sources
