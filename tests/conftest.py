@@ -110,6 +110,91 @@ async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
         await engine.dispose()
 
 
+class DemoTemplates:
+    """Demo businesses generated once per session, each then copied for every fixture that wants a
+    database of its own holding it: a SQLite file copied, a PostgreSQL database made from it as a
+    template. `generate_demo` gives the same rows for the same arguments, so a copy holds what a
+    generation would (only the salts of its password hashes are the template's)."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.made: dict[tuple, str] = {}  # (backend, customers, seed, today) -> SQLite file / database name
+
+    async def _generate(self, backend: str, customers: int, seed: int, today) -> str:
+        from ventanilla.demo.business import generate_demo
+
+        if backend == "sqlite":
+            path = self.tmp_dir / f"template-{uuid.uuid4().hex}.db"
+            url, made = f"sqlite+aiosqlite:///{path}", str(path)
+        else:
+            made = f"vt_tmpl_{uuid.uuid4().hex[:12]}"
+            admin = create_async_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+            try:
+                async with admin.connect() as conn:
+                    await conn.exec_driver_sql(f'CREATE DATABASE "{made}"')
+            finally:
+                await admin.dispose()
+            url = f"{PG_SERVER}/{made}"
+        engine = create_async_engine(url)
+        try:
+            await generate_demo(engine, customers=customers, seed=seed, today=today)
+        finally:
+            await engine.dispose()
+        return made
+
+    @asynccontextmanager
+    async def copy(self, backend: str, tmp_dir: Path, *, customers: int, seed: int, today) -> AsyncIterator[str]:
+        """The URL of a new database holding the demo business of these arguments; dropped afterwards."""
+        import asyncio
+        import shutil
+
+        key = (backend, customers, seed, today)
+        if key not in self.made:
+            self.made[key] = await self._generate(backend, customers, seed, today)
+        template = self.made[key]
+        if backend == "sqlite":
+            path = tmp_dir / f"{uuid.uuid4().hex}.db"
+            shutil.copyfile(template, path)
+            yield f"sqlite+aiosqlite:///{path}"
+            return
+        name = f"vt_{uuid.uuid4().hex[:12]}"
+        admin = create_async_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+        try:
+            for attempt in range(50):  # the template's last connection may still be ending
+                try:
+                    async with admin.connect() as conn:
+                        await conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                    break
+                except Exception as error:
+                    if "is being accessed by other users" not in str(error) or attempt == 49:
+                        raise
+                    await asyncio.sleep(0.1)
+            yield f"{PG_SERVER}/{name}"
+        finally:
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.dispose()
+
+    async def drop(self) -> None:
+        admin = create_async_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                for (backend, *_), made in self.made.items():
+                    if backend == "postgresql":
+                        await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)')
+        finally:
+            await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def demo_templates(tmp_path_factory) -> AsyncIterator[DemoTemplates]:
+    templates = DemoTemplates(tmp_path_factory.mktemp("templates"))
+    try:
+        yield templates
+    finally:
+        await templates.drop()
+
+
 @pytest.fixture
 def fresh_database_factory():
     """`fresh_database` for tests that need several databases in one test."""
@@ -233,16 +318,18 @@ class AccessApi(DemoApi):
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-async def access_api(request, tmp_path_factory, smtp_inbox) -> AsyncIterator[AccessApi]:
-    """A fresh demo business per test module (these tests change users), mail to `smtp_inbox`."""
-    from ventanilla.demo.business import generate_demo
+async def access_api(request, tmp_path_factory, smtp_inbox, demo_templates) -> AsyncIterator[AccessApi]:
+    """A fresh demo business per test module (these tests change users), mail to `smtp_inbox`:
+    a copy of the one generated for the session."""
     from ventanilla.settings import Settings
     from ventanilla.store.users import create_user
     from ventanilla.web.app import create_app
 
-    async with fresh_database(request.param, tmp_path_factory.mktemp("access")) as url:
+    copy = demo_templates.copy(
+        request.param, tmp_path_factory.mktemp("access"), customers=DEMO_CUSTOMERS, seed=7, today=DEMO_TODAY
+    )
+    async with copy as url:
         engine = create_async_engine(url)
-        await generate_demo(engine, customers=DEMO_CUSTOMERS, seed=7, today=DEMO_TODAY)
         async with engine.begin() as conn:
             await create_user(conn, login=ACCESS_ADMIN[0], name="Admin Test", password=ACCESS_ADMIN[1],
                               kind="STAFF", role="admin")
