@@ -113,21 +113,32 @@ async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
 class DemoTemplates:
     """Demo businesses generated once per session, each then copied for every fixture that wants a
     database of its own holding it: a SQLite file copied, a PostgreSQL database made from it as a
-    template. `generate_demo` gives the same rows for the same arguments, so a copy holds what a
-    generation would (only the salts of its password hashes are the template's)."""
+    template, and the files its tickets attach copied into the caller's directory. `generate_demo`
+    gives the same rows for the same arguments, so a copy holds what a generation would (only the
+    salts of its password hashes are the template's)."""
 
-    def __init__(self, tmp_dir: Path) -> None:
-        self.tmp_dir = tmp_dir
-        self.made: dict[tuple, str] = {}  # (backend, customers, seed, today) -> SQLite file / database name
+    BACKENDS = ("sqlite", "postgresql")
 
-    async def _generate(self, backend: str, customers: int, seed: int, today) -> str:
+    def __init__(self) -> None:
+        self.tmp_dir: Path | None = None  # set by the session's fixture (demo_templates)
+        # (backend, customers, seed, today, with files) -> (SQLite file or database name, files directory)
+        self.made: dict[tuple, tuple[str, Path | None]] = {}
+
+    async def _generate(self, backend: str, customers: int, seed: int, today, with_files: bool) -> tuple:
+        import tempfile
+
         from ventanilla.demo.business import generate_demo
+        from ventanilla.store.blobs import DirectoryBlobs
 
+        if self.tmp_dir is None:
+            self.tmp_dir = Path(tempfile.mkdtemp(prefix="vt-templates-"))
+        mark = uuid.uuid4().hex[:12]
+        files = self.tmp_dir / f"files-{mark}" if with_files else None
         if backend == "sqlite":
-            path = self.tmp_dir / f"template-{uuid.uuid4().hex}.db"
+            path = self.tmp_dir / f"template-{mark}.db"
             url, made = f"sqlite+aiosqlite:///{path}", str(path)
         else:
-            made = f"vt_tmpl_{uuid.uuid4().hex[:12]}"
+            made = f"vt_tmpl_{mark}"
             admin = create_async_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
             try:
                 async with admin.connect() as conn:
@@ -137,21 +148,40 @@ class DemoTemplates:
             url = f"{PG_SERVER}/{made}"
         engine = create_async_engine(url)
         try:
-            await generate_demo(engine, customers=customers, seed=seed, today=today)
+            blobs = DirectoryBlobs(files) if files is not None else None
+            await generate_demo(engine, customers=customers, seed=seed, today=today, blobs=blobs)
         finally:
             await engine.dispose()
-        return made
+        return made, files
 
     @asynccontextmanager
-    async def copy(self, backend: str, tmp_dir: Path, *, customers: int, seed: int, today) -> AsyncIterator[str]:
-        """The URL of a new database holding the demo business of these arguments; dropped afterwards."""
+    async def copy(
+        self, backend: str, tmp_dir: Path, *, customers: int, seed: int, today, files: Path | None = None
+    ) -> AsyncIterator[str]:
+        """The URL of a new database holding the demo business of these arguments (dropped
+        afterwards); with `files`, the files its tickets attach are copied into that directory."""
         import asyncio
         import shutil
 
-        key = (backend, customers, seed, today)
+        if backend not in self.BACKENDS:  # generated as before
+            from ventanilla.demo.business import generate_demo
+            from ventanilla.store.blobs import DirectoryBlobs
+
+            async with fresh_legacy_database(backend, tmp_dir) as url:
+                engine = create_async_engine(url)
+                try:
+                    blobs = DirectoryBlobs(files) if files is not None else None
+                    await generate_demo(engine, customers=customers, seed=seed, today=today, blobs=blobs)
+                finally:
+                    await engine.dispose()
+                yield url
+            return
+        key = (backend, customers, seed, today, files is not None)
         if key not in self.made:
-            self.made[key] = await self._generate(backend, customers, seed, today)
-        template = self.made[key]
+            self.made[key] = await self._generate(backend, customers, seed, today, files is not None)
+        template, template_files = self.made[key]
+        if files is not None:
+            shutil.copytree(template_files, files, dirs_exist_ok=True)
         if backend == "sqlite":
             path = tmp_dir / f"{uuid.uuid4().hex}.db"
             shutil.copyfile(template, path)
@@ -176,23 +206,32 @@ class DemoTemplates:
             await admin.dispose()
 
     async def drop(self) -> None:
+        """Drop the PostgreSQL templates (the SQLite ones are files of the session's tmp_path)."""
         admin = create_async_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
         try:
             async with admin.connect() as conn:
-                for (backend, *_), made in self.made.items():
+                for (backend, *_), (made, _) in self.made.items():
                     if backend == "postgresql":
                         await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)')
         finally:
             await admin.dispose()
+        self.made.clear()
 
 
-@pytest.fixture(scope="session")
+# The session's templates: used by access_api and by the portals of tests/portal_actions.py and
+# tests/tickets_portal.py (plain context managers, no fixtures).
+DEMO_TEMPLATES = DemoTemplates()
+
+
+@pytest.fixture(scope="session", autouse=True)
 async def demo_templates(tmp_path_factory) -> AsyncIterator[DemoTemplates]:
-    templates = DemoTemplates(tmp_path_factory.mktemp("templates"))
+    """DEMO_TEMPLATES for the session: its files under the session's tmp_path, its PostgreSQL
+    templates dropped at the end."""
+    DEMO_TEMPLATES.tmp_dir = tmp_path_factory.mktemp("templates")
     try:
-        yield templates
+        yield DEMO_TEMPLATES
     finally:
-        await templates.drop()
+        await DEMO_TEMPLATES.drop()
 
 
 @pytest.fixture
