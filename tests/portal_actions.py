@@ -125,7 +125,9 @@ async def demo_portal(backend: str, tmp: Path, config: str | None = None, custom
     from ventanilla.web.app import create_app
 
     files = tmp / f"files-{uuid.uuid4().hex[:6]}"
-    copy = DEMO_TEMPLATES.copy(backend, tmp, customers=customers, seed=seed, today=today or date.today(), files=files)
+    copy = DEMO_TEMPLATES.copy(
+        backend, tmp, customers=customers, seed=seed, today=today or date.today(), files=files
+    )
     async with copy as url:
         engine = create_async_engine(url)
         await _with_agent(engine)

@@ -123,7 +123,9 @@ async def portal(
     reader (a partner without them). `routed`: the domains routed to the ERP; `erp_options`: more
     TOML lines of its `[sources.erp]` (e.g. `writes = [...]`)."""
     files = tmp / "files"
-    async with DEMO_TEMPLATES.copy(store_backend, tmp, customers=CUSTOMERS, seed=SEED, today=TODAY, files=files) as store_url:
+    async with DEMO_TEMPLATES.copy(
+        store_backend, tmp, customers=CUSTOMERS, seed=SEED, today=TODAY, files=files
+    ) as store_url:
         store = create_async_engine(store_url)
         legacy_cm = fresh_legacy_database(LEGACY[connector], tmp) if connector != "native" else None
         legacy = None
