@@ -110,6 +110,130 @@ async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
         await engine.dispose()
 
 
+class DemoTemplates:
+    """Demo businesses generated once per session, each then copied for every fixture that wants a
+    database of its own holding it: a SQLite file copied, a PostgreSQL database made from it as a
+    template, and the files its tickets attach copied into the caller's directory. `generate_demo`
+    gives the same rows for the same arguments, so a copy holds what a generation would (only the
+    salts of its password hashes are the template's)."""
+
+    BACKENDS = ("sqlite", "postgresql")
+
+    def __init__(self) -> None:
+        self.tmp_dir: Path | None = None  # set by the session's fixture (demo_templates)
+        # (backend, customers, seed, today, with files) -> (SQLite file or database name, files directory)
+        self.made: dict[tuple, tuple[str, Path | None]] = {}
+
+    async def _generate(self, backend: str, customers: int, seed: int, today, with_files: bool) -> tuple:
+        import tempfile
+
+        from ventanilla.demo.business import generate_demo
+        from ventanilla.store.blobs import DirectoryBlobs
+
+        if self.tmp_dir is None:
+            self.tmp_dir = Path(tempfile.mkdtemp(prefix="vt-templates-"))
+        mark = uuid.uuid4().hex[:12]
+        files = self.tmp_dir / f"files-{mark}" if with_files else None
+        if backend == "sqlite":
+            path = self.tmp_dir / f"template-{mark}.db"
+            url, made = f"sqlite+aiosqlite:///{path}", str(path)
+        else:
+            made = f"vt_tmpl_{mark}"
+            admin = create_async_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+            try:
+                async with admin.connect() as conn:
+                    await conn.exec_driver_sql(f'CREATE DATABASE "{made}"')
+            finally:
+                await admin.dispose()
+            url = f"{PG_SERVER}/{made}"
+        engine = create_async_engine(url)
+        try:
+            blobs = DirectoryBlobs(files) if files is not None else None
+            await generate_demo(engine, customers=customers, seed=seed, today=today, blobs=blobs)
+        finally:
+            await engine.dispose()
+        return made, files
+
+    @asynccontextmanager
+    async def copy(
+        self, backend: str, tmp_dir: Path, *, customers: int, seed: int, today, files: Path | None = None
+    ) -> AsyncIterator[str]:
+        """The URL of a new database holding the demo business of these arguments (dropped
+        afterwards); with `files`, the files its tickets attach are copied into that directory."""
+        import asyncio
+        import shutil
+
+        if backend not in self.BACKENDS:  # generated as before
+            from ventanilla.demo.business import generate_demo
+            from ventanilla.store.blobs import DirectoryBlobs
+
+            async with fresh_legacy_database(backend, tmp_dir) as url:
+                engine = create_async_engine(url)
+                try:
+                    blobs = DirectoryBlobs(files) if files is not None else None
+                    await generate_demo(engine, customers=customers, seed=seed, today=today, blobs=blobs)
+                finally:
+                    await engine.dispose()
+                yield url
+            return
+        key = (backend, customers, seed, today, files is not None)
+        if key not in self.made:
+            self.made[key] = await self._generate(backend, customers, seed, today, files is not None)
+        template, template_files = self.made[key]
+        if files is not None:
+            shutil.copytree(template_files, files, dirs_exist_ok=True)
+        if backend == "sqlite":
+            path = tmp_dir / f"{uuid.uuid4().hex}.db"
+            shutil.copyfile(template, path)
+            yield f"sqlite+aiosqlite:///{path}"
+            return
+        name = f"vt_{uuid.uuid4().hex[:12]}"
+        admin = create_async_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+        try:
+            for attempt in range(50):  # the template's last connection may still be ending
+                try:
+                    async with admin.connect() as conn:
+                        await conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                    break
+                except Exception as error:
+                    if "is being accessed by other users" not in str(error) or attempt == 49:
+                        raise
+                    await asyncio.sleep(0.1)
+            yield f"{PG_SERVER}/{name}"
+        finally:
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.dispose()
+
+    async def drop(self) -> None:
+        """Drop the PostgreSQL templates (the SQLite ones are files of the session's tmp_path)."""
+        admin = create_async_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                for (backend, *_), (made, _) in self.made.items():
+                    if backend == "postgresql":
+                        await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)')
+        finally:
+            await admin.dispose()
+        self.made.clear()
+
+
+# The session's templates: used by access_api and by the portals of tests/portal_actions.py and
+# tests/tickets_portal.py (plain context managers, no fixtures).
+DEMO_TEMPLATES = DemoTemplates()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def demo_templates(tmp_path_factory) -> AsyncIterator[DemoTemplates]:
+    """DEMO_TEMPLATES for the session: its files under the session's tmp_path, its PostgreSQL
+    templates dropped at the end."""
+    DEMO_TEMPLATES.tmp_dir = tmp_path_factory.mktemp("templates")
+    try:
+        yield DEMO_TEMPLATES
+    finally:
+        await DEMO_TEMPLATES.drop()
+
+
 @pytest.fixture
 def fresh_database_factory():
     """`fresh_database` for tests that need several databases in one test."""
@@ -233,16 +357,18 @@ class AccessApi(DemoApi):
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-async def access_api(request, tmp_path_factory, smtp_inbox) -> AsyncIterator[AccessApi]:
-    """A fresh demo business per test module (these tests change users), mail to `smtp_inbox`."""
-    from ventanilla.demo.business import generate_demo
+async def access_api(request, tmp_path_factory, smtp_inbox, demo_templates) -> AsyncIterator[AccessApi]:
+    """A fresh demo business per test module (these tests change users), mail to `smtp_inbox`:
+    a copy of the one generated for the session."""
     from ventanilla.settings import Settings
     from ventanilla.store.users import create_user
     from ventanilla.web.app import create_app
 
-    async with fresh_database(request.param, tmp_path_factory.mktemp("access")) as url:
+    copy = demo_templates.copy(
+        request.param, tmp_path_factory.mktemp("access"), customers=DEMO_CUSTOMERS, seed=7, today=DEMO_TODAY
+    )
+    async with copy as url:
         engine = create_async_engine(url)
-        await generate_demo(engine, customers=DEMO_CUSTOMERS, seed=7, today=DEMO_TODAY)
         async with engine.begin() as conn:
             await create_user(conn, login=ACCESS_ADMIN[0], name="Admin Test", password=ACCESS_ADMIN[1],
                               kind="STAFF", role="admin")

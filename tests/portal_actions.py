@@ -21,12 +21,11 @@ from fpdf import FPDF
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from ventanilla.demo.business import ANALYST_LOGIN, CUSTOMER_LOGIN, generate_demo
-from ventanilla.store.blobs import DirectoryBlobs
+from ventanilla.demo.business import ANALYST_LOGIN, CUSTOMER_LOGIN
 from ventanilla.store.tables import events
 from ventanilla.store.users import create_user
 
-from .conftest import SIGN_IN, TEST_SECRET, fresh_database, fresh_legacy_database
+from .conftest import DEMO_TEMPLATES, SIGN_IN, TEST_SECRET, fresh_legacy_database
 from .graphql_client import CSRF, AnswersGraphQL, bearer, post_multipart
 
 __all__ = ["CSRF", "Portal", "codes", "demo_portal", "global_id", "pdf", "photo", "raw_id", "sap_portal"]
@@ -126,10 +125,11 @@ async def demo_portal(backend: str, tmp: Path, config: str | None = None, custom
     from ventanilla.web.app import create_app
 
     files = tmp / f"files-{uuid.uuid4().hex[:6]}"
-    async with fresh_database(backend, tmp) as url:
+    copy = DEMO_TEMPLATES.copy(
+        backend, tmp, customers=customers, seed=seed, today=today or date.today(), files=files
+    )
+    async with copy as url:
         engine = create_async_engine(url)
-        await generate_demo(engine, customers=customers, seed=seed, today=today or date.today(),
-                            blobs=DirectoryBlobs(files))  # fmt: skip
         await _with_agent(engine)
         options = {"database_url": url, "secret_key": TEST_SECRET, "timezone": "UTC", "files_directory": str(files)}
         if config:

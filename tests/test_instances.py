@@ -84,12 +84,31 @@ async def _instance(workdir: Path, store_url: str, *args: str, **more: str) -> A
             except httpx.TransportError:
                 pass
             assert time.monotonic() < deadline and process.poll() is None, log.read_text()[-3000:]
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.05)
         yield client
     finally:
         await client.aclose()
         process.terminate()
         process.wait(timeout=30)
+
+
+@asynccontextmanager
+async def _instances(
+    *specs: tuple[Path, dict[str, str]], store_url: str
+) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """One `_instance` per (workdir, environment) spec, all started at once (they boot side by side)
+    and all told to stop at once."""
+    async with AsyncExitStack() as stack:
+        started = await asyncio.gather(
+            *(stack.enter_async_context(_instance(workdir, store_url, **more)) for workdir, more in specs),
+            return_exceptions=True,
+        )
+        for outcome in started:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        # run first on the way out: every instance gets its SIGTERM before any is waited for
+        stack.callback(lambda: [client.process.terminate() for client in started])
+        yield started
 
 
 @pytest.fixture(scope="module")
@@ -106,9 +125,7 @@ async def store_url(tmp_path_factory) -> AsyncIterator[str]:
 @pytest.fixture(scope="module")
 async def instances(store_url, tmp_path_factory) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     workdir = tmp_path_factory.mktemp("instances")
-    async with AsyncExitStack() as stack:
-        a = await stack.enter_async_context(_instance(workdir / "a", store_url))
-        b = await stack.enter_async_context(_instance(workdir / "b", store_url))
+    async with _instances((workdir / "a", {}), (workdir / "b", {}), store_url=store_url) as (a, b):
         yield a, b
 
 
@@ -223,7 +240,7 @@ async def test_killing_one_instance_mid_load_loses_no_accepted_write(store_url, 
         sinks = json.dumps({"crm": {"kind": "webhook", "url": hook.url, "secret": hook.secret}})
         more = {"VENTANILLA_EVENT_SINKS": sinks, "VENTANILLA_TICKETS_DAILY_LIMIT": "0",
                 "VENTANILLA_EVENTS_POLL_SECONDS": "0.2"}  # fmt: skip
-        async with _instance(tmp_path / "a", store_url, **more) as a, _instance(tmp_path / "b", store_url, **more) as b:
+        async with _instances((tmp_path / "a", more), (tmp_path / "b", more), store_url=store_url) as (a, b):
             login, temporary = await _customer_user(b, "5")
             first = (await _sign_in(b, login, temporary))["accessToken"]
             changed = await _gql(b, CHANGE_PASSWORD, first, c=temporary, n="una.clave.nueva.larga")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -34,6 +34,8 @@ from ventanilla.connectors.records import (
 )
 from ventanilla.schema.selection import always_read
 from ventanilla.store.schema import migrate
+
+from .conftest import BACKENDS, fresh_database
 
 D = Decimal
 TODAY = date(2024, 4, 15)
@@ -282,8 +284,21 @@ async def load_more(engine: AsyncEngine, rows_by_table: list[tuple]) -> None:
             await conn.execute(insert(table), rows)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+async def source(request, tmp_path_factory) -> AsyncIterator[NativeSource]:
+    """The business, loaded once per backend for the tests that only read it."""
+    async with fresh_database(request.param, tmp_path_factory.mktemp("native")) as url:
+        engine = create_async_engine(url)
+        try:
+            await load(engine, BUSINESS)
+            yield NativeSource(engine)
+        finally:
+            await engine.dispose()
+
+
 @pytest.fixture
-async def source(empty_engine: AsyncEngine) -> NativeSource:
+async def own_source(empty_engine: AsyncEngine) -> NativeSource:
+    """The business on a database of this test's own, which it may add rows to or lock."""
     await load(empty_engine, BUSINESS)
     return NativeSource(empty_engine)
 
@@ -776,32 +791,32 @@ BATCHED_CALLS = {
 
 @pytest.mark.parametrize("method", BATCHED_CALLS)
 async def test_statements_do_not_grow_with_the_keys(
-    source: NativeSource, empty_engine: AsyncEngine, method: str
+    own_source: NativeSource, empty_engine: AsyncEngine, method: str
 ) -> None:
     # given thirty customers more, and a connection already made (its set-up is not ours)
     await load_more(empty_engine, crowd())
     expected, call = BATCHED_CALLS[method]
-    await source.customers_by_id([ANA])
+    await own_source.customers_by_id([ANA])
     keys = [str(c) for c in CROWD]
     # when
     with count_statements(empty_engine) as for_one:
-        one = await call(source, keys[:1])
+        one = await call(own_source, keys[:1])
     with count_statements(empty_engine) as for_thirty:
-        thirty = await call(source, keys)
+        thirty = await call(own_source, keys)
     # then
     assert len(for_one) == len(for_thirty) == expected
     assert len(one) == 1 and len(thirty) == 30
-    assert thirty[29] == (await call(source, keys[29:]))[0]  # same answer batched or alone
+    assert thirty[29] == (await call(own_source, keys[29:]))[0]  # same answer batched or alone
 
 
 async def test_batched_pages_are_per_customer(
-    source: NativeSource, empty_engine: AsyncEngine
+    own_source: NativeSource, empty_engine: AsyncEngine
 ) -> None:
     # given
     await load_more(empty_engine, crowd())
     # when
     keys = ["1001", ANA, "x", "1030"]
-    pages = await source.invoices_of(keys, InvoiceFilter(), Page(first=1), TODAY)
+    pages = await own_source.invoices_of(keys, InvoiceFilter(), Page(first=1), TODAY)
     # then
     assert [ids(p) for p in pages] == [["10012"], ["17"], [], ["10302"]]
     assert [p.has_next for p in pages] == [True, True, False, True]
@@ -866,7 +881,7 @@ async def test_a_database_without_the_tables_is_unavailable(empty_engine: AsyncE
         await NativeSource(empty_engine).invoices_by_id(["1"])
 
 
-async def test_a_slow_database_times_out(source: NativeSource, empty_engine: AsyncEngine) -> None:
+async def test_a_slow_database_times_out(own_source: NativeSource, empty_engine: AsyncEngine) -> None:
     if empty_engine.dialect.name != "postgresql":
         pytest.skip("a held table lock is how PostgreSQL is made to stall")
     # given a transaction elsewhere holding the customers table

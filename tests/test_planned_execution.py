@@ -29,7 +29,7 @@ from graphql import NonNullTypeNode, OperationDefinitionNode, OperationType, par
 from sqlalchemy.ext.asyncio import create_async_engine
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from ventanilla.connectors.routing import RoutedSource
-from ventanilla.demo.business import ANALYST_LOGIN, CUSTOMER_LOGIN, generate_demo
+from ventanilla.demo.business import ANALYST_LOGIN, CUSTOMER_LOGIN
 from ventanilla.demo.legacy import WRITERS
 from ventanilla.schema.relay import to_global_id
 from ventanilla.settings import Settings
@@ -37,7 +37,7 @@ from ventanilla.web import execution
 from ventanilla.web import graphql as view_module
 from ventanilla.web.app import create_app
 
-from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+from .conftest import DEMO_TEMPLATES, SIGN_IN, TEST_SECRET, fresh_legacy_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date.today()
@@ -134,10 +134,9 @@ async def twins(request, tmp_path_factory) -> AsyncIterator[tuple[httpx.AsyncCli
     name = request.param
     tmp = tmp_path_factory.mktemp("planned")
     store_backend = SETUPS[name] if name.startswith("native") else "sqlite"
-    async with fresh_legacy_database(store_backend, tmp) as store_url:
-        store = create_async_engine(store_url)
-        await generate_demo(store, customers=CUSTOMERS, seed=SEED, today=TODAY)
-        await store.dispose()
+    async with DEMO_TEMPLATES.copy(
+        store_backend, tmp, customers=CUSTOMERS, seed=SEED, today=TODAY
+    ) as store_url:
         config = None
         legacy_cm = None
         if name == "sap-down":

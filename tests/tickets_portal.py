@@ -18,16 +18,14 @@ from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ventanilla.auth.passwords import hash_password
-from ventanilla.demo.business import generate_demo
 from ventanilla.demo.legacy import WRITERS
 from ventanilla.schema.relay import to_global_id
 from ventanilla.settings import Settings
-from ventanilla.store.blobs import DirectoryBlobs
 from ventanilla.store.partners import add_client
 from ventanilla.store.users import create_user
 from ventanilla.web.app import create_app
 
-from .conftest import SIGN_IN, TEST_SECRET, fresh_legacy_database
+from .conftest import DEMO_TEMPLATES, SIGN_IN, TEST_SECRET, fresh_legacy_database
 from .graphql_client import bearer, post_graphql, post_multipart
 
 TODAY = date.today()
@@ -125,9 +123,10 @@ async def portal(
     reader (a partner without them). `routed`: the domains routed to the ERP; `erp_options`: more
     TOML lines of its `[sources.erp]` (e.g. `writes = [...]`)."""
     files = tmp / "files"
-    async with fresh_legacy_database(store_backend, tmp) as store_url:
+    async with DEMO_TEMPLATES.copy(
+        store_backend, tmp, customers=CUSTOMERS, seed=SEED, today=TODAY, files=files
+    ) as store_url:
         store = create_async_engine(store_url)
-        await generate_demo(store, customers=CUSTOMERS, seed=SEED, today=TODAY, blobs=DirectoryBlobs(files))
         legacy_cm = fresh_legacy_database(LEGACY[connector], tmp) if connector != "native" else None
         legacy = None
         config = None
