@@ -110,6 +110,20 @@ async def demo_api(request, tmp_path_factory) -> AsyncIterator[DemoApi]:
         await engine.dispose()
 
 
+async def _generate_demo_into(url: str, files: Path | None, *, customers: int, seed: int, today) -> None:
+    """The demo business of these arguments written into the database at `url` (its tickets'
+    files into `files`, if given)."""
+    from ventanilla.demo.business import generate_demo
+    from ventanilla.store.blobs import DirectoryBlobs
+
+    engine = create_async_engine(url)
+    try:
+        blobs = DirectoryBlobs(files) if files is not None else None
+        await generate_demo(engine, customers=customers, seed=seed, today=today, blobs=blobs)
+    finally:
+        await engine.dispose()
+
+
 class DemoTemplates:
     """Demo businesses generated once per session, each then copied for every fixture that wants a
     database of its own holding it: a SQLite file copied, a PostgreSQL database made from it as a
@@ -127,8 +141,6 @@ class DemoTemplates:
     async def _generate(self, backend: str, customers: int, seed: int, today, with_files: bool) -> tuple:
         import tempfile
 
-        from ventanilla.demo.business import generate_demo
-        from ventanilla.store.blobs import DirectoryBlobs
 
         if self.tmp_dir is None:
             self.tmp_dir = Path(tempfile.mkdtemp(prefix="vt-templates-"))
@@ -146,12 +158,7 @@ class DemoTemplates:
             finally:
                 await admin.dispose()
             url = f"{PG_SERVER}/{made}"
-        engine = create_async_engine(url)
-        try:
-            blobs = DirectoryBlobs(files) if files is not None else None
-            await generate_demo(engine, customers=customers, seed=seed, today=today, blobs=blobs)
-        finally:
-            await engine.dispose()
+        await _generate_demo_into(url, files, customers=customers, seed=seed, today=today)
         return made, files
 
     @asynccontextmanager
@@ -164,16 +171,8 @@ class DemoTemplates:
         import shutil
 
         if backend not in self.BACKENDS:  # generated as before
-            from ventanilla.demo.business import generate_demo
-            from ventanilla.store.blobs import DirectoryBlobs
-
             async with fresh_legacy_database(backend, tmp_dir) as url:
-                engine = create_async_engine(url)
-                try:
-                    blobs = DirectoryBlobs(files) if files is not None else None
-                    await generate_demo(engine, customers=customers, seed=seed, today=today, blobs=blobs)
-                finally:
-                    await engine.dispose()
+                await _generate_demo_into(url, files, customers=customers, seed=seed, today=today)
                 yield url
             return
         key = (backend, customers, seed, today, files is not None)
