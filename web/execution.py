@@ -195,10 +195,15 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
                 )
             return coerced
         except Exception as raw_error:
-            field_def = parent_type.fields[field_details_list[0].node.name.value]
-            field_path = Path(path, response_name, parent_type.name)
-            self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
+            self._failed(raw_error, parent_type, field_details_list, Path(path, response_name, parent_type.name))
             return None
+
+    def _failed(
+        self, raw_error: Exception, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList, path: Path
+    ) -> None:
+        """A plain field's failure, through handle_field_error at its path, as graphql-core's."""
+        field_def = parent_type.fields[field_details_list[0].node.name.value]
+        self.handle_field_error(raw_error, field_def.type, field_details_list, path)
 
     @staticmethod
     def _attribute(plain: Plain, source: Any) -> Any:
@@ -225,11 +230,6 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
         """The attribute's object, its subfields executed as complete_object_value would (no
         is_type_of to call); a failure, now or when awaited, through handle_field_error."""
         field_path = Path(path, response_name, parent_type.name)
-
-        def failed(raw_error: Exception) -> None:
-            field_def = parent_type.fields[field_details_list[0].node.name.value]
-            self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
-
         try:
             value = self._attribute(plain, source)
             if value is None:
@@ -239,7 +239,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
                 plain.object_type, field_details_list, field_path, value, position_context
             )
         except Exception as raw_error:
-            failed(raw_error)
+            self._failed(raw_error, parent_type, field_details_list, field_path)
             return None
         if not self.is_awaitable(completed):
             return completed
@@ -248,7 +248,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
             try:
                 return await completed
             except Exception as raw_error:
-                failed(raw_error)
+                self._failed(raw_error, parent_type, field_details_list, field_path)
                 return None
 
         return await_completed()
