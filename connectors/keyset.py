@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import BindParameter, Label
 from .base import InvalidCursor
 from .narrowing import projection
 from .records import Page, PageOf
+from .shapes import Shapes, bound_keys
 
 T = TypeVar("T")
 
@@ -78,9 +79,9 @@ class Keyset:
         # Built once: the order, and the columns read per set of wanted columns (SQL elements
         # are immutable, so one statement's parts serve every later one).
         self._order = tuple(c.desc() if self.descending else c.asc() for c in self.key)
-        self._narrowed: dict[frozenset[str], list[ColumnElement[Any]]] = {}
+        self._narrowed: Shapes[list[ColumnElement[Any]]] = Shapes(256)  # a few shapes per listing
         # Statements built once per shape (`bound`), and the parameters that stand for a cursor.
-        self._bound: dict[Hashable, Select[Any]] = {}
+        self._bound: Shapes[Select[Any]] = Shapes(256)
         self._cursor_parameters = tuple(
             bindparam(name, type_=column.type) for name, column in zip(_CURSOR_NAMES, self.key)
         )
@@ -111,18 +112,13 @@ class Keyset:
         statement's own bound parameters (`ids` for a partitioned listing). A bad cursor is
         reported before anything is built."""
         after = None if page.after is None else self._decode(page.after)
-        key = (shape, keep, after is not None)
-        statement = self._bound.get(key)
-        if statement is None:
-            if len(self._bound) >= 256:  # a few shapes per listing; never unbounded
-                self._bound.clear()
-            conditions = list(where())
-            if self.partition is not None:
-                conditions.insert(0, self.partition.in_(bindparam("ids", expanding=True)))
-            cursor = None if after is None else self._cursor_parameters
-            statement = self._bound[key] = self._paged(
-                bindparam("page_rows", type_=Integer), cursor, conditions, keep
-            )
+        cursor = None if after is None else self._cursor_parameters
+
+        def build() -> Select[Any]:
+            rows_per_page = bindparam("page_rows", type_=Integer)
+            return self._paged(rows_per_page, cursor, self._partitioned(where), keep)
+
+        statement = self._bound.get((shape, keep, cursor is not None), build)
         values = dict(params, page_rows=page_size(page) + 1)
         if after is not None:
             values.update(zip(_CURSOR_NAMES, after))
@@ -152,12 +148,12 @@ class Keyset:
         )
 
     def _columns_keeping(self, keep: frozenset[str]) -> list[ColumnElement[Any]]:
-        columns = self._narrowed.get(keep)
-        if columns is None:
-            if len(self._narrowed) >= 256:  # a few shapes per listing; never unbounded
-                self._narrowed.clear()
-            columns = self._narrowed[keep] = self.narrow(self.columns, keep | self._needed)
-        return columns
+        return self._narrowed.get(keep, lambda: self.narrow(self.columns, keep | self._needed))
+
+    def _partitioned(self, where: Callable[[], Iterable[ColumnElement[bool]]]) -> list[ColumnElement[bool]]:
+        """`where`'s conditions, after the partitions' keys (`ids`) of a partitioned listing."""
+        partition = [] if self.partition is None else [self.partition.in_(bound_keys())]
+        return [*partition, *where()]
 
     def count_statement(self, where: Iterable[ColumnElement[bool]] = ()) -> Select[Any]:
         """How many rows `statement` would page through under the same `where`, whatever the
@@ -172,15 +168,7 @@ class Keyset:
     ) -> Select[Any]:
         """`count_statement`, built once per `shape` (as `bound` is); a partitioned listing's
         statement takes the partitions' keys as `ids`."""
-        statement = self._bound.get(("count", shape))
-        if statement is None:
-            if len(self._bound) >= 256:
-                self._bound.clear()
-            conditions = list(where())
-            if self.partition is not None:
-                conditions.insert(0, self.partition.in_(bindparam("ids", expanding=True)))
-            statement = self._bound["count", shape] = self.count_statement(conditions)
-        return statement
+        return self._bound.get(("count", shape), lambda: self.count_statement(self._partitioned(where)))
 
     def counts(
         self, keys: Sequence[str], rows: Sequence[Row[Any]], owner_of: Callable[[Row[Any]], str]

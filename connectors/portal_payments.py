@@ -19,13 +19,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..store.tables import payment_attempts
 from .base import BillingSource
 from .executor import Executor
 from .records import AccountTotals, Invoice, InvoiceFilter, InvoiceKind, Page, PageOf
+from .shapes import bound_keys
 
 ZERO = Decimal("0.00")
 RECENT_PAYMENTS = 100  # the ERP's newest payments of a customer searched for an attempt's posting
@@ -39,7 +40,7 @@ _APPROVED = (
         payment_attempts.c.invoice_ids,
     )
     .where(
-        payment_attempts.c.customer_id.in_(bindparam("ids", expanding=True)),
+        payment_attempts.c.customer_id.in_(bound_keys()),
         payment_attempts.c.status == "APPROVED",
     )
     .order_by(payment_attempts.c.settled_at, payment_attempts.c.id)

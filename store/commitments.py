@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..connectors import builders
@@ -28,6 +28,7 @@ from ..connectors.executor import Executor
 from ..connectors.native.ids import db_id
 from ..connectors.native.tables import payment_commitments
 from ..connectors.records import NewCommitment, PaymentCommitment
+from ..connectors.shapes import bound_keys
 from .tables import kept_payment_commitments
 
 KEPT_PREFIX = "k"
@@ -68,7 +69,7 @@ def _new_id(key: Sequence[object] | None) -> object:
 
 _KEPT_OF = (
     select(kept_payment_commitments)
-    .where(kept_payment_commitments.c.customer_id.in_(bindparam("ids", expanding=True)))
+    .where(kept_payment_commitments.c.customer_id.in_(bound_keys()))
     .order_by(kept_payment_commitments.c.requested_at.desc(), kept_payment_commitments.c.id.desc())
 )
 

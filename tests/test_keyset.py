@@ -156,3 +156,15 @@ def test_a_bound_statement_refuses_a_bad_cursor_before_it_is_built() -> None:
     with pytest.raises(InvalidCursor):
         keyset.bound(Page(first=2, after="yesterday|1"), ids=[1])
     assert not keyset._bound
+
+
+def test_shapes_made_from_bound_values_stay_bounded_and_are_built_again_as_asked() -> None:
+    # given a caller that (wrongly) makes a new shape per customer
+    keyset = Keyset(legacy, ("posted_at", "id"), descending=True, partition="customer_id")
+    limit = keyset._bound.limit
+    for customer in range(limit + 10):
+        keyset.bound(Page(first=2), shape=("customer", customer), ids=[customer])
+    # then the statements kept never pass the limit, and a forgotten shape is built again
+    assert 0 < len(keyset._bound) <= limit
+    statement, values = keyset.bound(Page(first=2), shape=("customer", 0), ids=[0])
+    assert values == {"ids": [0], "page_rows": 3} and statement is keyset.bound(Page(first=2), shape=("customer", 0), ids=[0])[0]

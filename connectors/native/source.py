@@ -52,6 +52,7 @@ from ..records import (
     TicketMessage,
     TicketStatus,
 )
+from ..shapes import Shapes, bound_keys
 from . import writes
 from .ids import INTEGER_BITS, db_id, db_ids, found_by
 from .tables import (
@@ -111,7 +112,7 @@ _PLANS = Keyset(plans, ("price", "id"), descending=False, integer_bits=INTEGER_B
 
 
 # The current account: every customer's entries with the running balance, the customers bound.
-_LEDGER_ENTRIES = billing.ledger_entries(invoices, payments, bindparam("ids", expanding=True))
+_LEDGER_ENTRIES = billing.ledger_entries(invoices, payments, bound_keys())
 _LEDGER = Keyset(
     _LEDGER_ENTRIES, ("posted_on", "kind_rank", "document_id"), descending=True, partition="customer_id",
     integer_bits=INTEGER_BITS,
@@ -152,22 +153,8 @@ def _grouped(
     return [list(found_by(owned, key) or ()) for key in keys]
 
 
-# Statements built once and reused with new parameters: building a SQLAlchemy statement
-# and its cache key costs more than running it against an index.
-_STATEMENTS: dict[Hashable, Any] = {}
-
-
-def _ids() -> Any:
-    return bindparam("ids", expanding=True)
-
-
-def _built(key: Hashable, build: Callable[[], T]) -> T:
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        if len(_STATEMENTS) >= 2_000:  # narrowed variants are many only if callers make them so
-            _STATEMENTS.clear()
-        statement = _STATEMENTS[key] = build()
-    return statement
+# The native schema is the same for every source of a process: one set of built statements.
+_STATEMENTS: Shapes[Any] = Shapes(2_000)  # narrowed variants are many only if callers make them so
 
 
 class NativeSource:
@@ -207,9 +194,9 @@ class NativeSource:
         if not wanted:
             return [None] * len(ids)
         keep = self._keep(record)
-        statement = _built(
+        statement = _STATEMENTS.get(
             ("by_id", table, keep),
-            lambda: select(*projection(table.c, keep)).where(table.c.id.in_(_ids())),
+            lambda: select(*projection(table.c, keep)).where(table.c.id.in_(bound_keys())),
         )
         rows = await self._db.fetch_with(statement, ids=wanted)
         build = marking_unread(build, record, self._wanted)
@@ -234,10 +221,10 @@ class NativeSource:
         if not wanted:
             return [[] for _ in keys]
         keep = self._keep(record, owner.name)
-        statement = _built(
+        statement = _STATEMENTS.get(
             ("children", owner, variant, keep),
             lambda: select(*projection(owner.table.c, keep))
-            .where(owner.in_(_ids()), *where())
+            .where(owner.in_(bound_keys()), *where())
             .order_by(owner, *order_by()),
         )
         rows = await self._db.fetch_with(statement, ids=wanted)
@@ -330,13 +317,13 @@ class NativeSource:
         wanted = db_ids(customer_ids)
         rows: Rows = []
         if wanted:
-            statement = _built(
+            statement = _STATEMENTS.get(
                 "account_totals",
                 lambda: billing.account_totals(
                     customers,
                     invoices,
                     payments,
-                    _ids(),
+                    bound_keys(),
                     bindparam("today", type_=Date),  # type: ignore[arg-type]
                 ),
             )
@@ -437,10 +424,10 @@ class NativeSource:
         if not wanted:
             return [[] for _ in customer_ids]
         company = None if company_id is None else db_id(company_id)
-        statement = _built(
+        statement = _STATEMENTS.get(
             ("open_items", company_id is not None, company),  # the customers and the day bound
             lambda: billing.open_items_by_allocations(
-                invoices, payments, allocations, _ids(), bindparam("cut_off", type_=Date),  # type: ignore[arg-type]
+                invoices, payments, allocations, bound_keys(), bindparam("cut_off", type_=Date),  # type: ignore[arg-type]
                 company, by_company=company_id is not None,
             ),
         )  # fmt: skip

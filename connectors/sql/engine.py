@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Subquery
 from sqlalchemy.engine import Row
 
+from ..shapes import Shapes
 from .keys import KeyCodec
 from .mapping import Mapping
 from .relations import compile_relation
@@ -45,7 +46,7 @@ class Relations:
         self.subqueries: dict[str, Subquery] = {
             name: compile_relation(mapping, relation, params) for name, relation in mapping.relations.items()
         }
-        self._narrowed: dict[tuple[str, frozenset[str]], Subquery] = {}
+        self._narrowed: Shapes[Subquery] = Shapes(1_000)  # many sets only if callers make them so
         self.codecs: dict[str, dict[str, KeyCodec]] = {
             name: relation.keys for name, relation in mapping.relations.items()
         }
@@ -53,14 +54,9 @@ class Relations:
     def narrowed(self, name: str, fields: Collection[str]) -> Subquery:
         """Relation `name` with only the canonical `fields` a request reads (and its keys), so that
         the joins and expressions of the others are left out of the SQL; built once per set."""
-        key = (name, frozenset(fields))
-        found = self._narrowed.get(key)
-        if found is None:
-            if len(self._narrowed) >= 1_000:  # many sets only if callers make them so
-                self._narrowed.clear()
-            relation = self.mapping.relations[name]
-            found = self._narrowed[key] = compile_relation(self.mapping, relation, self.params, key[1])
-        return found
+        kept = frozenset(fields)
+        relation = self.mapping.relations[name]
+        return self._narrowed.get((name, kept), lambda: compile_relation(self.mapping, relation, self.params, kept))
 
     def has(self, name: str) -> bool:
         return name in self.subqueries

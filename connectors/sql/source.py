@@ -43,6 +43,7 @@ from ..records import (
     Quote,
     Ticket,
 )
+from ..shapes import Shapes, bound_keys
 from .commitment_writes import LegacyCommitmentWrites
 from .domains import DomainReads
 from .engine import CanonicalRow, Relations, grouped
@@ -123,7 +124,9 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         self.writes = Writes(mapping.write_specs, {**mapping.params, **(params or {})}, mapping.metadata.tables)
         self.write_timeout, self.write_label = timeout, label or mapping.name
         self._listings: dict[str, Keyset] = {}
-        self._statements: dict[Hashable, Select[Any]] = {}  # _keyed: built once per shape
+        # Statements built once per shape (_keyed, totals, open items); narrowed variants are
+        # many only if callers make them so.
+        self._statements: Shapes[Select[Any]] = Shapes(2_000)
         self._wanted: Wanted = {}
 
     def reading(self, wanted: Wanted) -> MappedSource:
@@ -189,15 +192,12 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         wanted = self.relations.to_db(name, column, keys)
         if not wanted:
             return None
-        key = (name, column, fields, shape)
-        statement = self._statements.get(key)
-        if statement is None:
-            if len(self._statements) >= 2_000:  # narrowed variants are many only if callers make them so
-                self._statements.clear()
+
+        def built() -> Select[Any]:
             relation = self.relations[name] if fields is None else self.relations.narrowed(name, fields)
-            statement = self._statements[key] = build(
-                relation, [relation.c[column].in_(bindparam("ids", expanding=True))]
-            )
+            return build(relation, [relation.c[column].in_(bound_keys())])
+
+        statement = self._statements.get((name, column, fields, shape), built)
         return statement, {"ids": wanted}
 
     async def by_id(self, name: str, ids: Sequence[str], build: Callable[[Any], T]) -> list[T | None]:
@@ -357,15 +357,16 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         )
         rows: list[Row[Any]] = []
         if wanted and self.relations.has("invoices") and self.relations.has("payments"):
-            statement = self._statements.get("account_totals")
-            if statement is None:  # built once, the customers and the day bound
-                statement = self._statements["account_totals"] = billing.account_totals(
+            statement = self._statements.get(  # the customers and the day bound
+                "account_totals",
+                lambda: billing.account_totals(
                     self.relations["customers"],
                     self.relations["invoices"],
                     self.relations["payments"],
-                    bindparam("ids", expanding=True),  # type: ignore[arg-type]
+                    bound_keys(),
                     bindparam("today", type_=Date),  # type: ignore[arg-type]
-                )
+                ),
+            )
             rows = await self.db.fetch_with(statement, ids=wanted, today=today)
         found = {self.canonical("customers", row).id: row for row in rows}
         return [builders.account_totals(key, found.get(key)) for key in customer_ids]
@@ -497,19 +498,18 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
             return [[] for _ in customer_ids]
         by_company = company_id is not None
         company = self.company_key("invoices", company_id) if company_id is not None else None
-        shape = ("open_items", by_company, company)  # built once per company, customers and day bound
-        statement = self._statements.get(shape)
-        if statement is None:
-            ids: Any = bindparam("ids", expanding=True)
+
+        def build() -> Select[Any]:  # once per company, the customers and the day bound
+            ids: Any = bound_keys()
             day: Any = bindparam("cut_off", type_=Date)
             if self.mapping.statement == "line_items":
-                statement = billing.open_items_by_lines(self.relations["open_lines"], ids, day, company, by_company)
-            else:
-                statement = billing.open_items_by_allocations(
-                    self.relations["invoices"], self.relations["payments"], self.relations["allocations"],
-                    ids, day, company, by_company,
-                )  # fmt: skip
-            self._statements[shape] = statement
+                return billing.open_items_by_lines(self.relations["open_lines"], ids, day, company, by_company)
+            return billing.open_items_by_allocations(
+                self.relations["invoices"], self.relations["payments"], self.relations["allocations"],
+                ids, day, company, by_company,
+            )  # fmt: skip
+
+        statement = self._statements.get(("open_items", by_company, company), build)
         rows = await self.db.fetch_with(statement, ids=wanted, cut_off=cut_off)
         items = [(r.customer_id, builders.open_item(r)) for r in map(self._entry_row, rows)]
         return grouped(customer_ids, items)
