@@ -10,8 +10,9 @@ list and an engine's name is never looked up.
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -22,6 +23,8 @@ T = TypeVar("T")
 # The sync engine of each AsyncEngine the app opened -> its name: "store", "billing" (the
 # store's tables read as the native source), "sources.<name>" (a configured legacy source).
 _DATABASES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+# The name a pool shared by two uses goes by for the statements run now (`reading_as`).
+_READING_AS: ContextVar[str | None] = ContextVar("ventanilla_reading_as", default=None)
 
 # Each observer wraps a batch: observer(loader name, number of keys) is entered around it.
 BatchObserver = Callable[[str, int], AbstractAsyncContextManager[None]]
@@ -35,8 +38,21 @@ def name_databases(engines: Mapping[str, AsyncEngine]) -> None:
 
 
 def database_of(engine: Engine) -> str | None:
-    """The name given to `engine` (a SQLAlchemy event's `conn.engine`), None for an unnamed one."""
-    return _DATABASES.get(engine)
+    """The name given to `engine` (a SQLAlchemy event's `conn.engine`), None for an unnamed one,
+    or the name the statements run now go by (`reading_as`)."""
+    name = _DATABASES.get(engine)
+    return name if name is None else (_READING_AS.get() or name)
+
+
+@contextmanager
+def reading_as(name: str) -> Iterator[None]:
+    """Name the statements run inside (in this task) `name`, whatever pool they run on: the
+    store's reads go through the billing reads' pool (store/engine.py) and are still "store"."""
+    token = _READING_AS.set(name)
+    try:
+        yield
+    finally:
+        _READING_AS.reset(token)
 
 
 def watch_batches(observer: BatchObserver) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..connectors.executor import connect_timeout_args, pooled_engine, run_read
+from ..observe import reading_as
 
 T = TypeVar("T")
 
@@ -66,9 +67,13 @@ async def unavailable_after(
 class Store:
     """The store's engine, used only through bounded units of work."""
 
-    def __init__(self, engine: AsyncEngine, timeout: float) -> None:
+    def __init__(self, engine: AsyncEngine, timeout: float, reads: AsyncEngine | None = None) -> None:
         self.engine = engine
         self.timeout = timeout
+        # `read`'s pool: one in autocommit and not pinged (a dead connection's read is run again),
+        # which saves the ping, BEGIN and ROLLBACK round trips around each read; by default the
+        # store's own pool.
+        self.reads = reads or engine
 
     def bounded(self) -> AbstractAsyncContextManager[None]:
         return unavailable_after(self.timeout, "the store", is_outage)
@@ -89,7 +94,8 @@ class Store:
         """`work` (statements that only read), run again once on a fresh connection if the pooled
         one was dead (run_read), the two within the timeout."""
         async with self.bounded():
-            return await run_read(self.engine, work)
+            with reading_as("store"):  # for metrics and traces, whichever pool it runs on
+                return await run_read(self.reads, work)
 
     async def ping(self) -> None:
         """One round trip (readiness)."""

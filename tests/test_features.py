@@ -173,11 +173,13 @@ async def test_a_request_reads_the_switches_once(deployment):
     query = "{ portal { features } viewer { customer { tickets { nodes { subject } } contracts { nodes { title } } " \
             "subscriptions { plan { name } } } } }"  # fmt: skip
     executed: list[str] = []
-    engine = b.app.state.engine.sync_engine
+    engines = [b.app.state.engine.sync_engine, b.app.state.reads.sync_engine]  # the store's writes and reads
     listener = lambda *args: executed.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", listener)
     body = await b.gql(query, token=token)
-    event.remove(engine, "before_cursor_execute", listener)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", listener)
     assert codes(body) == []
     # then the store was asked for them once
     assert sum("feature_switches" in statement for statement in executed) == 1

@@ -49,14 +49,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Pool policy (size, no overflow, dead connections): connectors/executor.py. The store (users,
     # sessions, audit) pings at checkout, since its writes are never retried; reads do not. Every
     # use of the store is bounded by [store] timeout_seconds (store/engine.py).
-    engine = store_engine(settings.database_url, settings.pool_size, settings.store_timeout_seconds)
-    store = Store(engine, settings.store_timeout_seconds)
     # Billing reads need no transaction: their own pool, in autocommit, saves a BEGIN and a
     # ROLLBACK round trip around every statement (each statement has its own snapshot anyway).
-    # The executor bounds each read by the source's timeout, connecting included.
+    # The executor bounds each read by the source's timeout, connecting included. The store's
+    # reads (a request's session, the feature switches) use that pool too, within the store's
+    # timeout: a ping, a BEGIN and a ROLLBACK fewer each.
     timeout = settings.source_timeout_seconds
     reads = pooled_engine(settings.database_url, settings.pool_size, isolation_level="AUTOCOMMIT",
                           connect_args=connect_timeout_args(settings.database_url, timeout))  # fmt: skip
+    engine = store_engine(settings.database_url, settings.pool_size, settings.store_timeout_seconds)
+    store = Store(engine, settings.store_timeout_seconds, reads=reads)
     blobs = blob_store(settings, store)  # the files Ventanilla keeps ([files] store)
     source = build_source(settings, reads, blobs=blobs)  # the store, or the sources ventanilla.toml routes to
     access = AccessServices.build(store, secret, settings)
