@@ -192,6 +192,7 @@ class StandIn:
         self.config = config
         self.url = ""  # set once the server listens
         self.stripe_webhook_url = config.stripe_webhook_url  # the "registered" endpoint
+        self.checkout_delay = 0.0  # seconds a checkout's creation takes: a slow provider, for tests
         self.received: list[Received] = []
         self.deliveries: list[Delivery] = []
         self._checkouts: dict[str, _Checkout] = {}  # by provider id (preference, session, order)
@@ -442,6 +443,7 @@ class StandIn:
         received = await self._receive("mercadopago", request)
         if not self._bearer(request, self.config.mercadopago_access_token):
             return JSONResponse({"message": "invalid_token", "error": "unauthorized", "status": 401}, 401)
+        await asyncio.sleep(self.checkout_delay)
         preference = dict(received.data or {})
         items = preference.get("items") or []
         if not items or not all({"title", "quantity", "unit_price"} <= set(item) for item in items):

@@ -11,6 +11,11 @@ takes the write) and returns what it did (`Done`). `perform` then, in that one t
 3. records the work's domain events in the outbox (store/events.py), owed to every sink;
 4. keeps the answer under the key, and audits the action.
 
+An action whose work needs a call that must not hold the store (a payment provider's checkout,
+which may take seconds) gives `perform` a `prepare` step too: it runs first, outside the
+transaction, once the switch is on and a key given is known not to be taken (a repeat answers
+the first answer without preparing again); the work then only writes what `prepare` got.
+
 A refusal (an ApiError of the work or before it) changes nothing, and is audited with its code
 in a transaction of its own; if that audit fails (the store went down meanwhile) the caller still
 gets the refusal, and the log says the audit was lost. The switch is read from the store once per
@@ -56,6 +61,7 @@ class Done:
 
 
 Work = Callable[[AsyncConnection], Awaitable[Done]]
+Prepare = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +87,9 @@ def request_hash(request: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def perform(ctx: Context, action: Action, work: Work) -> dict[str, Any]:
-    """Run `work` as `action` (see the module's text); its answer, or the first one for a repeated key."""
+async def perform(ctx: Context, action: Action, work: Work, prepare: Prepare | None = None) -> dict[str, Any]:
+    """Run `work` as `action`, after `prepare` (see the module's text); its answer, or the first one
+    for a repeated key."""
     try:
         if action.feature is not None:
             await require_feature(ctx, action.feature)
@@ -91,6 +98,11 @@ async def perform(ctx: Context, action: Action, work: Work) -> dict[str, Any]:
             raise ApiError(ErrorCode.BAD_INPUT, field=["input", "idempotencyKey"],
                            detail=f"idempotencyKey (1..{MAX_KEY_LENGTH} characters)")  # fmt: skip
         digest = request_hash(action.request)
+        if prepare is not None:
+            first = None if key is None else await _earlier(ctx, action)
+            if first is not None:
+                return await _repeated(ctx, action, first, digest)
+            await prepare()
         for _ in range(3):  # a first request that rolled back, or a key past its 24 h, frees it: take it then
             try:
                 return await _run(ctx, action, digest, work)
@@ -99,12 +111,7 @@ async def perform(ctx: Context, action: Action, work: Work) -> dict[str, Any]:
                 if first is None:
                     await _free(ctx, action)
                     continue
-                if first.request_hash != digest:
-                    raise ApiError(
-                        ErrorCode.IDEMPOTENCY_KEY_REUSED, field=["input", "idempotencyKey"]
-                    ) from None
-                await _audit(ctx, action, "REPEATED", first.answer.get("id"))
-                return first.answer
+                return await _repeated(ctx, action, first, digest)
         raise ApiError(ErrorCode.IDEMPOTENCY_KEY_REUSED, field=["input", "idempotencyKey"])
     except ApiError as refusal:
         if refusal.code is not ErrorCode.STORE_UNAVAILABLE:  # the store down cannot keep its own audit
@@ -159,6 +166,14 @@ async def _run(ctx: Context, action: Action, digest: str, work: Work) -> dict[st
     if done.events:
         ctx.services.wake_relay()  # committed: the relay delivers them at once (events/relay.py)
     return done.answer
+
+
+async def _repeated(ctx: Context, action: Action, first: idempotency.Earlier, digest: str) -> dict[str, Any]:
+    """The first answer to a repeated key, if it came with the same input."""
+    if first.request_hash != digest:
+        raise ApiError(ErrorCode.IDEMPOTENCY_KEY_REUSED, field=["input", "idempotencyKey"])
+    await _audit(ctx, action, "REPEATED", first.answer.get("id"))
+    return first.answer
 
 
 async def _earlier(ctx: Context, action: Action) -> idempotency.Earlier | None:

@@ -2,10 +2,14 @@
 confirm (once), the reads around them.
 
 - `start_payment`: through `perform` (switch ONLINE_PAYMENT, idempotency key, audit). The amount is
-  rules/payments.py's from the figures the API shows; the provider is asked for its checkout
-  INSIDE the action's work, before the attempt is written: a provider that fails raises the
-  retryable PAYMENT_PROVIDER_UNAVAILABLE, the transaction rolls back and no attempt is left
-  pending. A PaymentStarted event tells the business.
+  rules/payments.py's from the figures the API shows; the provider is asked for its checkout in
+  the action's `prepare` step, before the attempt is written and outside the store's
+  transaction (a provider may take longer than the store's timeout, and holds no store
+  connection meanwhile): a provider that fails raises the retryable PAYMENT_PROVIDER_UNAVAILABLE
+  and no attempt is written. A repeated idempotency key answers the first attempt without asking
+  the provider again; two requests with the same key at the very same moment may each make a
+  checkout, and only the first is recorded and shown (the other is never paid: nobody is sent
+  to it). A PaymentStarted event tells the business.
 - `record`: what a verified notification (web/payments.py) or `ventanilla payments reconcile`
   says about an attempt. The confirmation's row is taken once per provider payment
   (store/payments.py); the one call that makes it APPROVED posts the payment: on the native store
@@ -33,9 +37,18 @@ from ..connectors.native import payments as native_payments
 from ..connectors.records import Customer, InvoiceFilter, Page
 from ..connectors.routing import STORE
 from ..errors import ApiError, ErrorCode
-from ..payments.base import CheckoutRequest, Confirmation, Outcome, Provider, Providers, ProviderUnavailable
+from ..payments.base import (
+    Checkout,
+    CheckoutRequest,
+    Confirmation,
+    Outcome,
+    Provider,
+    Providers,
+    ProviderUnavailable,
+)
 from ..rules.billing import allocate, oldest_first
 from ..rules.payments import (
+    Charge,
     PaymentLimits,
     charge,
     check_provider_takes,
@@ -90,6 +103,14 @@ def _with_result(url: str, reference: str, result: str) -> str:
     return f"{url}{joiner}" + urlencode({"payment": reference, "result": result})
 
 
+async def free_reference(conn: AsyncConnection) -> str:
+    """A new attempt's reference that no attempt has yet."""
+    reference = new_reference()
+    while await store.reference_taken(conn, reference):
+        reference = new_reference()
+    return reference
+
+
 @dataclass(frozen=True, slots=True)
 class Started:
     attempt: PaymentAttempt
@@ -137,7 +158,9 @@ async def start_payment(
     providers: Providers = ctx.services.payment_providers
     base = base_url(ctx.services, str(ctx.request.base_url) if ctx.request is not None else None)
 
-    async def work(conn: AsyncConnection) -> Done:
+    started: list[tuple[Provider, CheckoutRequest, Checkout, Charge]] = []  # what prepare got
+
+    async def prepare() -> None:  # outside the store's transaction: the provider may take seconds
         if refused is not None:
             raise refused
         provider = providers.get(provider_name)
@@ -145,7 +168,7 @@ async def start_payment(
             raise ApiError(ErrorCode.PAYMENT_PROVIDER_UNKNOWN, field=["input", "provider"])
         back = return_url or ctx.settings.portal_url
         if return_url is not None and not return_url_allowed(
-            return_url, ctx.settings.portal_url, await allowed_origins(conn)
+            return_url, ctx.settings.portal_url, await ctx.services.store.read(allowed_origins)
         ):
             raise ApiError(ErrorCode.RETURN_URL_NOT_ALLOWED, field=["input", "returnUrl"])
         if option is not PaymentOption.INVOICES and named:
@@ -173,9 +196,7 @@ async def start_payment(
             chosen = [i if i is not None and i.customer_id == account else None for i in found]
         due = charge(option, totals, owed, chosen, amount, limits(ctx))
         check_provider_takes(option, provider.options, provider.currencies, due.currency)
-        reference = new_reference()
-        while await store.reference_taken(conn, reference):
-            reference = new_reference()
+        reference = await ctx.services.store.read(free_reference)
         request = CheckoutRequest(
             reference=reference, amount=due.amount, currency=due.currency, description=due.description,
             notification_url=notification_url(base, provider.name),
@@ -187,6 +208,11 @@ async def start_payment(
         except ProviderUnavailable as failure:
             log.warning("payment provider %s did not start a checkout: %s", provider.name, failure)
             raise ApiError(ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, field=["input", "provider"]) from None
+        started.append((provider, request, checkout, due))
+
+    async def work(conn: AsyncConnection) -> Done:
+        ((provider, request, checkout, due),) = started
+        reference = request.reference
         new = NewAttempt(
             reference=reference, customer_id=account, provider=provider.name, option=option.value, amount=due.amount,
             currency=due.currency, invoice_ids=due.invoice_ids, provider_reference=checkout.provider_reference,
@@ -206,7 +232,7 @@ async def start_payment(
             {"id": attempt_id, "redirectUrl": redirect}, [event], object_id=f"PaymentAttempt:{attempt_id}"
         )
 
-    answer = await perform(ctx, action, work)
+    answer = await perform(ctx, action, work, prepare)
     attempt = await ctx.services.store.read(lambda conn: store.attempt_by_id(conn, answer["id"]))
     assert attempt is not None
     return Started(attempt, answer["redirectUrl"])

@@ -201,6 +201,30 @@ async def test_chosen_invoice_is_settled_and_the_statement_changes(tmp_path):
         assert codes_of(again) == ["INVOICE_ALREADY_PAID"]
 
 
+async def test_a_slow_provider_starts_the_payment_and_a_repeat_does_not_ask_it_again(tmp_path):
+    # given a store that gives up after 1 s and a provider that takes 1.5 s to make a checkout
+    async with paying("sqlite", tmp_path, store_timeout_seconds=1.0) as p:
+        p.standin.checkout_delay = 1.5
+        # when the customer starts a payment, and the portal sends it again with the same key
+        first = await p.start("mercadopago", amount="10.00", idempotencyKey="pago-lento-1")
+        again = await p.start("mercadopago", amount="10.00", idempotencyKey="pago-lento-1")
+        # then it started (the store is not waited on while the provider works), once
+        assert first["errors"] == [] and first["attempt"]["status"] == "PENDING", first
+        assert again == first
+        made = [r for r in p.standin.requests_to("mercadopago") if r.path == "/checkout/preferences"]
+        assert len(made) == 1
+        # and the same key with another amount is refused without asking the provider
+        other = await p.start("mercadopago", amount="11.00", idempotencyKey="pago-lento-1")
+        assert codes_of(other) == ["IDEMPOTENCY_KEY_REUSED"]
+        assert len([r for r in p.standin.requests_to("mercadopago") if r.path == "/checkout/preferences"]) == 1
+        # and two sends of one key at the same moment answer the same attempt, the one recorded
+        both = await asyncio.gather(*(p.start("stripe", amount="12.00", idempotencyKey="pago-lento-2") for _ in range(2)))
+        assert both[0] == both[1] and both[0]["errors"] == [], both
+        async with p.portal.engine.connect() as conn:
+            kept = await conn.execute(select(payment_attempts.c.reference).where(payment_attempts.c.provider == "stripe"))
+            assert [r.reference for r in kept] == [both[0]["attempt"]["reference"]]
+
+
 def codes_of(payload: dict) -> list[str]:
     return [e["code"] for e in payload["errors"]]
 
