@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import BindParameter
 
 from .records import InvoiceFilter, InvoiceStatus
+from .shapes import Keys
 
 MONEY = Numeric(14, 2)
 DEBIT_KINDS = ("INVOICE", "DEBIT_NOTE")
@@ -280,7 +281,7 @@ def open_items_by_lines(
 
 
 def account_totals(
-    cust: FromClause, inv: FromClause, pay: FromClause, customer_ids: Sequence[object], today: date
+    cust: FromClause, inv: FromClause, pay: FromClause, customer_ids: Keys, today: date
 ) -> Select[Any]:
     """One row per existing customer: currency, credit limit and the sums of its account
     (NULL sums for a customer without documents or payments)."""

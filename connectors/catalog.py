@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import FromClause, Select, select
 
+from .shapes import Keys
+
 
 def promotions_applied(
-    applied: FromClause, promotions: FromClause, subscriptions: FromClause, keys: Sequence[object]
+    applied: FromClause, promotions: FromClause, subscriptions: FromClause, keys: Keys
 ) -> Select[Any]:
     """The promotions applied to each subscription, with that application's validity and the
     subscription's currency, by subscription then start."""

@@ -137,11 +137,12 @@ class Executor:
             message = f"the {self.label} database cannot be read ({type(exc).__name__})"
             raise SourceUnavailable(message) from exc
 
-    async def fetch(self, *statements: Executable) -> list[Rows]:
-        """The rows of each statement, run one after the other on one connection."""
+    async def fetch(self, *statements: Executable, **params: Any) -> list[Rows]:
+        """The rows of each statement, run one after the other on one connection, with these
+        parameters (statements built once and reused)."""
 
         async def work(conn: AsyncConnection) -> list[Rows]:
-            return [list((await conn.execute(statement)).all()) for statement in statements]
+            return [list((await conn.execute(statement, params or None)).all()) for statement in statements]
 
         return await self.run(work)
 

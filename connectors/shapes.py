@@ -9,13 +9,16 @@ read, a company); a value bound per call does not belong in it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import bindparam
 from sqlalchemy.sql.elements import BindParameter
 
 T = TypeVar("T")
+
+# The keys a statement reads for: the values themselves, or `bound_keys()` in a built-once one.
+Keys = Sequence[object] | BindParameter[Any]
 
 
 class Shapes(Generic[T]):

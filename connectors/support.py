@@ -6,13 +6,13 @@ canonical column names (as connectors/billing.py does for the current account).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Select, not_, or_, select
 
 from . import billing
 from .records import TicketFilter
+from .shapes import Keys
 from .text import fold, folded
 
 
@@ -35,7 +35,7 @@ def ticket_conditions(tickets: FromClause, filter: TicketFilter) -> list[ColumnE
 
 
 def messages_and_files(
-    messages: FromClause, files: FromClause | None, ticket_keys: Sequence[object], include_internal: bool
+    messages: FromClause, files: FromClause | None, ticket_keys: Keys, include_internal: bool
 ) -> list[Select[Any]]:
     """The messages of the tickets, oldest first, then (given `files`) their attachments with a
     `message_id`: found through the same predicate rather than a list of message ids, so that

@@ -16,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .access import now
 from .tables import feature_switches
 
+_SWITCHES = select(feature_switches.c.feature, feature_switches.c.enabled)  # built once: every request reads it
+
 
 async def read_switches(conn: AsyncConnection) -> dict[str, bool]:
     """Every stored switch: feature name -> on."""
-    rows = (await conn.execute(select(feature_switches.c.feature, feature_switches.c.enabled))).all()
+    rows = (await conn.execute(_SWITCHES)).all()
     return {row.feature: bool(row.enabled) for row in rows}
 
 

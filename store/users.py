@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, insert, select, update
+from sqlalchemy import Select, and_, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth.passwords import hash_password
@@ -134,28 +134,30 @@ async def user_by_identifier(conn: AsyncConnection, kind: str, value: str) -> Us
     )
 
 
+# Built once, the user and the session bound: building it costs more than running it.
+_USER_FOR_REQUEST = (
+    select(
+        users,
+        user_customers.c.customer_id,
+        user_customers.c.is_default,
+        sessions.c.id.label("session_id"),
+        sessions.c.revoked_at,
+        sessions.c.expires_at,
+    )
+    .select_from(users)
+    .outerjoin(user_customers, user_customers.c.user_id == users.c.id)
+    .outerjoin(sessions, and_(sessions.c.id == bindparam("session_id"), sessions.c.user_id == users.c.id))
+    .where(users.c.id == bindparam("user_id"))
+    .order_by(user_customers.c.is_default.desc(), user_customers.c.customer_id)
+)
+
+
 async def user_for_request(
     conn: AsyncConnection, user_id: int, session_id: str | None
 ) -> tuple[User | None, SessionState]:
     """The user, its accounts and the token's session in ONE statement: every request pays it."""
-    session_join = and_(sessions.c.id == (session_id or ""), sessions.c.user_id == users.c.id)
-    rows = (
-        await conn.execute(
-            select(
-                users,
-                user_customers.c.customer_id,
-                user_customers.c.is_default,
-                sessions.c.id.label("session_id"),
-                sessions.c.revoked_at,
-                sessions.c.expires_at,
-            )
-            .select_from(users)
-            .outerjoin(user_customers, user_customers.c.user_id == users.c.id)
-            .outerjoin(sessions, session_join)
-            .where(users.c.id == user_id)
-            .order_by(user_customers.c.is_default.desc(), user_customers.c.customer_id)
-        )
-    ).all()
+    values = {"user_id": user_id, "session_id": session_id or ""}
+    rows = (await conn.execute(_USER_FOR_REQUEST, values)).all()
     if not rows:
         return None, SessionState(False, False, None)
     first = rows[0]

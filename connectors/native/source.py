@@ -458,8 +458,11 @@ class NativeSource:
         wanted = db_ids(ticket_ids)
         if not wanted:
             return [[] for _ in ticket_ids]
-        statements = support.messages_and_files(ticket_messages, attachments, wanted, include_internal)
-        message_rows, file_rows = await self._db.fetch(*statements)
+        statements = _STATEMENTS.get(
+            ("messages", include_internal),
+            lambda: support.messages_and_files(ticket_messages, attachments, bound_keys(), include_internal),
+        )
+        message_rows, file_rows = await self._db.fetch(*statements, ids=wanted)
         by_message: dict[int, list[Attachment]] = defaultdict(list)
         for row in file_rows:
             by_message[row.message_id].append(builders.attachment(row))
@@ -491,8 +494,12 @@ class NativeSource:
         wanted = db_ids(ids)
         if not wanted:
             return [None] * len(ids)
-        columns = projection(_CONTRACT_COLUMNS, self._keep(Contract))
-        (rows,) = await self._db.fetch(select(*columns).where(contracts.c.id.in_(wanted)))
+        keep = self._keep(Contract)
+        statement = _STATEMENTS.get(
+            ("contracts_by_id", keep),
+            lambda: select(*projection(_CONTRACT_COLUMNS, keep)).where(contracts.c.id.in_(bound_keys())),
+        )
+        rows = await self._db.fetch_with(statement, ids=wanted)
         build = marking_unread(builders.contract, Contract, self._wanted)
         found = {row.id: build(row) for row in rows}
         return [found_by(found, key) for key in ids]
@@ -532,8 +539,11 @@ class NativeSource:
         wanted = db_ids(subscription_ids)
         if not wanted:
             return [[] for _ in subscription_ids]
-        statement = catalog.promotions_applied(subscription_promotions, promotions, subscriptions, wanted)
-        (rows,) = await self._db.fetch(statement)
+        statement = _STATEMENTS.get(
+            "promotions",
+            lambda: catalog.promotions_applied(subscription_promotions, promotions, subscriptions, bound_keys()),
+        )
+        rows = await self._db.fetch_with(statement, ids=wanted)
         return _grouped(subscription_ids, rows, "subscription_id", builders.promotion)
 
     # --- commerce and documents ----------------------------------------------------------

@@ -30,6 +30,7 @@ from ..records import (
     TicketFilter,
     TicketMessage,
 )
+from ..shapes import Shapes, bound_keys
 from .engine import CanonicalRow, Relations, grouped
 
 T = TypeVar("T")
@@ -40,6 +41,7 @@ class BuildingBlocks(Protocol):
 
     relations: Relations
     db: Executor
+    _statements: Shapes[Any]  # built once per shape
     blobs: BlobReader | None
     share: FileShare | None
 
@@ -112,7 +114,11 @@ class DomainReads(BuildingBlocks):
         if not wanted:
             return [[] for _ in ticket_ids]
         files = self.relations["attachments"] if self.relations.has("attachments") else None
-        results = await self.db.fetch(*support.messages_and_files(messages, files, wanted, include_internal))
+        statements = self._statements.get(
+            ("messages", include_internal),
+            lambda: support.messages_and_files(messages, files, bound_keys(), include_internal),
+        )
+        results = await self.db.fetch(*statements, ids=wanted)
         by_message: dict[str, list[Attachment]] = {}
         codec = self.relations.codec("ticket_messages", "id")
         for row in results[1] if len(results) > 1 else []:
@@ -174,7 +180,10 @@ class DomainReads(BuildingBlocks):
         wanted = self.relations.to_db("subscription_promotions", "subscription_id", subscription_ids)
         if not wanted:
             return [[] for _ in subscription_ids]
-        (rows,) = await self.db.fetch(catalog.promotions_applied(applied, promotions, subscriptions, wanted))
+        statement = self._statements.get(
+            "promotions", lambda: catalog.promotions_applied(applied, promotions, subscriptions, bound_keys())
+        )
+        rows = await self.db.fetch_with(statement, ids=wanted)
         items = []
         for row in rows:
             record: Any = self.canonical("subscription_promotions", row)

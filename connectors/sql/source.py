@@ -126,7 +126,7 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         self._listings: dict[str, Keyset] = {}
         # Statements built once per shape (_keyed, totals, open items); narrowed variants are
         # many only if callers make them so.
-        self._statements: Shapes[Select[Any]] = Shapes(2_000)
+        self._statements: Shapes[Any] = Shapes(2_000)
         self._wanted: Wanted = {}
 
     def reading(self, wanted: Wanted) -> MappedSource:
