@@ -392,10 +392,13 @@ async def test_account_totals_and_statement_to_the_cent(pair, day: date) -> None
 )
 async def test_invoice_pages(pair, business, filter: InvoiceFilter) -> None:
     native, source, ids = pair
-    # The business of SEED voided no bill, and none is partly paid and not yet due.
+    # The business of SEED voided no bill, and none is partly paid and not yet due. The run's own
+    # seed may draw a business without a bill of some status (56412: none open on TODAY).
     empty = filter.status in (InvoiceStatus.VOID, InvoiceStatus.PARTIALLY_PAID)
     if (business["_seed"], business["_customers"]) != MAIN:
         empty = None if empty else False
+    if (business["_seed"], business["_customers"]) not in FIXED and filter != InvoiceFilter():
+        empty = None
     await _same(native, source, ids, "invoices_of", CUSTOMER_IDS, filter, Page(7), TODAY, empty=empty)
     for customer in ("1", "2", "5"):
         expected, actual = await _walk(
