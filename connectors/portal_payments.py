@@ -94,7 +94,9 @@ class PaymentsOverlay:
 
     async def settled(self, customer_ids: Sequence[str], today: date) -> dict[str, Settled]:
         """By invoice id: what the unposted attempts of these customers settle of it."""
-        attempts = await self.unposted(customer_ids)
+        return await self._settled(await self.unposted(customer_ids), today)
+
+    async def _settled(self, attempts: Sequence[Unposted], today: date) -> dict[str, Settled]:
         if not attempts:
             return {}
         chosen = list(dict.fromkeys(i for a in attempts for i in a.invoice_ids))
@@ -158,7 +160,7 @@ class PaymentsOverlay:
         attempts = await self.unposted(owners)
         if not attempts:
             return list(found)
-        settled = await self.settled(owners, today)
+        settled = await self._settled(attempts, today)  # the same attempts: read once
         paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for attempt in attempts:
             paid[attempt.customer_id] += attempt.amount

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 from ventanilla.connectors.native.tables import payments as native_payments
 from ventanilla.payments.standin import Served, StandIn
 from ventanilla.resolvers.payments import reconcile
@@ -471,7 +472,17 @@ async def test_over_sap_the_erp_is_told_and_the_customer_sees_it_paid_until_the_
         ]
         assert await p.payments_with(reference) == 0
         # the customer sees it paid at once
-        shown = await p.me()
+        seen: list[str] = []
+        record = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
+        event.listen(Engine, "before_cursor_execute", record)
+        try:
+            shown = await p.me()
+        finally:
+            event.remove(Engine, "before_cursor_execute", record)
+        # the approved attempts are read once per overlaid read (the account's totals, the invoice
+        # page), not a second time for the totals' settled invoices; so are the ERP's recent payments
+        approved = [s for s in seen if s.startswith("SELECT payment_attempts.customer_id, payment_attempts.reference")]
+        assert len(approved) == 2, approved
         assert invoice["id"] not in [i["id"] for i in shown["invoices"]["nodes"]]
         owed = amount_of(before["account"]["unpaidTotal"])
         assert amount_of(shown["account"]["unpaidTotal"]) == owed - due
