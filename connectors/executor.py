@@ -21,9 +21,10 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from .base import SourceTimeout, SourceUnavailable
+from .driver import Disconnected, DriverPath
 
 T = TypeVar("T")
-Rows = list[Row[Any]]
+Rows = list[Row[Any]]  # or the driver path's rows, read alike (driver.py)
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ async def run_read(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaita
     try:
         async with engine.connect() as conn:
             return await work(conn)
-    except DBAPIError as exc:
+    except (DBAPIError, Disconnected) as exc:
         if not exc.connection_invalidated:
             raise
         log.info("a pooled connection to %s was dead; reading again on a new one", engine.url.host)
@@ -114,13 +115,16 @@ async def ping(engine: AsyncEngine) -> None:
 class Executor:
     """Runs a source's reads under `timeout` seconds in all, mapping every failure to SourceError.
 
-    Each call takes its own connection: Strawberry resolves sibling fields concurrently.
+    Each call takes its own connection: Strawberry resolves sibling fields concurrently. On
+    PostgreSQL, a statement `fetch` or `fetch_with` runs again and again takes the driver path
+    (driver.py).
     """
 
     def __init__(self, engine: AsyncEngine, timeout: float, label: str) -> None:
         self.engine = engine
         self.timeout = timeout
         self.label = label
+        self.driver = DriverPath(engine.dialect) if engine.dialect.driver == "asyncpg" else None
 
     async def run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         try:
@@ -142,7 +146,7 @@ class Executor:
         parameters (statements built once and reused)."""
 
         async def work(conn: AsyncConnection) -> list[Rows]:
-            return [list((await conn.execute(statement, params or None)).all()) for statement in statements]
+            return [await self._rows(conn, statement, params) for statement in statements]
 
         return await self.run(work)
 
@@ -150,6 +154,17 @@ class Executor:
         """The rows of one statement built once and reused, with these parameters."""
 
         async def work(conn: AsyncConnection) -> Rows:
-            return list((await conn.execute(statement, params)).all())
+            return await self._rows(conn, statement, params)
 
         return await self.run(work)
+
+    async def _rows(self, conn: AsyncConnection, statement: Executable, params: dict[str, Any]) -> Rows:
+        driver = self.driver
+        if driver is not None:
+            prepared = driver.prepared(statement)
+            if prepared is not None:
+                return await driver.fetch(conn, prepared, params)
+        result = await conn.execute(statement, params or None)
+        if driver is not None:
+            driver.learn(statement, result)
+        return list(result.all())

@@ -76,7 +76,7 @@ class Relations:
         return self.codec(relation, column).to_db(key)
 
     def canonical(self, relation: str, row: Row[Any] | dict[str, Any]) -> CanonicalRow:
-        values = dict(row._mapping if isinstance(row, Row) else row)
+        values = dict(getattr(row, "_mapping", row))  # a Row, a driver row (driver.py) or a dict
         for column, codec in self.codecs[relation].items():
             value = values.get(column)
             if value is not None:

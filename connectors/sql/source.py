@@ -169,7 +169,7 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         record = _RECORDS.get(relation)
         if record is not None and record in self._wanted and relation in native_tables:
             # Narrowed: the columns left out get a value of their type (never shown).
-            values = row._mapping if isinstance(row, Row) else row
+            values: Any = getattr(row, "_mapping", row)  # a Row, a driver row (driver.py) or a dict
             row = {**neutral_values(native_tables[relation]), **values}
         return self.relations.canonical(relation, row)
 

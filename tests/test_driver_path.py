@@ -1,0 +1,146 @@
+"""Statements run again and again on PostgreSQL take asyncpg's own path (connectors/driver.py):
+the same rows as SQLAlchemy's run, the same statement events, SQLAlchemy kept wherever it would
+convert a value, and a connection lost under it read again on a new one."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Enum,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    bindparam,
+    event,
+    select,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from ventanilla.connectors.base import SourceUnavailable
+from ventanilla.connectors.executor import Executor, pooled_engine
+from ventanilla.connectors.shapes import bound_keys
+
+from .conftest import fresh_database
+
+
+class Kind(enum.Enum):
+    INVOICE = "INVOICE"
+    CREDIT_NOTE = "CREDIT_NOTE"
+
+
+metadata = MetaData()
+bills = Table(
+    "bills", metadata,
+    Column("id", Integer, primary_key=True), Column("customer", String(20)), Column("total", Numeric(12, 2)),
+    Column("kind", Enum(Kind, native_enum=False, length=20)), Column("void", Boolean, nullable=False),
+)  # fmt: skip
+BY_ID = select(bills.c.id, bills.c.customer, bills.c.total).where(bills.c.id.in_(bound_keys())).order_by(bills.c.id)
+
+
+@pytest.fixture
+async def engine(tmp_path) -> AsyncIterator[AsyncEngine]:
+    async with fresh_database("postgresql", tmp_path) as url:
+        setup = create_async_engine(url)
+        async with setup.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.execute(bills.insert(), [
+                {"id": n, "customer": f"c{n % 3}", "total": Decimal(n) / 4,
+                 "kind": Kind.CREDIT_NOTE if n % 5 == 0 else Kind.INVOICE, "void": n == 13}
+                for n in range(1, 41)
+            ])  # fmt: skip
+        await setup.dispose()
+        reads = pooled_engine(url, 2, isolation_level="AUTOCOMMIT")
+        try:
+            yield reads
+        finally:
+            await reads.dispose()
+
+
+def _plain(rows: list) -> list[tuple]:
+    return [(tuple(r), dict(r._mapping), r.id) for r in rows]
+
+
+async def test_a_repeated_statement_answers_the_same_rows_on_the_driver(engine) -> None:
+    db = Executor(engine, 5, "billing")
+    first = await db.fetch_with(BY_ID, ids=[3, 1, 2, 99])
+    assert db.driver is not None and db.driver.prepared(BY_ID) is None  # SQLAlchemy ran it
+    await db.fetch_with(BY_ID, ids=[1])
+    assert db.driver.prepared(BY_ID) is not None  # from now on the driver runs it
+    again = await db.fetch_with(BY_ID, ids=[3, 1, 2, 99])
+    assert _plain(again) == _plain(first) == [
+        ((n, f"c{n % 3}", Decimal(n) / 4), {"id": n, "customer": f"c{n % 3}", "total": Decimal(n) / 4}, n)
+        for n in (1, 2, 3)
+    ]
+    assert isinstance(again[0].total, Decimal) and again[0].total == Decimal("0.25")
+    # no keys, many keys: one statement text whatever their number
+    assert await db.fetch_with(BY_ID, ids=[]) == []
+    assert [r.id for r in await db.fetch_with(BY_ID, ids=list(range(40, 0, -1)))] == list(range(1, 41))
+
+
+async def test_parameters_literals_and_exclusions_bind_as_on_sqlalchemy(engine) -> None:
+    statement = (
+        select(bills.c.id)
+        .where(bills.c.customer == bindparam("customer"), bills.c.id.not_in(bindparam("skip", expanding=True)),
+               bills.c.total > Decimal("1.00"), bills.c.void == bindparam("void", type_=Boolean))
+        .order_by(bills.c.id).limit(bindparam("rows"))
+    )  # fmt: skip
+    db = Executor(engine, 5, "billing")
+    # `void=0`: SQLAlchemy's Boolean takes 0 for False (its bind processor), asyncpg alone would not
+    answers = [[r.id for r in await db.fetch_with(statement, customer="c1", skip=[7], rows=4, void=0)] for _ in range(3)]
+    assert db.driver is not None and db.driver.prepared(statement) is not None
+    assert answers == [[10, 16, 19, 22]] * 3  # c1: 1, 4, 7 …; 7 skipped, 1 and 4 total 1.00 or less, 13 void
+    assert [r.id for r in await db.fetch_with(statement, customer="c1", skip=[], rows=2, void=True)] == [13]
+    with pytest.raises(SourceUnavailable):  # a missing value is refused, not read as NULL
+        await db.fetch_with(statement, customer="c1", skip=[], void=False)
+
+
+async def test_a_column_sqlalchemy_converts_stays_with_sqlalchemy(engine) -> None:
+    # an Enum column: SQLAlchemy turns the stored text into the Python enum
+    statement = select(bills.c.id, bills.c.kind).where(bills.c.id.in_(bound_keys())).order_by(bills.c.id)
+    db = Executor(engine, 5, "billing")
+    answers = [await db.fetch_with(statement, ids=[4, 5]) for _ in range(3)]
+    assert db.driver is not None and db.driver.prepared(statement) is None
+    assert [[(r.id, r.kind) for r in rows] for rows in answers] == [[(4, Kind.INVOICE), (5, Kind.CREDIT_NOTE)]] * 3
+
+
+async def test_every_run_is_seen_by_the_statement_listeners(engine) -> None:
+    seen: list[str] = []
+    record = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        db = Executor(engine, 5, "billing")
+        for _ in range(5):
+            await db.fetch_with(BY_ID, ids=[1, 2])
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert len(seen) == 5 and "= ANY(" in seen[-1] and "IN (" in seen[0]
+
+
+async def test_a_session_killed_under_the_driver_path_is_read_again(engine) -> None:
+    db = Executor(engine, 5, "billing")
+    for _ in range(3):
+        await db.fetch_with(BY_ID, ids=[1])
+    assert db.driver is not None and db.driver.prepared(BY_ID) is not None
+    database = make_url(str(engine.url)).database
+    admin = create_async_engine(make_url(str(engine.url)).set(database="test"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            killed = await conn.exec_driver_sql(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"
+            )
+            assert len(killed.all()) >= 1
+    finally:
+        await admin.dispose()
+    # the very next reads answer, on new connections: the pool drops a connection asyncpg already
+    # knows closed at checkout; one it learns of only under the statement is invalidated and the
+    # read runs again (which of the two happens depends on when asyncpg reads the server's notice)
+    for _ in range(3):
+        assert [r.id for r in await db.fetch_with(BY_ID, ids=[1, 2])] == [1, 2]
