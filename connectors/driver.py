@@ -40,16 +40,13 @@ _NEVER = "never"  # a statement SQLAlchemy must run (see the module's text)
 _REQUIRED = object()
 
 
-class DriverRows:
+def _row_type(keys: Sequence[str]) -> type[tuple[Any, ...]] | None:
     """A row type with attribute access and `_mapping`, like SQLAlchemy's Row (one per statement)."""
-
-    @staticmethod
-    def type_for(keys: Sequence[str]) -> type[tuple[Any, ...]] | None:
-        try:
-            base = namedtuple("Row", keys)  # type: ignore[misc]  # noqa: PYI024
-        except ValueError:  # a key that is no name, or one twice
-            return None
-        return type("Row", (base,), {"__slots__": (), "_mapping": property(_mapping)})
+    try:
+        base = namedtuple("Row", keys)  # type: ignore[misc]  # noqa: PYI024
+    except ValueError:  # a key that is no name, or one twice
+        return None
+    return type("Row", (base,), {"__slots__": (), "_mapping": property(_mapping)})
 
 
 def _mapping(row: Any) -> dict[str, Any]:
@@ -136,7 +133,7 @@ class DriverPath:
             return f"<> ALL({placeholder})" if match.group(1) else f"= ANY({placeholder})"
 
         sql = _EXPANDING.sub(any_of, compiled.string)
-        row = DriverRows.type_for(list(result.keys()))
+        row = _row_type(list(result.keys()))
         if "__[POSTCOMPILE_" in sql or row is None:
             return None
         parameters = tuple(
