@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Executable, event, text
 from sqlalchemy.engine import Engine, Row
@@ -112,19 +113,48 @@ async def ping(engine: AsyncEngine) -> None:
     await run_read(engine, lambda conn: conn.execute(text("SELECT 1")))
 
 
+_DRIVER_PATHS: WeakKeyDictionary[Engine, DriverPath | None] = WeakKeyDictionary()
+
+
+def driver_path(engine: AsyncEngine) -> DriverPath | None:
+    """The engine's driver path (one per engine), or None where SQLAlchemy runs every statement."""
+    sync = engine.sync_engine
+    try:
+        return _DRIVER_PATHS[sync]
+    except KeyError:
+        path = _DRIVER_PATHS[sync] = DriverPath(sync.dialect) if sync.dialect.driver == "asyncpg" else None
+        return path
+
+
+async def read_rows(conn: AsyncConnection, statement: Executable, params: dict[str, Any] | None = None) -> Rows:
+    """The rows of a read built once and run with these parameters: on PostgreSQL, once it has
+    run twice, by the driver itself (driver.py); else, and until then, by SQLAlchemy."""
+    driver = driver_path(conn.engine)
+    if driver is not None:
+        prepared = driver.prepared(statement)
+        if prepared is not None:
+            return await driver.fetch(conn, prepared, params or {})
+    result = await conn.execute(statement, params or None)
+    if driver is not None:
+        driver.learn(statement, result)
+    return list(result.all())
+
+
 class Executor:
     """Runs a source's reads under `timeout` seconds in all, mapping every failure to SourceError.
 
-    Each call takes its own connection: Strawberry resolves sibling fields concurrently. On
-    PostgreSQL, a statement `fetch` or `fetch_with` runs again and again takes the driver path
-    (driver.py).
+    Each call takes its own connection: Strawberry resolves sibling fields concurrently. A
+    statement `fetch` or `fetch_with` runs is read through `read_rows`.
     """
 
     def __init__(self, engine: AsyncEngine, timeout: float, label: str) -> None:
         self.engine = engine
         self.timeout = timeout
         self.label = label
-        self.driver = DriverPath(engine.dialect) if engine.dialect.driver == "asyncpg" else None
+
+    @property
+    def driver(self) -> DriverPath | None:
+        return driver_path(self.engine)
 
     async def run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         try:
@@ -146,7 +176,7 @@ class Executor:
         parameters (statements built once and reused)."""
 
         async def work(conn: AsyncConnection) -> list[Rows]:
-            return [await self._rows(conn, statement, params) for statement in statements]
+            return [await read_rows(conn, statement, params) for statement in statements]
 
         return await self.run(work)
 
@@ -154,17 +184,6 @@ class Executor:
         """The rows of one statement built once and reused, with these parameters."""
 
         async def work(conn: AsyncConnection) -> Rows:
-            return await self._rows(conn, statement, params)
+            return await read_rows(conn, statement, params)
 
         return await self.run(work)
-
-    async def _rows(self, conn: AsyncConnection, statement: Executable, params: dict[str, Any]) -> Rows:
-        driver = self.driver
-        if driver is not None:
-            prepared = driver.prepared(statement)
-            if prepared is not None:
-                return await driver.fetch(conn, prepared, params)
-        result = await conn.execute(statement, params or None)
-        if driver is not None:
-            driver.learn(statement, result)
-        return list(result.all())

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..connectors.executor import read_rows
 from .access import now
 from .tables import feature_switches
 
@@ -21,7 +22,7 @@ _SWITCHES = select(feature_switches.c.feature, feature_switches.c.enabled)  # bu
 
 async def read_switches(conn: AsyncConnection) -> dict[str, bool]:
     """Every stored switch: feature name -> on."""
-    rows = (await conn.execute(_SWITCHES)).all()
+    rows = await read_rows(conn, _SWITCHES)
     return {row.feature: bool(row.enabled) for row in rows}
 
 

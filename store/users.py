@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth.passwords import hash_password
+from ..connectors.executor import read_rows
 from .tables import sessions, user_customers, user_logins, users
 
 NOBODY = 0  # no user has id 0 (ids start at 1): a statement about it touches no row
@@ -157,7 +158,7 @@ async def user_for_request(
 ) -> tuple[User | None, SessionState]:
     """The user, its accounts and the token's session in ONE statement: every request pays it."""
     values = {"user_id": user_id, "session_id": session_id or ""}
-    rows = (await conn.execute(_USER_FOR_REQUEST, values)).all()
+    rows = await read_rows(conn, _USER_FOR_REQUEST, values)
     if not rows:
         return None, SessionState(False, False, None)
     first = rows[0]

@@ -144,3 +144,49 @@ async def test_a_session_killed_under_the_driver_path_is_read_again(engine) -> N
     # read runs again (which of the two happens depends on when asyncpg reads the server's notice)
     for _ in range(3):
         assert [r.id for r in await db.fetch_with(BY_ID, ids=[1, 2])] == [1, 2]
+
+
+async def test_the_store_reads_of_every_request_take_the_driver_path_and_see_a_revocation_at_once(tmp_path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ventanilla.connectors.executor import driver_path
+    from ventanilla.store.access import create_session, revoke_session
+    from ventanilla.store.engine import Store
+    from ventanilla.store.features import _SWITCHES, read_switches, set_switch
+    from ventanilla.store.tables import metadata as store_metadata
+    from ventanilla.store.users import _USER_FOR_REQUEST, SessionState, create_user, user_for_request
+
+    async with fresh_database("postgresql", tmp_path) as url:
+        engine = pooled_engine(url, 2)
+        reads = pooled_engine(url, 2, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(store_metadata.create_all)
+                user_id = await create_user(conn, login="Ana@Example.com", name="Ana", password="una clave larga",
+                                            kind="CUSTOMER", customer_ids=["C2", "C1"])  # fmt: skip
+                expires = datetime.now(UTC) + timedelta(hours=1)
+                session_id = await create_session(conn, user_id, False, expires, None)
+                await set_switch(conn, "tickets", False, "admin")
+            store = Store(engine, 5, reads)
+            answers = [await store.read(lambda conn: user_for_request(conn, user_id, session_id)) for _ in range(3)]
+            switches = [await store.read(read_switches) for _ in range(3)]
+            driver = driver_path(reads)
+            assert driver is not None
+            assert driver.prepared(_USER_FOR_REQUEST) is not None and driver.prepared(_SWITCHES) is not None
+            user, state = answers[-1]
+            assert answers[0] == answers[-1]
+            assert user is not None and user.customer_ids == ("C2", "C1") and user.login == "ana@example.com"
+            assert state.exists and not state.revoked and state.expires_at == expires
+            assert switches == [{"tickets": False}] * 3
+            async with engine.begin() as conn:
+                await revoke_session(conn, session_id)
+                await set_switch(conn, "tickets", True, "admin")
+            # nothing is kept between reads: the next request sees the revocation and the switch
+            _, state = await store.read(lambda conn: user_for_request(conn, user_id, session_id))
+            assert state.revoked
+            assert await store.read(read_switches) == {"tickets": True}
+            unknown = await store.read(lambda conn: user_for_request(conn, user_id + 1, None))
+            assert unknown == (None, SessionState(False, False, None))
+        finally:
+            await engine.dispose()
+            await reads.dispose()
