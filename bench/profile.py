@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import time
 from collections import defaultdict
@@ -84,7 +85,10 @@ async def main() -> None:
     await run.build_requests(args.scale, [ventanilla], accounts)
     requests = ventanilla.requests[args.workload]
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+    # The app's lifespan runs as under uvicorn: its start (the garbage collector's settings
+    # among it) and its close.
+    lifespan = app.router.lifespan_context(app)
+    async with lifespan, httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
 
         async def one(i: int) -> None:
             r = requests[i % len(requests)]
@@ -108,9 +112,11 @@ async def main() -> None:
 
             counter = cProfile.Profile()
             counter.enable()
+        collections = GcTimes()
         started, cpu = time.perf_counter(), time.process_time()
         await batch(args.requests)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        collections.stop()
         if counter is not None:
             import pstats
 
@@ -138,7 +144,39 @@ async def main() -> None:
         f"{args.workload}: {args.requests} requests in {elapsed:.2f} s = {elapsed / args.requests * 1000:.2f} ms each, "
         f"CPU {cpu / args.requests * 1000:.2f} ms each (client and app, one process)"
     )
-    await app.state.close()
+    print(f"{args.workload}: {collections.summary(args.requests)}")
+
+
+class GcTimes:
+    """The cyclic garbage collector's runs while it is installed: how many of each generation,
+    and the time they took (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.runs = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds[info["generation"]] += time.perf_counter() - self._started
+            self.runs[info["generation"]] += 1
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self, requests: int) -> str:
+        each = ", ".join(
+            f"{name} {runs / requests:.3g} × {seconds / runs * 1000 if runs else 0:.2f} ms"
+            for name, runs, seconds in zip(("young", "middle", "full"), self.runs, self.seconds, strict=True)
+        )
+        return (
+            f"garbage collector {sum(self.seconds) / requests * 1000:.2f} ms per request ({each}; "
+            f"thresholds {gc.get_threshold()}, {len(gc.get_objects()):,} objects tracked, "
+            f"{gc.get_freeze_count():,} frozen)"
+        )
 
 
 def package_of(filename: str) -> str:

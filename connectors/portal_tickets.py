@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .base import InvalidCursor, SupportSource, WriteRefused
@@ -47,12 +47,29 @@ from .records import (
     TicketMessage,
     TicketStatus,
 )
+from .shapes import Shapes, bound_keys
 from .support import ticket_conditions
 from .values import instant
 
 PREFIX = "portal-"
 _MAX_ID = 2**31 - 1
 _LISTING = Keyset(portal_tickets, ("created_at", "id"), descending=True, partition="customer_id", integer_bits=32)
+_BY_ID = select(portal_tickets).where(portal_tickets.c.id.in_(bound_keys()))
+
+
+def _threads(include_internal: bool) -> tuple[Select[Any], Select[Any]]:
+    """The messages of the tickets bound as `ids`, oldest first, and their files."""
+    m, f = portal_ticket_messages, portal_ticket_files
+    shown = [m.c.ticket_id.in_(bound_keys())]
+    if not include_internal:
+        shown.append(m.c.internal.is_(False))
+    return (
+        select(m).where(*shown).order_by(m.c.created_at, m.c.id),
+        select(f).join(m, f.c.message_id == m.c.id).where(*shown).order_by(f.c.id),
+    )
+
+
+_THREADS: Shapes[tuple[Select[Any], Select[Any]]] = Shapes(limit=2)  # with internal notes or without
 
 
 def portal_id(key: str) -> int | None:
@@ -98,7 +115,7 @@ class PortalTickets:
         wanted = [i for i in (portal_id(key) for key in ids) if i is not None]
         if not wanted:
             return [None] * len(ids)
-        (rows,) = await self._db.fetch(select(portal_tickets).where(portal_tickets.c.id.in_(wanted)))
+        rows = await self._db.fetch_with(_BY_ID, ids=wanted)
         found = {f"{PREFIX}{row.id}": _ticket(row) for row in rows}
         return [found.get(key) for key in ids]
 
@@ -117,14 +134,8 @@ class PortalTickets:
     async def messages_of(self, ticket_ids: Sequence[str], include_internal: bool) -> list[list[TicketMessage]]:
         """The messages kept here for each ticket (a portal ticket's thread, or the replies to a
         legacy one), oldest first."""
-        m, f = portal_ticket_messages, portal_ticket_files
-        shown = [m.c.ticket_id.in_(list(ticket_ids))]
-        if not include_internal:
-            shown.append(m.c.internal.is_(False))
-        messages, files = await self._db.fetch(
-            select(m).where(*shown).order_by(m.c.created_at, m.c.id),
-            select(f).join(m, f.c.message_id == m.c.id).where(*shown).order_by(f.c.id),
-        )
+        statements = _THREADS.get(include_internal, lambda: _threads(include_internal))
+        messages, files = await self._db.fetch(*statements, ids=list(ticket_ids))
         by_message: dict[int, list[Attachment]] = defaultdict(list)
         for row in files:
             by_message[row.message_id].append(Attachment(

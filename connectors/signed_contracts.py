@@ -23,10 +23,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..store.tables import contract_signatures
 from .base import ContractSource
-from .executor import Executor
+from .executor import Executor, read_rows
 from .native.tables import contracts
 from .records import Contract, ContractStatus, Page, PageOf
+from .shapes import bound_keys
 from .values import instant
+
+# Built once: a dashboard's contracts over a read-only source read them.
+_SIGNATURES = select(contract_signatures).where(contract_signatures.c.contract_id.in_(bound_keys()))
+_SIGNED_AT = select(contract_signatures.c.contract_id, contract_signatures.c.signed_at).where(
+    contract_signatures.c.contract_id.in_(bound_keys())
+)
 
 
 def native_key(contract_id: str) -> int | None:
@@ -50,7 +57,7 @@ async def signatures_of(conn: AsyncConnection, contract_ids: Sequence[str]) -> d
     """The signature rows of the given contracts, by contract id."""
     if not contract_ids:
         return {}
-    rows = await conn.execute(select(contract_signatures).where(contract_signatures.c.contract_id.in_(list(contract_ids))))
+    rows = await read_rows(conn, _SIGNATURES, {"ids": list(contract_ids)})
     return {row.contract_id: row for row in rows}
 
 
@@ -65,11 +72,7 @@ class SignedContracts:
         ids = [c.id for c in found if c is not None]
         if not ids:
             return list(found)
-        (rows,) = await self._db.fetch(
-            select(contract_signatures.c.contract_id, contract_signatures.c.signed_at).where(
-                contract_signatures.c.contract_id.in_(ids)
-            )
-        )
+        rows = await self._db.fetch_with(_SIGNED_AT, ids=ids)
         signed = {row.contract_id: instant(row.signed_at) for row in rows}
         return [
             replace(c, status=ContractStatus.SIGNED, signed_at=signed[c.id]) if c is not None and c.id in signed else c

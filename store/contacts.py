@@ -17,14 +17,19 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..connectors.executor import read_rows
+from ..connectors.shapes import bound_keys
 from .access import aware, now
 from .tables import email_confirmations, portal_contacts, users
+
+_ADDED = (  # built once: a dashboard asking for contact details reads it
+    select(portal_contacts).where(portal_contacts.c.customer_id.in_(bound_keys())).order_by(portal_contacts.c.id)
+)
 
 
 async def added_contacts(conn: AsyncConnection, customer_ids: Sequence[str]) -> list[Any]:
     """Every added entry of these accounts, oldest first."""
-    statement = select(portal_contacts).where(portal_contacts.c.customer_id.in_(list(customer_ids)))
-    return list(await conn.execute(statement.order_by(portal_contacts.c.id)))
+    return await read_rows(conn, _ADDED, {"ids": list(customer_ids)})
 
 
 async def replace_contacts(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -250,3 +251,18 @@ async def test_planned_and_plain_execution_answer_the_same_json(twins) -> None:
                 assert answers[0] == answers[1], (who, variables, text)
                 compared += 1
     assert compared > 100
+
+
+async def test_a_dashboard_leaves_nothing_for_the_garbage_collector_on_every_connector(twins) -> None:
+    # a source down included: its fields answer SOURCE_UNAVAILABLE, and their errors are freed too
+    from .test_api_portal import DASHBOARD
+    from .test_garbage import left_for_the_collector
+
+    planned, _ = twins
+    token = await _token(planned, CUSTOMER_LOGIN)
+
+    async def dashboard() -> None:
+        status, body = await _post(planned, DASHBOARD, {}, token)
+        assert status == 200 and body["data"]["viewer"]["customer"]["name"]
+
+    assert await left_for_the_collector(dashboard) == Counter()

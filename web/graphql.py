@@ -214,6 +214,7 @@ class VentanillaGraphQL(GraphQL):
             language = language_of(request.headers.get("accept-language"))
             introspects = may_introspect(principal, self.services.settings.demo)
             data["errors"] = [self._present(e, introspects, language) for e in result.errors]
+            _drop_tracebacks(result.errors)
         return data
 
     def _present(self, error: GraphQLError, introspects: bool, language: str) -> Any:
@@ -238,6 +239,21 @@ class VentanillaGraphQL(GraphQL):
         formatted["message"] = known.message(language)
         formatted["extensions"] = error_extensions(known)  # with retryAfter when it is temporary
         return formatted
+
+
+def _drop_tracebacks(errors: list[GraphQLError]) -> None:
+    """Once presented (and an unexpected one logged), an error's traceback is of no more use; kept,
+    its frames hold the execution that holds the error: a cycle, which kept a failed request's
+    whole execution in memory until the cyclic garbage collector ran (tests/test_garbage.py)."""
+    pending: list[BaseException | None] = list(errors)
+    seen: set[int] = set()
+    while pending:  # each error, what it wraps, its cause, what it was raised in …
+        failure = pending.pop()
+        if failure is None or id(failure) in seen:
+            continue
+        seen.add(id(failure))
+        failure.__traceback__ = None
+        pending += (getattr(failure, "original_error", None), failure.__cause__, failure.__context__)
 
 
 def _request_error(result: ExecutionResult) -> bool:

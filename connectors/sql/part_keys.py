@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ColumnElement, String, Subquery, cast, literal, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, String, Subquery, bindparam, cast, literal, type_coerce
 
 from .keys import KeyCodec
 
@@ -86,23 +86,25 @@ def routed(codec: KeyCodec, prefixes: Sequence[str], keys: Sequence[str]) -> dic
     return {i: values for i, values in out.items() if values}
 
 
-def lookup(
-    relations: Relations, name: str, column: str, keys: Sequence[str], fields: frozenset[str] | None = None
-) -> tuple[Subquery, list[ColumnElement[bool]]] | None:
-    """Relation `name` (narrowed to `fields`, if given) and the conditions that select the rows
-    of canonical `keys` in `column` (None: no row can match). A prefixed column is read from the
-    parts of its keys' prefixes."""
+def part_keys(relations: Relations, name: str, column: str, keys: Sequence[str]) -> dict[str, list[object]]:
+    """The parameters of a lookup of canonical `keys` in relation `name`'s prefixed `column`: the
+    stored keys of each part to read, as `routed_relation` binds them (empty: no row can match)."""
+    relation = relations.mapping.relations[name]
+    by_part = routed(relation.raw_keys[column], relation.prefixes[column], keys)
+    return {_bound(i): values for i, values in sorted(by_part.items())}
+
+
+def routed_relation(
+    relations: Relations, name: str, column: str, parameters: Sequence[str], fields: frozenset[str] | None
+) -> Subquery:
+    """Relation `name` (narrowed to `fields`) read only from the parts `parameters` (of part_keys)
+    name, each filtered on its own `column` by the keys bound per call: built once per such set."""
     from .relations import compile_relation
 
     relation = relations.mapping.relations[name]
-    if column not in relation.prefixes:
-        wanted = relations.to_db(name, column, keys)
-        if not wanted:
-            return None
-        subquery = relations[name] if fields is None else relations.narrowed(name, fields)
-        return subquery, [subquery.c[column].in_(wanted)]
-    by_part = routed(relation.raw_keys[column], relation.prefixes[column], keys)
-    if not by_part:
-        return None
-    only = (column, by_part)
-    return compile_relation(relations.mapping, relation, relations.params, fields, only=only), []
+    wanted: dict[int, Any] = {i: bindparam(_bound(i), expanding=True) for i in range(len(relation.parts)) if _bound(i) in parameters}
+    return compile_relation(relations.mapping, relation, relations.params, fields, only=(column, wanted))
+
+
+def _bound(part: int) -> str:
+    return f"ids_{part}"

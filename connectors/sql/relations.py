@@ -159,9 +159,10 @@ def _bind(spec: Any, table: str) -> Any:
 
 def _part_select(
     mapping: Mapping, relation: Relation, part: Part, params: dict[str, Any], order: list[str],
-    only: tuple[str, list[Any]] | None = None,
+    only: tuple[str, Any] | None = None,
 ) -> Any:  # fmt: skip
-    """One part's SELECT; `only` = (column, stored keys) keeps the rows of those keys (a routed lookup)."""
+    """One part's SELECT; `only` = (column, stored keys, or an expanding parameter of them) keeps
+    the rows of those keys (a routed lookup)."""
     scope = Scope(mapping, params)
     base = scope.add(part.from_)
     joins = []
@@ -216,14 +217,14 @@ def _needed_joins(joins: list[tuple[Any, Any, bool, bool]], used: list[Any]) -> 
 
 def compile_relation(
     mapping: Mapping, relation: Relation, params: dict[str, Any], fields: Collection[str] | None = None,
-    only: tuple[str, dict[int, list[Any]]] | None = None,
+    only: tuple[str, dict[int, Any]] | None = None,
 ) -> Subquery:  # fmt: skip
     """The relation as a subquery whose columns carry canonical names (UNION ALL of its parts).
 
     `fields` narrows it to the canonical columns a caller asked for (its key columns always stay),
     so that expensive expressions (correlated sums, text conversions) are left out of the SQL.
-    `only` = (column, {part index: stored keys}) reads just those parts, each filtered on its own
-    column (a lookup routed by key prefix, connectors/sql/part_keys.py).
+    `only` = (column, {part index: stored keys or their parameter}) reads just those parts, each
+    filtered on its own column (a lookup routed by key prefix, connectors/sql/part_keys.py).
     """
     order = list(relation.parts[0].columns)
     if fields is not None:

@@ -48,7 +48,7 @@ from .commitment_writes import LegacyCommitmentWrites
 from .domains import DomainReads
 from .engine import CanonicalRow, Relations, grouped
 from .mapping import Mapping
-from .part_keys import lookup
+from .part_keys import part_keys, routed_relation
 from .quote_writes import LegacyQuoteWrites
 from .ticket_writes import LegacyTicketWrites
 from .writes import Writes
@@ -185,10 +185,18 @@ class MappedSource(DomainReads, LegacyCommitmentWrites, LegacyQuoteWrites, Legac
         """The statement `build` makes of relation `name` (narrowed to `fields`) and the conditions
         that select the rows of canonical `keys` in `column`, with its parameters; None when no
         row can match. Built once per `shape` (which must determine what `build` makes) with the
-        keys bound as `ids`; a column read from its keys' prefixes (part_keys.py) per call."""
+        keys bound as `ids`; a column read from its keys' prefixes (part_keys.py) once per set of
+        parts read, each part's keys bound."""
         if column in self.relations.mapping.relations[name].prefixes:
-            keyed = lookup(self.relations, name, column, keys, fields)
-            return None if keyed is None else (build(*keyed), {})
+            parameters = part_keys(self.relations, name, column, keys)
+            if not parameters:
+                return None
+            parts = tuple(parameters)
+
+            def routed() -> Select[Any]:
+                return build(routed_relation(self.relations, name, column, parts, fields), [])
+
+            return self._statements.get((name, column, fields, shape, parts), routed), parameters
         wanted = self.relations.to_db(name, column, keys)
         if not wanted:
             return None
