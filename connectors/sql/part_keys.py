@@ -102,7 +102,8 @@ def routed_relation(
     from .relations import compile_relation
 
     relation = relations.mapping.relations[name]
-    wanted: dict[int, Any] = {i: bindparam(_bound(i), expanding=True) for i in range(len(relation.parts)) if _bound(i) in parameters}
+    read = [i for i in range(len(relation.parts)) if _bound(i) in parameters]
+    wanted: dict[int, Any] = {i: bindparam(_bound(i), expanding=True) for i in read}
     return compile_relation(relations.mapping, relation, relations.params, fields, only=(column, wanted))
 
 
