@@ -10,7 +10,7 @@ from sqlalchemy.dialects import mysql, postgresql
 from ventanilla.connectors.sql.engine import Relations
 from ventanilla.connectors.sql.keys import key_codec
 from ventanilla.connectors.sql.mapping import load_connector, parse_mapping
-from ventanilla.connectors.sql.part_keys import lookup
+from ventanilla.connectors.sql.part_keys import part_keys, routed_relation
 
 
 @pytest.mark.parametrize(
@@ -88,16 +88,17 @@ def test_a_lookup_by_prefixed_ids_reads_each_part_on_its_own_key() -> None:
     relations = Relations(load_connector("sapb1"), {})
 
     def sql(keys: list[str]) -> str:
-        found = lookup(relations, "invoices", "id", keys)
-        assert found is not None
-        relation, where = found
-        statement = select(relation).where(*where)
-        return str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        parameters = part_keys(relations, "invoices", "id", keys)
+        assert parameters
+        # built once per set of parts, each part's stored keys bound per call
+        statement = select(routed_relation(relations, "invoices", "id", tuple(parameters), None))
+        literal = {"literal_binds": True}
+        return str(statement.params(parameters).compile(dialect=postgresql.dialect(), compile_kwargs=literal))
 
     mixed = sql(["17", "R17", "R18", "x"])
     assert '"OINV"."DocEntry" IN (17)' in mixed and '"ORIN"."DocEntry" IN (17, 18)' in mixed
     assert '"OINV"' not in sql(["R3"]) and '"ORIN"' not in sql(["3"])
-    assert lookup(relations, "invoices", "id", ["x", "R0"]) is None
+    assert part_keys(relations, "invoices", "id", ["x", "R0"]) == {}
 
 
 def test_key_prefix_of_a_column_that_is_no_key_is_refused() -> None:
