@@ -7,11 +7,13 @@ from __future__ import annotations
 import gc
 from collections import Counter
 
+from ventanilla.schema.relay import to_global_id
+
 from .test_api_portal import CUSTOMER, DASHBOARD
-from .test_ownership import global_id
 
 # The server's side of a request; the test's own HTTP client (httpx) keeps a cycle of its own.
 SERVER_PACKAGES = ("ventanilla", "graphql", "strawberry", "starlette", "aiodataloader", "sqlalchemy", "asyncio")
+ACCOUNT_WITH_INVOICES = "query($id: ID!) { customer(id: $id) { name invoices(first: 5) { nodes { number } } } }"
 
 
 async def left_for_the_collector(send) -> Counter:
@@ -49,10 +51,8 @@ async def test_a_dashboard_leaves_no_garbage_cycle(demo_api) -> None:
 async def test_an_error_answer_leaves_no_garbage_cycle(demo_api) -> None:
     token = await demo_api.sign_in(*CUSTOMER)
 
-    QUERY = "query($id: ID!) { customer(id: $id) { name invoices(first: 5) { nodes { number } } } }"
-
     async def someone_elses() -> None:
-        body = await demo_api.gql(QUERY, {"id": global_id("Customer", "999999")}, token=token)
+        body = await demo_api.gql(ACCOUNT_WITH_INVOICES, {"id": to_global_id("Customer", "999999")}, token=token)
         assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
     assert await left_for_the_collector(someone_elses) == Counter()

@@ -39,6 +39,8 @@ from ventanilla.web import graphql as view_module
 from ventanilla.web.app import create_app
 
 from .conftest import DEMO_TEMPLATES, SIGN_IN, TEST_SECRET, fresh_legacy_database
+from .test_api_portal import DASHBOARD
+from .test_garbage import left_for_the_collector
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date.today()
@@ -255,9 +257,6 @@ async def test_planned_and_plain_execution_answer_the_same_json(twins) -> None:
 
 async def test_a_dashboard_leaves_nothing_for_the_garbage_collector_on_every_connector(twins) -> None:
     # a source down included: its fields answer SOURCE_UNAVAILABLE, and their errors are freed too
-    from .test_api_portal import DASHBOARD
-    from .test_garbage import left_for_the_collector
-
     planned, _ = twins
     token = await _token(planned, CUSTOMER_LOGIN)
 
