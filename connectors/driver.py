@@ -149,7 +149,8 @@ class DriverPath:
         arguments = prepared.arguments(params)
         sync = conn.sync_connection
         assert sync is not None
-        raw = await conn.get_raw_connection()
+        # The pooled connection itself; only an invalidated one needs the bridge to reconnect.
+        raw = await conn.get_raw_connection() if sync.invalidated else sync.connection
         driver = raw.driver_connection
         context = _Context()
         dispatch = sync.dispatch

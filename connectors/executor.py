@@ -98,14 +98,34 @@ async def run_read(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaita
     """`work` (statements that only read) on a pooled connection, and once more on a fresh
     connection if the pooled one turns out to be dead."""
     try:
-        async with engine.connect() as conn:
-            return await work(conn)
+        return await _read_on(engine, work)
     except (DBAPIError, Disconnected) as exc:
         if not exc.connection_invalidated:
             raise
         log.info("a pooled connection to %s was dead; reading again on a new one", engine.url.host)
-    async with engine.connect() as conn:
+    return await _read_on(engine, work)
+
+
+async def _read_on(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """`work` on a connection of the pool, given back when it ends.
+
+    SQLAlchemy gives an async connection back in a task of its own, shielded from cancellation,
+    through the greenlet bridge: the pool's reset may have to await a ROLLBACK. On asyncpg a
+    connection that holds no transaction needs no round trip to be reset (the driver path's reads
+    and autocommit reads begin none), so it goes back to the pool at once, where nothing can
+    interrupt it; a connection in a transaction is closed by SQLAlchemy as before."""
+    if driver_path(engine) is None:
+        async with engine.connect() as conn:
+            return await work(conn)
+    conn = await engine.connect().start()
+    try:
         return await work(conn)
+    finally:
+        sync = conn.sync_connection
+        if sync is None or sync.in_transaction():
+            await conn.__aexit__(None, None, None)  # SQLAlchemy's own close, shielded
+        else:
+            sync.close()
 
 
 async def ping(engine: AsyncEngine) -> None:
