@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+import strawberry
 from graphql import NonNullTypeNode, OperationDefinitionNode, OperationType, parse, print_ast
 from sqlalchemy.ext.asyncio import create_async_engine
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -221,8 +222,61 @@ def test_the_plan_marks_only_attribute_reads_plain() -> None:
     assert money is not None and money.object_type is schema.type_map["Money"]
     # an object graphql-core checks with is_type_of (which takes a resolve info) goes through it
     assert plan.of(schema.type_map["InvoiceEdge"], "node") is None
+    status = plan.of(invoice, "status")  # worked out from the invoice alone: called in place
+    assert status is not None and status.compute is not None
+    assert plan.of(invoice, "pdfUrl") is None  # its resolver asks for the Info (the request's links)
     query = schema.query_type
     assert all(plan.of(query, name) is None for name in query.fields)  # every root field has a resolver
+
+
+_CALLS: Counter[str] = Counter()
+
+
+@strawberry.type
+class _Item:
+    n: int
+
+    @strawberry.field
+    def double(self) -> int:
+        _CALLS["double"] += 1
+        return self.n * 2
+
+    broken: int = strawberry.field(resolver=lambda root: 1 // (root.n - root.n))
+    missing: int = strawberry.field(resolver=lambda root: None)
+    maybe: str | None = strawberry.field(resolver=lambda root: None if root.n == 1 else "two")
+
+    @strawberry.field
+    def with_info(self, info: strawberry.Info) -> int:
+        return len(info.path.as_list())
+
+
+@strawberry.type
+class _Items:
+    @strawberry.field
+    def items(self) -> list[_Item]:
+        return [_Item(n=1), _Item(n=2)]
+
+
+def test_a_field_worked_out_from_its_parent_alone_answers_and_fails_as_graphql_core_does() -> None:
+    texts = ("{ items { n double maybe withInfo } }", "{ items { n broken } }", "{ items { missing } }")
+    answers = {}
+    for context in (execution.PlannedExecution, StrawberryGraphQLCoreExecutionContext):
+        schema = strawberry.Schema(_Items, execution_context_class=context)
+        results = [schema.execute_sync(text) for text in texts]
+        answers[context] = [(r.data, [(e.message, e.path) for e in r.errors or ()]) for r in results]
+    planned = answers[execution.PlannedExecution]
+    assert planned == answers[StrawberryGraphQLCoreExecutionContext]
+    assert planned[0][0] == {"items": [{"n": 1, "double": 2, "maybe": None, "withInfo": 3},
+                                       {"n": 2, "double": 4, "maybe": "two", "withInfo": 3}]}  # fmt: skip
+    # a non-null item fails: its null takes the whole list, as graphql-core's completion does
+    assert planned[1] == (None, [("integer division or modulo by zero", ["items", 0, "broken"])])
+    assert planned[2] == (None, [("Cannot return null for non-nullable field Item.missing.", ["items", 0, "missing"])])
+    assert _CALLS["double"] == 4  # once per item in each execution, as graphql-core calls it
+    schema = strawberry.Schema(_Items, execution_context_class=execution.PlannedExecution)._schema
+    plan, item = execution.plan_of(schema), schema.type_map["Item"]
+    assert [plan.of(item, name) is not None for name in ("double", "broken", "maybe", "withInfo")] == [
+        True, True, True, False,
+    ]  # fmt: skip
 
 
 async def test_planned_and_plain_execution_answer_the_same_json(twins) -> None:

@@ -11,7 +11,8 @@ graphql-core unchanged.
 The plan is made once per schema, field by field on first use (`FieldPlan`): a field is plain
 when Strawberry itself resolves it as a basic field (no resolver, no permission or other field
 extension, no exception handler: `StrawberryField.is_basic_field`), with the default attribute
-read, and its type is a scalar or an enum, nullable or not, or an object type without an
+read, or when its resolver works the value out from the parent alone (an invoice's status:
+synchronous, no Info, no arguments, no extension or exception handler; `_computed`), and its type is a scalar or an enum, nullable or not, or an object type without an
 `is_type_of` check (Money: its subfields are then executed directly). Any schema extension with a
 `resolve` hook (metrics or tracing of fields) turns the shortcut off for its request, since it
 must see every field. Errors read exactly as graphql-core's: a null in a non-null field raises
@@ -23,6 +24,7 @@ graphql-core's own and requires identical JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -43,10 +45,11 @@ _DEFINITION = "strawberry-definition"
 
 
 class Plain:
-    """How a plain field is completed: the attribute it reads, and the leaf type that coerces it
-    or the object type whose subfields complete it."""
+    """How a plain field is completed: the attribute it reads (or the resolver that works it out
+    from its parent alone), and the leaf type that coerces it or the object type whose subfields
+    complete it."""
 
-    __slots__ = ("attribute", "leaf", "object_type", "non_null", "label")
+    __slots__ = ("attribute", "compute", "leaf", "object_type", "non_null", "label")
 
     def __init__(
         self,
@@ -54,8 +57,9 @@ class Plain:
         kind: GraphQLScalarType | GraphQLEnumType | GraphQLObjectType,
         non_null: bool,
         label: str,
+        compute: Callable[[Any], Any] | None = None,
     ) -> None:
-        self.attribute, self.non_null, self.label = attribute, non_null, label
+        self.attribute, self.compute, self.non_null, self.label = attribute, compute, non_null, label
         self.object_type = kind if isinstance(kind, GraphQLObjectType) else None
         self.leaf = None if isinstance(kind, GraphQLObjectType) else kind
 
@@ -82,23 +86,57 @@ def _plain(parent_type: GraphQLObjectType, name: str, field: GraphQLField | None
         return None
     definition = (field.extensions or {}).get(_DEFINITION)
     resolve = field.resolve
-    if definition is None or resolve is None or not getattr(resolve, "_is_default", False):
+    if definition is None or resolve is None:
         return None
-    # Strawberry's basic-field resolver: the attribute by the configured default resolver, no Info.
-    if not definition.is_basic_field or getattr(resolve, "__name__", "") != "_get_basic_result":
-        return None
-    if getattr(definition, "default_resolver", getattr) is not getattr:
-        return None
+    compute = _computed(definition, resolve)
+    if compute is None:
+        # Strawberry's basic-field resolver: the attribute by the configured default resolver, no Info.
+        if not getattr(resolve, "_is_default", False) or not definition.is_basic_field:
+            return None
+        if getattr(resolve, "__name__", "") != "_get_basic_result":
+            return None
+        if getattr(definition, "default_resolver", getattr) is not getattr:
+            return None
     kind: Any = field.type
     non_null = isinstance(kind, GraphQLNonNull)
     if non_null:
         kind = kind.of_type
     if isinstance(kind, GraphQLObjectType):
         # graphql-core would call is_type_of with a resolve info, which a plain field does not make.
-        return None if kind.is_type_of is not None else Plain(definition.python_name, kind, non_null, f"{parent_type.name}.{name}")
-    if not isinstance(kind, (GraphQLScalarType, GraphQLEnumType)):
+        if kind.is_type_of is not None:
+            return None
+    elif not isinstance(kind, (GraphQLScalarType, GraphQLEnumType)):
         return None
-    return Plain(definition.python_name, kind, non_null, f"{parent_type.name}.{name}")
+    return Plain(definition.python_name, kind, non_null, f"{parent_type.name}.{name}", compute)
+
+
+def _computed(definition: Any, resolve: Any) -> Callable[[Any], Any] | None:
+    """A resolver that works its value out from the parent alone (`lambda root: ...`, a method
+    taking only `self`), called as Strawberry would call it; None for any other field.
+
+    Strawberry's synchronous wrapper (`_resolver`) then only makes an Info, converts no arguments
+    and calls the function: nothing a caller can see, as long as the field has no extension (a
+    role check is one), the function asks for no Info and no argument, is not async, and the
+    schema has no exception handler for the field."""
+    resolver = definition.base_resolver
+    if resolver is None or definition.extensions or getattr(resolve, "__name__", "") != "_resolver":
+        return None
+    if resolver.is_async or resolver.info_parameter is not None or resolver.arguments:
+        return None
+    closure = dict(zip(resolve.__code__.co_freevars, resolve.__closure__ or (), strict=True))
+    handlers = closure.get("field_exception_handlers")
+    if handlers is None or handlers.cell_contents:
+        return None  # a wrapper of another shape, or handlers that must see the failure
+    function = resolver.wrapped_func
+    if not callable(function):
+        return None
+    keywords = tuple(p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p is not None)
+    if resolver.self_parameter is not None:
+        return lambda source: function(source, **dict.fromkeys(keywords, source))
+    if len(keywords) == 1:
+        (keyword,) = keywords
+        return lambda source: function(**{keyword: source})
+    return lambda source: function(**dict.fromkeys(keywords, source))
 
 
 def plan_of(schema: GraphQLSchema) -> FieldPlan:
@@ -222,7 +260,7 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
     @staticmethod
     def _attribute(plain: Plain, source: Any) -> Any:
         """The attribute a plain field reads; None for null, or the error graphql-core raises."""
-        value = getattr(source, plain.attribute)
+        value = getattr(source, plain.attribute) if plain.compute is None else plain.compute(source)
         if isinstance(value, Exception):
             raise value
         if value is None or value is Undefined:
