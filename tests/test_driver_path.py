@@ -4,9 +4,11 @@ convert a value, and a connection lost under it read again on a new one."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import (
@@ -24,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from ventanilla.connectors.base import SourceUnavailable
+from ventanilla.connectors.base import SourceTimeout, SourceUnavailable
 from ventanilla.connectors.executor import Executor, pooled_engine
 from ventanilla.connectors.shapes import bound_keys
 
@@ -122,6 +124,43 @@ async def test_every_run_is_seen_by_the_statement_listeners(engine) -> None:
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
     assert len(seen) == 5 and "= ANY(" in seen[-1] and "IN (" in seen[0]
+
+
+async def test_every_read_gives_its_connection_back_cut_short_or_not(engine) -> None:
+    db = Executor(engine, 5, "billing")
+    pool = engine.sync_engine.pool
+    # 40 reads at once on a pool of 2: each waits for a connection another one gave back
+    answers = await asyncio.gather(*(db.fetch_with(BY_ID, ids=[n]) for n in range(1, 41)))
+    assert [rows[0].id for rows in answers] == list(range(1, 41))
+    assert db.driver is not None and db.driver.prepared(BY_ID) is not None
+    assert pool.checkedout() == 0
+    # a read cut short by its time limit gives its connection back as well, and the next reads answer
+    slow = Executor(engine, 0.3, "billing")
+    for _ in range(3):
+        with pytest.raises(SourceTimeout):
+            await slow.run(lambda conn: conn.exec_driver_sql("SELECT pg_sleep(3)"))
+        assert pool.checkedout() == 0
+    assert [[r.id for r in await db.fetch_with(BY_ID, ids=[1, 2])] for _ in range(3)] == [[1, 2]] * 3
+    assert pool.checkedout() == 0
+
+
+async def test_a_read_that_began_a_transaction_is_rolled_back_before_its_connection_is_reused(engine) -> None:
+    one = pooled_engine(str(engine.url.render_as_string(hide_password=False)), 1)  # not in autocommit
+    try:
+        db = Executor(one, 5, "billing")
+
+        async def set_locally(conn: Any) -> Any:
+            await conn.exec_driver_sql("SET LOCAL statement_timeout = '4321ms'")
+            return (await conn.exec_driver_sql("SHOW statement_timeout")).scalar_one()
+
+        async def show(conn: Any) -> Any:
+            return (await conn.exec_driver_sql("SHOW statement_timeout")).scalar_one()
+
+        assert await db.run(set_locally) == "4321ms"
+        assert await db.run(show) == "0"  # the same (only) connection, its transaction rolled back
+        assert one.sync_engine.pool.checkedout() == 0
+    finally:
+        await one.dispose()
 
 
 async def test_a_session_killed_under_the_driver_path_is_read_again(engine) -> None:
