@@ -199,7 +199,7 @@ class Keyset:
         shown = rows[: page.first]  # none for `first: 0`, though the statement read one
         return PageOf(
             items=[build(row) for row in shown],
-            cursors=[self._encode(row) for row in shown],
+            cursors=Cursors(shown, self._encode),
             has_next=len(rows) > page.first,
         )
 
@@ -226,6 +226,30 @@ class Keyset:
             return tuple(parse(text) for text, (_, parse) in zip(parts, self._codecs))
         except (ValueError, InvalidOperation) as exc:
             raise InvalidCursor(f"not a cursor of this listing: {cursor!r}") from exc
+
+
+class Cursors(Sequence[str]):
+    """The cursors of a page's rows, each written when it is read: a page answered by its nodes
+    and its end cursor (most queries) writes two, not one per row."""
+
+    __slots__ = ("_rows", "_encode")
+
+    def __init__(self, rows: Sequence[Row[Any]], encode: Callable[[Row[Any]], str]) -> None:
+        self._rows, self._encode = rows, encode
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._encode(row) for row in self._rows[index]]
+        return self._encode(self._rows[index])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return repr(list(self))
 
 
 def _escaped(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -482,7 +483,7 @@ class PageOf:
     """One page of records with the cursor of each and whether more follow."""
 
     items: list = field(default_factory=list)
-    cursors: list[str] = field(default_factory=list)
+    cursors: Sequence[str] = field(default_factory=list)  # a keyset page's are written when read
     has_next: bool = False
 
 

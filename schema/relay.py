@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -58,9 +58,14 @@ class Edge(Generic[T]):
 
 @strawberry.type(description="A page of a list, newest first unless the field says otherwise.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="The items of this page with their cursors.")
+    # Edges and their cursors are made only when a query selects them (most ask for the nodes).
+    edges: list[Edge[T]] = strawberry.field(
+        description="The items of this page with their cursors.",
+        resolver=lambda root: [Edge(cursor=encode_cursor(c), node=n) for c, n in zip(root.cursors, root.nodes, strict=True)],
+    )
     nodes: list[T] = strawberry.field(description="The items of this page, without cursors.")
     page_info: PageInfo = strawberry.field(description="Cursors and whether more pages follow.")
+    cursors: strawberry.Private[Sequence[str]]
     # Counted only when a query selects totalCount: a query without it costs no statement more.
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
@@ -79,17 +84,16 @@ def connection(
 ) -> Connection[T]:
     """Wrap a source's page; cursors are base64 so clients treat them as opaque. `count` answers
     `totalCount` (how many items the whole listing has), called only when a query selects it."""
-    nodes = [convert(item) for item in page.items]
-    cursors = [encode_cursor(c) for c in page.cursors]
+    cursors = page.cursors
     return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
-        nodes=nodes,
+        nodes=[convert(item) for item in page.items],
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=after is not None,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
+            start_cursor=encode_cursor(cursors[0]) if cursors else None,
+            end_cursor=encode_cursor(cursors[-1]) if cursors else None,
         ),
+        cursors=cursors,
         count=count,
     )
 

@@ -86,6 +86,21 @@ def test_a_float_amount_round_trips() -> None:
     keyset.statement(Page(first=1, after=page.cursors[0]))
 
 
+def test_a_pages_cursors_are_written_only_as_they_are_read() -> None:
+    keyset = Keyset(native, ("created_at", "id"), descending=True)
+    written: list[object] = []
+    encode = keyset._encode
+    keyset._encode = lambda row: written.append(row._mapping["id"]) or encode(row)  # type: ignore[method-assign]
+    rows = [_row(created_at=datetime(2026, 11, day, tzinfo=UTC), id=day) for day in (3, 2, 1)]
+    page = keyset.page(rows, Page(first=2), lambda r: r._mapping["id"])
+    assert page.items == [3, 2] and page.has_next and len(page.cursors) == 2
+    assert written == []  # a query that asks for the nodes alone writes no cursor
+    assert page.cursors[-1] == "2026-11-02T00:00:00+00:00|2" and written == [2]
+    assert page.cursors == ["2026-11-03T00:00:00+00:00|3", "2026-11-02T00:00:00+00:00|2"]
+    assert page.cursors[1:] == ["2026-11-02T00:00:00+00:00|2"]
+    assert set(_after(keyset, page.cursors[-1])) == {datetime(2026, 11, 2, tzinfo=UTC), 2}
+
+
 @pytest.mark.parametrize(
     ("name", "code"),
     [("Pérez | Hijos", "A|B"), ("Barra \\ invertida", "C\\|D"), ("|", "\\"), ("", "")],
