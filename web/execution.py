@@ -32,6 +32,7 @@ from graphql import (
     GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLResolveInfoHelpers,
     GraphQLScalarType,
     GraphQLSchema,
@@ -222,6 +223,25 @@ class PlannedExecution(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    def complete_value(
+        self,
+        return_type: Any,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """An object, null or not (a list's invoice, a resolver's customer), straight to its
+        subfields, as graphql-core's walk down the type would get there (an object's completion
+        is never null); every other value through that walk."""
+        object_type = return_type.of_type if return_type.__class__ is GraphQLNonNull else return_type
+        if object_type.__class__ is GraphQLObjectType and result is not None and result is not Undefined:
+            if isinstance(result, Exception):
+                raise result
+            return self.complete_object_value(object_type, field_details_list, info, path, result, position_context)
+        return super().complete_value(return_type, field_details_list, info, path, result, position_context)
 
     def _complete_plain(
         self,
