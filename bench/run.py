@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -345,6 +346,8 @@ async def run(
     await counter.start()
     workdir = Path(tempfile.mkdtemp(prefix="ventanilla-bench-"))
     cells = []
+    reference: dict[str, list[Any]] | None = None
+    differ: dict[str, list[str]] = {}
     try:
         for c in chosen:
             statements = await count_statements(c, counter, workdir, samples)
@@ -352,6 +355,12 @@ async def run(
             server = Server(c, 5432, workdir / f"{c.name}.log")
             try:
                 await server.ready()
+                if c.name in SAME_ANSWERS:
+                    got = await answers(c)
+                    reference = reference or got
+                    differ[c.name] = [w for w in got if w in reference and got[w] != reference[w]]
+                    for w in differ[c.name]:
+                        print(f"[{c.name}] {w}: ANSWERS DIFFER from {next(iter(SAME_ANSWERS))}'s: its figures do not compare")
                 for w in c.workloads:
                     reqs = c.requests[w]
                     if warmup:
@@ -388,6 +397,7 @@ async def run(
         "contenders": {c.name: c.what for c in chosen},
         "cells": cells,
         "ratios": ratios(cells),
+        "answers_differ": differ,
         "wall_seconds": round(time.monotonic() - started, 1),
         "label": label,
     }
@@ -398,6 +408,22 @@ async def run(
     print(table(report))
     print(f"\nwritten {out.relative_to(ROOT)} in {report['wall_seconds']:.0f} s")
     return out
+
+
+# Contenders of one API, whose answers to the same requests must be the same data.
+SAME_ANSWERS = ("ventanilla-1w", "ventanilla-2w", "floor", "naive")
+
+
+async def answers(c: Contender, each: int = 3) -> dict[str, list[Any]]:
+    """The data of the first `each` requests of every workload, as the contender answers them."""
+    got: dict[str, list[Any]] = {}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{c.port}", timeout=60) as client:
+        for w in c.workloads:
+            got[w] = []
+            for r in c.requests[w][:each]:
+                response = await client.post(r.path, json=r.body, headers={"Authorization": f"Bearer {r.token}"})
+                got[w].append(response.json().get("data") if response.status_code == 200 else response.status_code)
+    return got
 
 
 def ratios(cells: list[dict]) -> list[dict]:
@@ -427,6 +453,8 @@ def table(report: dict) -> str:
         vs_floor = f"{r['rps_vs_floor']:.2f}" if "rps_vs_floor" in r else ""
         vs_pg = f"{r['rps_vs_postgraphile']:.2f}" if "rps_vs_postgraphile" in r else ""
         errors = f" ({c['errors']} errors)" if c["errors"] else ""
+        if c["workload"] in report.get("answers_differ", {}).get(c["contender"], ()):
+            errors += " (other answers)"
         lines.append(
             f"| {c['contender']} | {c['workload']} | {c['concurrency']} | {c['rps']:.0f}{errors} | {c['p50_ms']:.1f} "
             f"| {c['p99_ms']:.1f} | {c['statements_per_request']:g} | {c['peak_memory_mb']:.0f} | {vs_floor} | {vs_pg} |"

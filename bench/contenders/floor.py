@@ -28,6 +28,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from ventanilla.auth.tokens import TokenError, read_access_token
 
+from . import listing
+
 SECRET = os.environ.get("VENTANILLA_SECRET_KEY", "")
 ZONE = ZoneInfo("America/Argentina/Buenos_Aires")
 ZERO = Decimal("0.00")
@@ -143,11 +145,12 @@ OPEN_ITEMS = """SELECT * FROM (
 ) items WHERE round(open_amount, 2) > 0
 ORDER BY due_date, posted_on, document_id, kind_rank"""
 
-OVERDUE_CUSTOMERS = """SELECT c.id, c.name FROM customers c
-WHERE (c.name > $1 OR (c.name = $1 AND c.id > $2))
+# In the API's listing order (listing.py), served by the native store's index on it.
+OVERDUE_CUSTOMERS = f"""SELECT c.id, {listing.FOLDED_NAME} AS folded_name, c.code FROM customers c
+WHERE ({listing.ORDER}) > ($1, $2, $3)
   AND EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.kind IN ('INVOICE', 'DEBIT_NOTE')
-              AND NOT i.void AND round(i.total - i.paid_amount, 2) > 0 AND i.due_date < $3)
-ORDER BY c.name, c.id LIMIT 101"""
+              AND NOT i.void AND round(i.total - i.paid_amount, 2) > 0 AND i.due_date < $4)
+ORDER BY {listing.ORDER} LIMIT 101"""
 
 
 def _account(row: asyncpg.Record) -> dict:
@@ -326,8 +329,7 @@ class Floor:
         if kind != "STAFF":
             raise Unauthorized
         today = datetime.now(ZONE).date()
-        name, last_id = _uncursor(variables["after"])
-        page = await self.fetch(conn, OVERDUE_CUSTOMERS, name, int(last_id), today)
+        page = await self.fetch(conn, OVERDUE_CUSTOMERS, *listing.cursor_parts(variables["after"]), today)
         shown = page[:100]
         totals = {r["id"]: r for r in await self.fetch(conn, TOTALS, [r["id"] for r in shown], today)}
         nodes = []
@@ -338,7 +340,8 @@ class Floor:
                 "account": {"overdue": {"amount": t["overdue"]},
                             "balance": {"amount": t["credit_notes"] + t["paid"] - t["debits"]}},
             })  # fmt: skip
-        end = _cursor(shown[-1]["name"], shown[-1]["id"]) if shown else None
+        last = shown[-1] if shown else None
+        end = listing.cursor(last["folded_name"], last["code"], last["id"]) if last else None
         return {"customers": {"nodes": nodes, "pageInfo": {"hasNextPage": len(page) > 100, "endCursor": end}}}
 
 

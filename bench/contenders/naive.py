@@ -20,12 +20,15 @@ from zoneinfo import ZoneInfo
 
 import strawberry
 import uvicorn
-from sqlalchemy import create_engine, exists, or_, select
+from sqlalchemy import create_engine, exists, select, text
 from sqlalchemy.orm import DeclarativeBase, Session, relationship, sessionmaker
 from strawberry.asgi import GraphQL
 from ventanilla.auth.tokens import TokenError, read_access_token
 from ventanilla.connectors.native import tables as t
+from ventanilla.connectors.text import fold
 from ventanilla.store import tables as st
+
+from . import listing
 
 SECRET = os.environ.get("VENTANILLA_SECRET_KEY", "")
 ZONE = ZoneInfo("America/Argentina/Buenos_Aires")
@@ -506,10 +509,12 @@ class Query:
     ) -> CustomerConnection:
         if _user(info).kind != "STAFF":
             raise PermissionError("staff only")
-        query = select(CustomerRow).order_by(CustomerRow.name, CustomerRow.id).limit(first + 1)
+        # the API's listing order (listing.py): folded name, code, id
+        order = text(listing.ORDER.replace("c.", "customers."))
+        query = select(CustomerRow).order_by(order).limit(first + 1)
         if after:
-            name, last = _uncursor(after)
-            query = query.where(or_(CustomerRow.name > name, (CustomerRow.name == name) & (CustomerRow.id > int(last))))
+            query = query.where(text(f"({listing.ORDER.replace('c.', 'customers.')}) > (:name, :code, :id)").bindparams(
+                **dict(zip(("name", "code", "id"), listing.cursor_parts(after), strict=True))))  # fmt: skip
         if filter and filter.overdue_only:
             i = InvoiceRow
             query = query.where(exists().where(
@@ -517,7 +522,7 @@ class Query:
                 i.total - i.paid_amount > 0, i.due_date < _today()))  # fmt: skip
         rows = list(info.context["session"].scalars(query))
         shown = rows[:first]
-        end = _cursor(shown[-1].name, shown[-1].id) if shown else None
+        end = listing.cursor(fold(shown[-1].name or ""), shown[-1].code, shown[-1].id) if shown else None
         return CustomerConnection(
             nodes=[Customer(row=r) for r in shown], page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=end)
         )
