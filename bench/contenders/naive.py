@@ -25,7 +25,6 @@ from sqlalchemy.orm import DeclarativeBase, Session, relationship, sessionmaker
 from strawberry.asgi import GraphQL
 from ventanilla.auth.tokens import TokenError, read_access_token
 from ventanilla.connectors.native import tables as t
-from ventanilla.connectors.text import fold
 from ventanilla.store import tables as st
 
 from . import listing
@@ -522,7 +521,7 @@ class Query:
                 i.total - i.paid_amount > 0, i.due_date < _today()))  # fmt: skip
         rows = list(info.context["session"].scalars(query))
         shown = rows[:first]
-        end = listing.cursor(fold(shown[-1].name or ""), shown[-1].code, shown[-1].id) if shown else None
+        end = listing.cursor(listing.fold(shown[-1].name or ""), shown[-1].code, shown[-1].id) if shown else None
         return CustomerConnection(
             nodes=[Customer(row=r) for r in shown], page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=end)
         )
