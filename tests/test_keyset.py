@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -99,6 +100,7 @@ def test_a_pages_cursors_are_written_only_as_they_are_read() -> None:
     assert page.cursors == ["2026-11-03T00:00:00+00:00|3", "2026-11-02T00:00:00+00:00|2"]
     assert page.cursors[1:] == ["2026-11-02T00:00:00+00:00|2"]
     assert set(_after(keyset, page.cursors[-1])) == {datetime(2026, 11, 2, tzinfo=UTC), 2}
+    assert copy.deepcopy(page) == page and copy.deepcopy(page).cursors == list(page.cursors)  # as text
 
 
 @pytest.mark.parametrize(
