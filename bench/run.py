@@ -346,7 +346,7 @@ async def run(
     await counter.start()
     workdir = Path(tempfile.mkdtemp(prefix="ventanilla-bench-"))
     cells = []
-    reference: dict[str, list[Any]] | None = None
+    reference: tuple[str, dict[str, list[Any]]] | None = None  # the first contender of the API to answer
     differ: dict[str, list[str]] = {}
     try:
         for c in chosen:
@@ -357,10 +357,11 @@ async def run(
                 await server.ready()
                 if c.name in SAME_ANSWERS:
                     got = await answers(c)
-                    reference = reference or got
-                    differ[c.name] = [w for w in got if w in reference and got[w] != reference[w]]
+                    reference = reference or (c.name, got)
+                    first, expected = reference
+                    differ[c.name] = [w for w in got if w in expected and got[w] != expected[w]]
                     for w in differ[c.name]:
-                        print(f"[{c.name}] {w}: ANSWERS DIFFER from {next(iter(SAME_ANSWERS))}'s: its figures do not compare")
+                        print(f"[{c.name}] {w}: ANSWERS DIFFER from {first}'s: its figures do not compare")
                 for w in c.workloads:
                     reqs = c.requests[w]
                     if warmup:

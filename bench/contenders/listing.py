@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import base64
 
-# What folding turns into what (connectors/text.py FOLDS), written out here so that the floor
-# imports nothing of Ventanilla's connectors (SQLAlchemy among them); were the two to part, the
-# bench's answer check would flag the floor's W4.
+# What folding turns into what (connectors/text.py FOLDS), written out here, as the cursor's
+# escaping below mirrors connectors/keyset.py's, so that the floor imports nothing of Ventanilla's
+# connectors (SQLAlchemy among them); were the two to part, the bench's answer check would flag
+# the floor's W4.
 _FOLD_FROM = "ABCDEFGHIJKLMNOPQRSTUVWXYZáàâäãåÁÀÂÄÃÅéèêëÉÈÊËíìîïÍÌÎÏóòôöõøÓÒÔÖÕØúùûüÚÙÛÜñÑçÇýÿÝ"
 _FOLD_TO = "abcdefghijklmnopqrstuvwxyzaaaaaaaaaaaaeeeeeeeeiiiiiiiioooooooooooouuuuuuuunnccyyy"
 _TABLE = str.maketrans(_FOLD_FROM, _FOLD_TO)

@@ -509,11 +509,11 @@ class Query:
         if _user(info).kind != "STAFF":
             raise PermissionError("staff only")
         # the API's listing order (listing.py): folded name, code, id
-        order = text(listing.ORDER.replace("c.", "customers."))
-        query = select(CustomerRow).order_by(order).limit(first + 1)
+        order = listing.ORDER.replace("c.", "customers.")
+        query = select(CustomerRow).order_by(text(order)).limit(first + 1)
         if after:
-            query = query.where(text(f"({listing.ORDER.replace('c.', 'customers.')}) > (:name, :code, :id)").bindparams(
-                **dict(zip(("name", "code", "id"), listing.cursor_parts(after), strict=True))))  # fmt: skip
+            name, code, last = listing.cursor_parts(after)
+            query = query.where(text(f"({order}) > (:name, :code, :id)").bindparams(name=name, code=code, id=last))
         if filter and filter.overdue_only:
             i = InvoiceRow
             query = query.where(exists().where(
